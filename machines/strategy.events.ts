@@ -1,0 +1,26 @@
+import type { ExitReason, StrategyEval } from './strategy.types.ts';
+
+/** Control tick: the strategy's rules were evaluated on the hot state at `version`. */
+export interface TickEvent {
+  type: 'TICK';
+  time: number;
+  version: number;
+  eval: StrategyEval;
+}
+
+export type StrategyEvent =
+  | { type: 'ENABLE' }
+  | { type: 'DISABLE'; reason?: string }
+  /** Forced reset: to DISABLED, through an emergency exit if a position is open. */
+  | { type: 'RESET'; reason?: string }
+  /** Operator re-enable after a strategy exception (clears the lock-out); the controller still gates. */
+  | { type: 'OPERATOR_ENABLE' }
+  | TickEvent
+  /** From execution: the entry intent was accepted and filled (fully or partially: a position exists). */
+  | { type: 'ENTRY_FILLED'; intentId: string }
+  /** From execution: the entry intent was denied by risk or rejected by the venue; nothing is open. */
+  | { type: 'ENTRY_REJECTED'; intentId: string; reason: string }
+  /** From execution: the position is flat after an exit. */
+  | { type: 'EXIT_FILLED'; intentId: string }
+  /** The strategy's own code threw; caught by its actor. */
+  | { type: 'STRATEGY_ERROR'; message: string; exitReason?: ExitReason };

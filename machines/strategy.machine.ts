@@ -1,0 +1,281 @@
+/**
+ * The shared strategy lifecycle (RULEBOOK "Strategy lifecycle"):
+ * DISABLED → SCANNING → ARMED → ENTERED → EXITED → COOLDOWN.
+ *
+ * Pure definition: the strategy's rules are evaluated outside the machine (exceptions caught there) and
+ * arrive as the `eval` of a TICK; guards only read that verdict. Intents leave as emitted events.
+ * Timeouts (arm timeout, max hold, cooldown, exit retry, entry timeout) are `after` delays on the
+ * actor's clock, so replay and tests drive them with a simulated clock.
+ */
+import { and, assign, emit, setup } from 'xstate';
+import type { StrategyEvent } from './strategy.events.ts';
+import type {
+  EntryIntent,
+  ExitIntent,
+  ExitReason,
+  Intent,
+  StrategyContext,
+  StrategyInput,
+} from './strategy.types.ts';
+
+export type StrategyEmitted =
+  | { type: 'intent'; intent: Intent }
+  /** An event that has no transition in the current state: ignored, and logged by the actor. */
+  | { type: 'ignored'; event: string; state: string }
+  /** The exit did not fill in time: re-sent, and this is an alarm. */
+  | { type: 'alarm'; message: string; attempt: number };
+
+function exitIntent(
+  context: StrategyContext,
+  reason: ExitReason,
+  detail: string,
+  emergency: boolean,
+  attempt: number,
+): ExitIntent {
+  return {
+    kind: 'exit',
+    id: `${context.strategy}:${context.coin}:${context.intentSeq}`,
+    strategy: context.strategy,
+    coin: context.coin,
+    atMarket: true,
+    emergency,
+    reason,
+    detail,
+    version: context.version,
+    time: context.time,
+    attempt,
+  };
+}
+
+export const strategyMachine = setup({
+  types: {
+    context: {} as StrategyContext,
+    events: {} as StrategyEvent,
+    input: {} as StrategyInput,
+    emitted: {} as StrategyEmitted,
+  },
+  delays: {
+    armTimeout: ({ context }) => context.timings.armTimeoutMs,
+    maxHold: ({ context }) => context.timings.maxHoldMs,
+    cooldown: ({ context }) => context.timings.cooldownMs,
+    exitRetry: ({ context }) => context.timings.exitRetryMs,
+    entryTimeout: ({ context }) => context.timings.entryTimeoutMs,
+  },
+  guards: {
+    notLockedOut: ({ context }) => !context.lockedOut,
+    setupTrue: ({ event }) => event.type === 'TICK' && event.eval.setup !== null,
+    setupGone: ({ event }) => event.type === 'TICK' && event.eval.setup === null,
+    triggerTrue: ({ event }) => event.type === 'TICK' && event.eval.setup !== null && event.eval.trigger,
+    exitSignal: ({ event }) => event.type === 'TICK' && event.eval.exit !== null,
+    isPendingIntent: ({ context, event }) =>
+      (event.type === 'ENTRY_FILLED' || event.type === 'ENTRY_REJECTED' || event.type === 'EXIT_FILLED') &&
+      event.intentId === context.pendingIntentId,
+    resetPending: ({ context }) => context.resetPending,
+    stillEnabled: ({ context }) => context.enabled && !context.lockedOut,
+  },
+  actions: {
+    markEnabled: assign({ enabled: true }),
+    markDisabled: assign({ enabled: false }),
+    operatorUnlock: assign({ lockedOut: false }),
+    recordTick: assign(({ event }) =>
+      event.type === 'TICK' ? { time: event.time, version: event.version } : {},
+    ),
+    rememberSetup: assign(({ event }) => (event.type === 'TICK' ? { setup: event.eval.setup } : {})),
+    clearSetup: assign({ setup: null }),
+    emitEntry: emit(({ context, event }) => {
+      if (event.type !== 'TICK' || event.eval.setup === null)
+        throw new Error('emitEntry needs a TICK with setup');
+      const s = event.eval.setup;
+      const intent: EntryIntent = {
+        kind: 'entry',
+        id: `${context.strategy}:${context.coin}:${context.intentSeq}`,
+        strategy: context.strategy,
+        coin: context.coin,
+        side: s.side,
+        sizeFraction: event.eval.sizeFraction,
+        stop: s.stop,
+        target: s.target,
+        reason: `${s.reason}; trigger: ${event.eval.triggerReason ?? 'true'}`,
+        version: event.version,
+        time: event.time,
+      };
+      return { type: 'intent' as const, intent };
+    }),
+    claimIntentId: assign(({ context, event }) => ({
+      setup: event.type === 'TICK' && event.eval.setup ? event.eval.setup : context.setup,
+      pendingIntentId: `${context.strategy}:${context.coin}:${context.intentSeq}`,
+      intentSeq: context.intentSeq + 1,
+    })),
+    prepareExit: assign(({ context, event }) => {
+      let lastExit: { reason: ExitReason; detail: string };
+      if (event.type === 'TICK' && event.eval.exit) lastExit = event.eval.exit;
+      else if (event.type === 'DISABLE')
+        lastExit = { reason: 'disable', detail: event.reason ?? 'disabled by controller' };
+      else if (event.type === 'RESET') lastExit = { reason: 'reset', detail: event.reason ?? 'forced reset' };
+      else if (event.type === 'STRATEGY_ERROR')
+        lastExit = { reason: event.exitReason ?? 'exception', detail: event.message };
+      else lastExit = { reason: 'maxHold', detail: `held ${context.timings.maxHoldMs} ms` };
+      return {
+        lastExit,
+        exitAttempts: 0,
+        enabled: event.type === 'DISABLE' || event.type === 'RESET' ? false : context.enabled,
+        resetPending: context.resetPending || event.type === 'RESET',
+        lockedOut: context.lockedOut || event.type === 'STRATEGY_ERROR',
+      };
+    }),
+    emitExit: emit(({ context }) => {
+      const last = context.lastExit ?? { reason: 'operator' as ExitReason, detail: 'exit' };
+      const emergency = last.reason !== 'target' && last.reason !== 'stop';
+      return {
+        type: 'intent' as const,
+        intent: exitIntent(context, last.reason, last.detail, emergency, context.exitAttempts),
+      };
+    }),
+    claimExitId: assign(({ context }) => ({
+      pendingIntentId: `${context.strategy}:${context.coin}:${context.intentSeq}`,
+      intentSeq: context.intentSeq + 1,
+    })),
+    countExitAttempt: assign(({ context }) => ({ exitAttempts: context.exitAttempts + 1 })),
+    alarmExitNotFilled: emit(({ context }) => ({
+      type: 'alarm' as const,
+      message: `${context.strategy}/${context.coin}: exit ${context.pendingIntentId} not filled after ${context.timings.exitRetryMs} ms; retrying at market`,
+      attempt: context.exitAttempts,
+    })),
+    clearPending: assign({ pendingIntentId: null }),
+    clearReset: assign({ resetPending: false }),
+    lockOut: assign({ lockedOut: true, enabled: false }),
+    requestReset: assign({ resetPending: true, enabled: false }),
+    noteIgnored: assign(({ context }) => ({ ignored: context.ignored + 1 })),
+    emitIgnored: emit(({ event, self }) => ({
+      type: 'ignored' as const,
+      event: event.type,
+      state: JSON.stringify(self.getSnapshot().value),
+    })),
+  },
+}).createMachine({
+  id: 'strategy',
+  context: ({ input }) => ({
+    strategy: input.strategy,
+    coin: input.coin,
+    timings: input.timings,
+    enabled: false,
+    lockedOut: false,
+    resetPending: false,
+    setup: null,
+    intentSeq: 0,
+    pendingIntentId: null,
+    exitAttempts: 0,
+    lastExit: null,
+    time: 0,
+    version: 0,
+    ignored: 0,
+  }),
+  initial: 'DISABLED',
+  // Any event without a transition in the active state ends here: ignored, counted and logged.
+  on: {
+    '*': { actions: ['noteIgnored', 'emitIgnored'] },
+  },
+  states: {
+    DISABLED: {
+      entry: ['clearSetup', 'clearReset', 'markDisabled'],
+      on: {
+        ENABLE: { guard: 'notLockedOut', target: 'SCANNING', actions: 'markEnabled' },
+        OPERATOR_ENABLE: { actions: 'operatorUnlock' },
+      },
+    },
+    SCANNING: {
+      entry: 'clearSetup',
+      on: {
+        TICK: [
+          { guard: 'setupTrue', target: 'ARMED', actions: ['recordTick', 'rememberSetup'] },
+          { actions: 'recordTick' },
+        ],
+        DISABLE: 'DISABLED',
+        RESET: 'DISABLED',
+        STRATEGY_ERROR: { target: 'DISABLED', actions: 'lockOut' },
+      },
+    },
+    ARMED: {
+      initial: 'watching',
+      on: {
+        DISABLE: 'DISABLED',
+        RESET: 'DISABLED',
+        STRATEGY_ERROR: { target: 'DISABLED', actions: 'lockOut' },
+      },
+      states: {
+        watching: {
+          after: { armTimeout: '#strategy.SCANNING' },
+          on: {
+            TICK: [
+              {
+                guard: 'triggerTrue',
+                target: 'entering',
+                actions: ['recordTick', 'emitEntry', 'claimIntentId'],
+              },
+              { guard: 'setupGone', target: '#strategy.SCANNING', actions: 'recordTick' },
+              { actions: ['recordTick', 'rememberSetup'] },
+            ],
+          },
+        },
+        // The entry intent is with execution: wait for its verdict.
+        entering: {
+          after: { entryTimeout: '#strategy.SCANNING' },
+          on: {
+            TICK: { actions: 'recordTick' },
+            ENTRY_FILLED: { guard: 'isPendingIntent', target: '#strategy.ENTERED', actions: 'clearPending' },
+            ENTRY_REJECTED: {
+              guard: 'isPendingIntent',
+              target: '#strategy.SCANNING',
+              actions: 'clearPending',
+            },
+            // an entry may be in flight: flatten whatever filled rather than walk away from it
+            DISABLE: { target: '#strategy.EXITED', actions: 'prepareExit' },
+            RESET: { target: '#strategy.EXITED', actions: 'prepareExit' },
+            STRATEGY_ERROR: { target: '#strategy.EXITED', actions: 'prepareExit' },
+          },
+        },
+      },
+    },
+    ENTERED: {
+      after: { maxHold: { target: 'EXITED', actions: 'prepareExit' } },
+      on: {
+        TICK: [
+          { guard: 'exitSignal', target: 'EXITED', actions: ['recordTick', 'prepareExit'] },
+          { actions: 'recordTick' },
+        ],
+        DISABLE: { target: 'EXITED', actions: 'prepareExit' },
+        RESET: { target: 'EXITED', actions: 'prepareExit' },
+        STRATEGY_ERROR: { target: 'EXITED', actions: 'prepareExit' },
+      },
+    },
+    EXITED: {
+      entry: ['emitExit', 'claimExitId'],
+      after: {
+        exitRetry: { target: 'EXITED', reenter: true, actions: ['countExitAttempt', 'alarmExitNotFilled'] },
+      },
+      on: {
+        EXIT_FILLED: [
+          { guard: and(['isPendingIntent', 'resetPending']), target: 'DISABLED', actions: 'clearPending' },
+          { guard: 'isPendingIntent', target: 'COOLDOWN', actions: 'clearPending' },
+        ],
+        TICK: { actions: 'recordTick' },
+        ENABLE: { actions: 'markEnabled' },
+        DISABLE: { actions: 'markDisabled' },
+        RESET: { actions: 'requestReset' },
+        STRATEGY_ERROR: { actions: 'lockOut' },
+      },
+    },
+    COOLDOWN: {
+      after: {
+        cooldown: [{ guard: 'stillEnabled', target: 'SCANNING' }, { target: 'DISABLED' }],
+      },
+      on: {
+        TICK: { actions: 'recordTick' },
+        ENABLE: { actions: 'markEnabled' },
+        DISABLE: 'DISABLED',
+        RESET: 'DISABLED',
+        STRATEGY_ERROR: { target: 'DISABLED', actions: 'lockOut' },
+      },
+    },
+  },
+});
