@@ -7,7 +7,7 @@
  * Timeouts (arm timeout, max hold, cooldown, exit retry, entry timeout) are `after` delays on the
  * actor's clock, so replay and tests drive them with a simulated clock.
  */
-import { and, assign, emit, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, setup } from 'xstate';
 import type { StrategyEvent } from './strategy.events.ts';
 import type {
   EntryIntent,
@@ -146,6 +146,12 @@ export const strategyMachine = setup({
     lockOut: assign({ lockedOut: true, enabled: false }),
     requestReset: assign({ resetPending: true, enabled: false }),
     noteIgnored: assign(({ context }) => ({ ignored: context.ignored + 1 })),
+    // Tell the owning controller (if any) which top-level state this strategy entered.
+    reportState: enqueueActions(({ context, enqueue, self }, params: { state: string }) => {
+      if ((self as unknown as { _parent?: unknown })._parent) {
+        enqueue.sendParent({ type: 'MEMBER_STATE', strategy: context.strategy, state: params.state });
+      }
+    }),
     emitIgnored: emit(({ event, self }) => ({
       type: 'ignored' as const,
       event: event.type,
@@ -177,14 +183,19 @@ export const strategyMachine = setup({
   },
   states: {
     DISABLED: {
-      entry: ['clearSetup', 'clearReset', 'markDisabled'],
+      entry: [
+        'clearSetup',
+        'clearReset',
+        'markDisabled',
+        { type: 'reportState', params: { state: 'DISABLED' } },
+      ],
       on: {
         ENABLE: { guard: 'notLockedOut', target: 'SCANNING', actions: 'markEnabled' },
         OPERATOR_ENABLE: { actions: 'operatorUnlock' },
       },
     },
     SCANNING: {
-      entry: 'clearSetup',
+      entry: ['clearSetup', { type: 'reportState', params: { state: 'SCANNING' } }],
       on: {
         TICK: [
           { guard: 'setupTrue', target: 'ARMED', actions: ['recordTick', 'rememberSetup'] },
@@ -196,6 +207,7 @@ export const strategyMachine = setup({
       },
     },
     ARMED: {
+      entry: { type: 'reportState', params: { state: 'ARMED' } },
       initial: 'watching',
       on: {
         DISABLE: 'DISABLED',
@@ -237,6 +249,7 @@ export const strategyMachine = setup({
       },
     },
     ENTERED: {
+      entry: { type: 'reportState', params: { state: 'ENTERED' } },
       after: { maxHold: { target: 'EXITED', actions: 'prepareExit' } },
       on: {
         TICK: [
@@ -249,7 +262,7 @@ export const strategyMachine = setup({
       },
     },
     EXITED: {
-      entry: ['emitExit', 'claimExitId'],
+      entry: ['emitExit', 'claimExitId', { type: 'reportState', params: { state: 'EXITED' } }],
       after: {
         exitRetry: { target: 'EXITED', reenter: true, actions: ['countExitAttempt', 'alarmExitNotFilled'] },
       },
@@ -266,6 +279,7 @@ export const strategyMachine = setup({
       },
     },
     COOLDOWN: {
+      entry: { type: 'reportState', params: { state: 'COOLDOWN' } },
       after: {
         cooldown: [{ guard: 'stillEnabled', target: 'SCANNING' }, { target: 'DISABLED' }],
       },

@@ -129,16 +129,17 @@ function takenTransitions(
     const k = byDef.get(d);
     if (k) keys.push(k);
   }
-  // eventless transitions: a node with `always` that was entered by this step and whose target is active after it
+  // eventless transitions: taken when their source was active before the step or entered by it (a
+  // descendant-or-self of a taken transition's target), is no longer active, and their targets are
   const prevActive = new Set(activeNodeIds(prev));
   const nextActive = new Set(activeNodeIds(next));
+  const enteredRoots = defs.flatMap((d) => (d.target ?? []) as AnyStateNode[]).map((n) => n.id);
   for (const [k, t] of all) {
     if (t.eventType !== '' && t.eventType !== undefined) continue;
-    const entered = defs.some((d) => (d.target ?? []).some((n: AnyStateNode) => n.id === t.source.id));
+    const src = t.source.id as string;
+    const wasThere = prevActive.has(src) || enteredRoots.some((r) => src === r || src.startsWith(`${r}.`));
     const targetActive = (t.target ?? []).every((n: AnyStateNode) => nextActive.has(n.id));
-    if (entered && targetActive && !prevActive.has((t.target?.[0] as AnyStateNode | undefined)?.id ?? '')) {
-      keys.push(k);
-    }
+    if (wasThere && !nextActive.has(src) && targetActive) keys.push(k);
   }
   return keys;
 }

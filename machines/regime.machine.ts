@@ -1,0 +1,333 @@
+/**
+ * The regime controller for one coin (RULEBOOK "Regime controller"): the single source of truth for
+ * strategy activation.
+ *
+ * - Classifies each control tick (pure `classify`) into SIDEWAYS / EXPANSION / DISABLED; entering an
+ *   active regime needs `confirmTicks` consecutive ticks, falling to DISABLED is immediate.
+ * - Spawns and owns the coin's strategy actors (one per member), and is the only one that sends them
+ *   ENABLE / DISABLE.
+ * - Family exclusion: an active regime first waits until every member of the other family reports
+ *   DISABLED (after any emergency exit), then enables its own family.
+ * - Position lease: at most one strategy holds a position in the coin at a time.
+ * Every regime change, gate and lease verdict is emitted as a decision record with inputs and reason.
+ */
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import { classify } from './regime.rules.ts';
+import type {
+  Family,
+  HealthLevel,
+  MemberSpec,
+  Regime,
+  RegimeDecision,
+  RegimeInputs,
+  RegimeThresholds,
+} from './regime.types.ts';
+import { strategyMachine } from './strategy.machine.ts';
+import type { StrategyTimings } from './strategy.types.ts';
+
+export interface RegimeTickEvent {
+  type: 'TICK';
+  time: number;
+  version: number;
+  inputs: RegimeInputs;
+  health: HealthLevel;
+  stale: boolean;
+}
+
+export type RegimeEvent =
+  | RegimeTickEvent
+  /** A member strategy reports the top-level state it entered. */
+  | { type: 'MEMBER_STATE'; strategy: string; state: string }
+  | { type: 'ACQUIRE_LEASE'; strategy: string }
+  | { type: 'RELEASE_LEASE'; strategy: string }
+  /** Operator re-enables a strategy locked out by an exception (forwarded to it). */
+  | { type: 'OPERATOR_ENABLE'; strategy: string };
+
+export type RegimeEmitted = { type: 'decision'; decision: RegimeDecision };
+
+export interface RegimeInput {
+  coin: string;
+  members: MemberSpec[];
+  thresholds: RegimeThresholds;
+  timings: StrategyTimings;
+}
+
+export interface RegimeContext {
+  coin: string;
+  members: MemberSpec[];
+  thresholds: RegimeThresholds;
+  timings: StrategyTimings;
+  /** Classification of the last tick and how many consecutive ticks it has held. */
+  candidate: Regime;
+  streak: number;
+  lastReason: string;
+  lastInputs: RegimeInputs;
+  time: number;
+  version: number;
+  /** Last top-level state each member reported. */
+  memberStates: Record<string, string>;
+  /** Gates as last sent by this controller. */
+  enabled: Record<string, boolean>;
+  lease: string | null;
+}
+
+const NULL_INPUTS: RegimeInputs = {
+  oiRange15m: Number.NaN,
+  oiBuild1h: Number.NaN,
+  fundingDev: Number.NaN,
+  depthAsym5s: Number.NaN,
+};
+
+function tickClass(context: RegimeContext, event: RegimeEvent) {
+  if (event.type !== 'TICK') return null;
+  return classify(event.inputs, event.health, event.stale, context.thresholds);
+}
+
+/** Would this tick confirm `regime` (its condition held on `confirmTicks` consecutive ticks)? */
+function confirms(context: RegimeContext, event: RegimeEvent, regime: Regime): boolean {
+  const c = tickClass(context, event);
+  if (!c || c.regime !== regime) return false;
+  const streak = context.candidate === regime ? context.streak + 1 : 1;
+  return streak >= context.thresholds.confirmTicks;
+}
+
+function membersOf(context: RegimeContext, family: Family): MemberSpec[] {
+  return context.members.filter((m) => m.family === family);
+}
+
+function decision(
+  context: RegimeContext,
+  regime: Regime,
+  kind: RegimeDecision['kind'],
+  reason: string,
+  extra: Partial<RegimeDecision> = {},
+): RegimeEmitted {
+  return {
+    type: 'decision',
+    decision: {
+      kind,
+      coin: context.coin,
+      time: context.time,
+      version: context.version,
+      regime,
+      reason,
+      inputs: context.lastInputs,
+      ...extra,
+    },
+  };
+}
+
+export const regimeMachine = setup({
+  types: {
+    context: {} as RegimeContext,
+    events: {} as RegimeEvent,
+    input: {} as RegimeInput,
+    emitted: {} as RegimeEmitted,
+  },
+  actors: { strategy: strategyMachine },
+  guards: {
+    confirmsSideways: ({ context, event }) => confirms(context, event, 'SIDEWAYS'),
+    confirmsExpansion: ({ context, event }) => confirms(context, event, 'EXPANSION'),
+    stillSideways: ({ context, event }) => tickClass(context, event)?.regime === 'SIDEWAYS',
+    stillExpansion: ({ context, event }) => tickClass(context, event)?.regime === 'EXPANSION',
+    effcsAllDisabled: ({ context }) =>
+      membersOf(context, 'EFFCS').every(
+        (m) => (context.memberStates[m.strategy] ?? 'DISABLED') === 'DISABLED',
+      ),
+    slbrsAllDisabled: ({ context }) =>
+      membersOf(context, 'SLBRS').every(
+        (m) => (context.memberStates[m.strategy] ?? 'DISABLED') === 'DISABLED',
+      ),
+    leaseGrantable: ({ context, event }) =>
+      event.type === 'ACQUIRE_LEASE' &&
+      (context.lease === null || context.lease === event.strategy) &&
+      context.enabled[event.strategy] === true,
+    isLeaseHolder: ({ context, event }) => event.type === 'RELEASE_LEASE' && context.lease === event.strategy,
+  },
+  actions: {
+    spawnMembers: enqueueActions(({ context, enqueue }) => {
+      for (const m of context.members) {
+        enqueue.spawnChild('strategy', {
+          id: m.strategy,
+          input: { strategy: m.strategy, coin: context.coin, timings: context.timings },
+        });
+      }
+    }),
+    recordTick: assign(({ context, event }) => {
+      const c = tickClass(context, event);
+      if (!c || event.type !== 'TICK') return {};
+      return {
+        candidate: c.regime,
+        streak: context.candidate === c.regime ? context.streak + 1 : 1,
+        lastReason: c.reason,
+        lastInputs: event.inputs,
+        time: event.time,
+        version: event.version,
+      };
+    }),
+    recordMember: assign(({ context, event }) =>
+      event.type === 'MEMBER_STATE'
+        ? { memberStates: { ...context.memberStates, [event.strategy]: event.state } }
+        : {},
+    ),
+    announceRegime: emit(({ context }, params: { regime: Regime }) =>
+      decision(context, params.regime, 'regime', context.lastReason),
+    ),
+    disableAll: enqueueActions(({ context, enqueue }) => {
+      const enabled: Record<string, boolean> = {};
+      for (const m of context.members) {
+        enabled[m.strategy] = false;
+        if (context.enabled[m.strategy]) {
+          enqueue.sendTo(m.strategy, {
+            type: 'DISABLE',
+            reason: `regime ${context.candidate}: ${context.lastReason}`,
+          });
+          enqueue.emit(
+            decision(context, 'DISABLED', 'gate', context.lastReason, {
+              action: 'DISABLE',
+              strategy: m.strategy,
+            }),
+          );
+        }
+      }
+      enqueue.assign({ enabled });
+    }),
+    disableFamily: enqueueActions(({ context, enqueue }, params: { family: Family; regime: Regime }) => {
+      const enabled = { ...context.enabled };
+      for (const m of membersOf(context, params.family)) {
+        if (!enabled[m.strategy]) continue;
+        enabled[m.strategy] = false;
+        enqueue.sendTo(m.strategy, {
+          type: 'DISABLE',
+          reason: `family ${params.family} excluded in ${params.regime}`,
+        });
+        enqueue.emit(
+          decision(context, params.regime, 'gate', `family ${params.family} excluded in ${params.regime}`, {
+            action: 'DISABLE',
+            strategy: m.strategy,
+          }),
+        );
+      }
+      enqueue.assign({ enabled });
+    }),
+    enableFamily: enqueueActions(({ context, enqueue }, params: { family: Family; regime: Regime }) => {
+      const enabled = { ...context.enabled };
+      for (const m of membersOf(context, params.family)) {
+        enabled[m.strategy] = true;
+        enqueue.sendTo(m.strategy, { type: 'ENABLE' });
+        enqueue.emit(
+          decision(context, params.regime, 'gate', context.lastReason, {
+            action: 'ENABLE',
+            strategy: m.strategy,
+          }),
+        );
+      }
+      enqueue.assign({ enabled });
+    }),
+    grantLease: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'ACQUIRE_LEASE') return;
+      enqueue.assign({ lease: event.strategy });
+      enqueue.emit(
+        decision(context, context.candidate, 'lease', 'lease free and strategy enabled', {
+          action: 'GRANT',
+          strategy: event.strategy,
+        }),
+      );
+    }),
+    denyLease: emit(({ context, event }) => {
+      const strategy = event.type === 'ACQUIRE_LEASE' ? event.strategy : '';
+      const why =
+        context.lease !== null && context.lease !== strategy
+          ? `lease held by ${context.lease}`
+          : `strategy ${strategy} not enabled`;
+      return decision(context, context.candidate, 'lease', why, { action: 'DENY', strategy });
+    }),
+    releaseLease: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'RELEASE_LEASE') return;
+      enqueue.assign({ lease: null });
+      enqueue.emit(
+        decision(context, context.candidate, 'lease', 'position flat', {
+          action: 'RELEASE',
+          strategy: event.strategy,
+        }),
+      );
+    }),
+    forwardOperatorEnable: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'OPERATOR_ENABLE') return;
+      if (!context.members.some((m) => m.strategy === event.strategy)) return;
+      enqueue.sendTo(event.strategy, { type: 'OPERATOR_ENABLE' });
+    }),
+  },
+}).createMachine({
+  id: 'regime',
+  context: ({ input }) => ({
+    coin: input.coin,
+    members: input.members,
+    thresholds: input.thresholds,
+    timings: input.timings,
+    candidate: 'DISABLED',
+    streak: 0,
+    lastReason: 'start',
+    lastInputs: NULL_INPUTS,
+    time: 0,
+    version: 0,
+    memberStates: Object.fromEntries(input.members.map((m) => [m.strategy, 'DISABLED'])),
+    enabled: Object.fromEntries(input.members.map((m) => [m.strategy, false])),
+    lease: null,
+  }),
+  entry: 'spawnMembers',
+  initial: 'DISABLED',
+  on: {
+    MEMBER_STATE: { actions: 'recordMember' },
+    ACQUIRE_LEASE: [{ guard: 'leaseGrantable', actions: 'grantLease' }, { actions: 'denyLease' }],
+    RELEASE_LEASE: { guard: 'isLeaseHolder', actions: 'releaseLease' },
+    OPERATOR_ENABLE: { actions: 'forwardOperatorEnable' },
+  },
+  states: {
+    DISABLED: {
+      entry: ['disableAll', { type: 'announceRegime', params: { regime: 'DISABLED' } }],
+      on: {
+        TICK: [
+          { guard: 'confirmsSideways', target: 'SIDEWAYS', actions: 'recordTick' },
+          { guard: 'confirmsExpansion', target: 'EXPANSION', actions: 'recordTick' },
+          { actions: 'recordTick' },
+        ],
+      },
+    },
+    SIDEWAYS: {
+      entry: [
+        { type: 'announceRegime', params: { regime: 'SIDEWAYS' } },
+        { type: 'disableFamily', params: { family: 'EFFCS', regime: 'SIDEWAYS' } },
+      ],
+      on: {
+        TICK: [
+          { guard: 'stillSideways', actions: 'recordTick' },
+          { target: 'DISABLED', actions: 'recordTick' },
+        ],
+      },
+      initial: 'waitingFamily',
+      states: {
+        // the other family must be fully DISABLED (after any emergency exit) before this one is enabled
+        waitingFamily: { always: { guard: 'effcsAllDisabled', target: 'active' } },
+        active: { entry: { type: 'enableFamily', params: { family: 'SLBRS', regime: 'SIDEWAYS' } } },
+      },
+    },
+    EXPANSION: {
+      entry: [
+        { type: 'announceRegime', params: { regime: 'EXPANSION' } },
+        { type: 'disableFamily', params: { family: 'SLBRS', regime: 'EXPANSION' } },
+      ],
+      on: {
+        TICK: [
+          { guard: 'stillExpansion', actions: 'recordTick' },
+          { target: 'DISABLED', actions: 'recordTick' },
+        ],
+      },
+      initial: 'waitingFamily',
+      states: {
+        waitingFamily: { always: { guard: 'slbrsAllDisabled', target: 'active' } },
+        active: { entry: { type: 'enableFamily', params: { family: 'EFFCS', regime: 'EXPANSION' } } },
+      },
+    },
+  },
+});
