@@ -13,6 +13,8 @@ export interface SetupInfo {
   target: number;
   /** Reference price (mid) when the setup was seen. */
   ref: number;
+  /** The defended range edge (rangeLow15m for LONG, rangeHigh15m for SHORT) when the setup was seen. */
+  edge: number;
   /** Human-readable why, with the numbers. */
   reason: string;
 }

@@ -131,7 +131,9 @@ function run(steps: Step[]): void {
           time: clock.now(),
           version,
           eval: {
-            setup: s.setup ? { side: 'LONG', stop: 99, target: 101, ref: 100, reason: 't' } : null,
+            setup: s.setup
+              ? { side: 'LONG', stop: 99, target: 101, ref: 100, edge: 99.5, reason: 't' }
+              : null,
             trigger: s.trigger,
             exit: s.exit ? { reason: 'invalidation', detail: 't' } : null,
             sizeFraction: 0.1,

@@ -4,7 +4,7 @@ import type { StrategyEvent } from '../../machines/strategy.events.ts';
 import type { StrategyEval } from '../../machines/strategy.types.ts';
 import { describeMachinePaths } from '../kit/machine-paths.ts';
 
-const setupLong = { side: 'LONG' as const, stop: 99, target: 101, ref: 100, reason: 'edge' };
+const setupLong = { side: 'LONG' as const, stop: 99, target: 101, ref: 100, edge: 99.5, reason: 'edge' };
 const quiet: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
 const tick = (e: Partial<StrategyEval>): StrategyEvent => ({
   type: 'TICK',
