@@ -232,7 +232,8 @@ export function loadConfig(opts: {
     if (!fromFile || typeof fromFile !== 'object' || Array.isArray(fromFile)) {
       throw new ConfigError(`config file ${opts.file} must hold a JSON object`, []);
     }
-    if ('privateKey' in fromFile || 'key' in (fromFile.live ?? {})) {
+    const live = (fromFile.live ?? {}) as Record<string, unknown>;
+    if ('privateKey' in fromFile || 'key' in live || 'privateKey' in live) {
       throw new ConfigError(
         `config file ${opts.file} must not hold a private key: name an environment variable (live.keyEnv) or a file (live.keyFile)`,
         ['live: a key in the config file'],
