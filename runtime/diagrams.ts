@@ -1,5 +1,5 @@
 /**
- * `npm run diagrams` — for every machine in `machines/` write
+ * `npm run diagrams` / `runtime diagrams` — for every machine in `machines/` write
  *   diagrams/NAME.mmd   a Mermaid stateDiagram-v2 walked from `machine.root` (nested and parallel
  *                       states, guards, `after`, invoke done/error), readable on GitHub;
  *   diagrams/NAME.json  the machine's JSON definition (`machine.toJSON()`), importable in Stately;
@@ -181,8 +181,12 @@ export async function renderAll(): Promise<Map<string, string>> {
   return files;
 }
 
-async function main(): Promise<void> {
-  const check = process.argv.includes('--check');
+export async function diagramsCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log('usage: runtime diagrams [--check]\n  writes diagrams/NAME.mmd, NAME.json and README.md for every machine in machines/;\n  --check writes nothing and exits 1 when any is stale');
+    return 0;
+  }
+  const check = argv.includes('--check');
   const outDir = join(root, 'diagrams');
   const files = await renderAll();
   const stale: string[] = [];
@@ -202,14 +206,15 @@ async function main(): Promise<void> {
       console.error(
         `diagrams are stale: ${[...stale, ...extra.map((e) => `${e} (no such machine)`)].join(', ')} — run \`npm run diagrams\``,
       );
-      process.exit(1);
+      return 1;
     }
     console.log(`diagrams up to date (${files.size} files)`);
   } else {
     console.log(`wrote ${files.size} files to diagrams/`);
   }
+  return 0;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
+  process.exitCode = await diagramsCommand(process.argv.slice(2));
 }

@@ -1,0 +1,87 @@
+/**
+ * `runtime …` — the command line (also `npm start -- …` and `npx runtime …`).
+ * Each command loads its module on demand, so `runtime --help` is instant.
+ */
+import { pathToFileURL } from 'node:url';
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const COMMON = `Common flags (where they apply):
+  --data DIR        journal and state directory (default ./data)
+  --config FILE     JSON config file (validated; environment HLT_* and flags override it)
+  --scenario NAME   simulator scenario: default | sideways | expansion-cascade | chop
+  --seed N          simulator seed
+  --speed N         simulator pace (×N real time; "max" = as fast as possible)
+  --duration S      stop after S seconds and print a summary
+  --decisions FILE  write the decision log (one JSON object a line)`;
+
+export const USAGE = `usage: runtime <command> [options]
+
+Commands:
+  start                 the embedded default: simulator on loopback → feed → journal → state →
+                        regime → strategies → paper execution, with the dashboard
+  start live            real venue data (--network mainnet|testnet, --url ws://…, --coins BTC,ETH);
+                        paper venue unless --live-trading
+  sim                   run the simulator alone and print the URL it serves
+  record                feed + journal only (--source URL|sim --coins … --data DIR [--duration S])
+  replay <journal>      replay a journal through the whole decision side (--decisions FILE)
+  journal <sub> <dir>   journal tools: stats | verify | export | tail
+  validate-regime       confusion matrix of the regime controller against the simulator's ground truth
+  diagrams              regenerate diagrams/ from machines/ (--check: fail when stale)
+
+Run \`runtime <command> --help\` for a command's flags.
+
+${COMMON}
+`;
+
+type Command = (argv: string[], io: Io) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('./commands/start.ts')).startCommand,
+  sim: async () => (await import('./commands/sim.ts')).simCommand,
+  record: async () => (await import('./commands/record.ts')).recordCommand,
+  replay: async () => (await import('./commands/replay.ts')).replayCommand,
+  journal: async () => {
+    const m = await import('./commands/journal.ts');
+    return (argv, io) => m.journalCommand(argv, { stdout: io.stdout, stderr: io.stderr } as never);
+  },
+  'validate-regime': async () => (await import('./commands/validate-regime.ts')).validateRegimeCommand,
+  diagrams: async () => {
+    const m = await import('./diagrams.ts');
+    return (argv) => m.diagramsCommand(argv);
+  },
+};
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    io.stdout(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const load = COMMANDS[cmd];
+  if (!load) {
+    io.stderr(`runtime: unknown command '${cmd}'\n\n${USAGE}`);
+    return 2;
+  }
+  const run = await load();
+  return run(rest, io);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const io: Io = {
+    stdout: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+    stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`runtime: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
