@@ -84,15 +84,13 @@ export const connectionMachine = setup({
   },
   actions: {
     beginEpoch: assign(({ context }) => ({ epoch: context.epoch + 1 })),
-    emitReconnectGap: emit(({ context }) =>
-      conn(context, { type: 'gap', key: '*', reason: `reconnect: epoch ${context.epoch}` }),
-    ),
     // every reconnect is a gap for every channel; the gap record precedes the new session's records
     announceSession: enqueueActions(({ context, enqueue }) => {
-      if (context.epoch > 1) enqueue('emitReconnectGap');
-      enqueue('emitConnecting');
+      if (context.epoch > 1) {
+        enqueue.emit(conn(context, { type: 'gap', key: '*', reason: `reconnect: epoch ${context.epoch}` }));
+      }
+      enqueue.emit(conn(context, { type: 'connecting', url: context.url }));
     }),
-    emitConnecting: emit(({ context }) => conn(context, { type: 'connecting', url: context.url })),
     emitOpen: emit(({ context }) => conn(context, { type: 'open', url: context.url })),
     emitSubscribed: emit(({ context, event }) =>
       conn(context, { type: 'subscribed', key: event.type === 'SUB_ACK' ? event.key : '' }),
@@ -172,10 +170,20 @@ export const connectionMachine = setup({
     },
     session: {
       entry: ['beginEpoch', 'announceSession'],
-      invoke: { id: 'socket', src: 'socket', input: ({ context }) => ({ url: context.url, epoch: context.epoch }) },
+      invoke: {
+        id: 'socket',
+        src: 'socket',
+        input: ({ context }) => ({ url: context.url, epoch: context.epoch }),
+      },
       on: {
-        CLOSED: { target: 'backoff', actions: [{ type: 'recordDrop', params: { cause: 'closed' } }, 'emitClosed', 'emitDown'] },
-        STOP: { target: 'stopped', actions: [{ type: 'recordDrop', params: { cause: 'stopped' } }, 'emitClosed', 'emitDown'] },
+        CLOSED: {
+          target: 'backoff',
+          actions: [{ type: 'recordDrop', params: { cause: 'closed' } }, 'emitClosed', 'emitDown'],
+        },
+        STOP: {
+          target: 'stopped',
+          actions: [{ type: 'recordDrop', params: { cause: 'stopped' } }, 'emitClosed', 'emitDown'],
+        },
         SUB_ACK: { actions: 'emitSubscribed' },
         SUB_REJECTED: { actions: 'emitSubRejected' },
         VENUE_ERROR: { actions: 'emitVenueError' },
@@ -187,7 +195,11 @@ export const connectionMachine = setup({
           after: {
             connectTimeout: {
               target: '#connection.backoff',
-              actions: [{ type: 'recordDrop', params: { cause: 'connectTimeout' } }, 'emitClosed', 'emitDown'],
+              actions: [
+                { type: 'recordDrop', params: { cause: 'connectTimeout' } },
+                'emitClosed',
+                'emitDown',
+              ],
             },
           },
         },
@@ -200,7 +212,11 @@ export const connectionMachine = setup({
           after: {
             subscribeTimeout: {
               target: '#connection.backoff',
-              actions: [{ type: 'recordDrop', params: { cause: 'subscribeTimeout' } }, 'emitClosed', 'emitDown'],
+              actions: [
+                { type: 'recordDrop', params: { cause: 'subscribeTimeout' } },
+                'emitClosed',
+                'emitDown',
+              ],
             },
           },
         },
@@ -221,7 +237,11 @@ export const connectionMachine = setup({
                   after: {
                     pongTimeout: {
                       target: '#connection.backoff',
-                      actions: [{ type: 'recordDrop', params: { cause: 'pongOverdue' } }, 'emitClosed', 'emitDown'],
+                      actions: [
+                        { type: 'recordDrop', params: { cause: 'pongOverdue' } },
+                        'emitClosed',
+                        'emitDown',
+                      ],
                     },
                   },
                 },

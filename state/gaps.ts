@@ -29,7 +29,9 @@ export type TrackedFrame =
   | { channel: 'trades'; data: readonly TradeLike[] }
   | {
       channel: 'l4Book';
-      data: { Snapshot: { coin: string; time: number; height: number } } | { Updates: { time: number; height: number } };
+      data:
+        | { Snapshot: { coin: string; time: number; height: number } }
+        | { Updates: { time: number; height: number } };
     }
   | { channel: string; data?: unknown };
 
@@ -146,7 +148,11 @@ export class GapTracker {
     if (this.lastSeq === null || rec.seq > this.lastSeq) this.lastSeq = rec.seq;
     if (this.epoch !== null && rec.epoch !== this.epoch) {
       this.counters.epochGaps++;
-      gaps.push({ kind: 'epoch', key: '*', reason: `connection epoch ${this.epoch} → ${rec.epoch}: every channel` });
+      gaps.push({
+        kind: 'epoch',
+        key: '*',
+        reason: `connection epoch ${this.epoch} → ${rec.epoch}: every channel`,
+      });
       // a new connection starts a new height sequence (the server sends a fresh snapshot)
       this.heights.clear();
     }

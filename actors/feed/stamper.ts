@@ -1,0 +1,268 @@
+/**
+ * Stamps every record on arrival (local sequence number, receive time from the injected clock, connection
+ * epoch) and hands it to the SPSC ring without interpreting it. The ring never blocks the socket: when it
+ * is full, records wait in a bounded overflow queue (drained first, in order, as space frees); past that
+ * bound a frame is dropped, counted, and reported in-band as a `gap` connection record (with `lost`)
+ * placed exactly where the frames went missing. Dropped frames still consume their sequence numbers, so
+ * the consumer also sees the hole in the local sequence.
+ */
+import type { Clock } from '../../state/clock.ts';
+import { type ConnEvent, jsonBytes, RecordKind, sniffChannel } from '../../state/records.ts';
+
+/** The process-wide local sequence (one per process: share it with anything else that stamps records). */
+export class SequenceCounter {
+  private n: number;
+  constructor(start = 1) {
+    this.n = start;
+  }
+  next(): number {
+    return this.n++;
+  }
+  peek(): number {
+    return this.n;
+  }
+}
+
+/** What the stamper writes to: a `RingProducer` satisfies it. */
+export interface RecordSink {
+  tryWriteParts(
+    seq: number,
+    time: number,
+    epoch: number,
+    kind: RecordKind,
+    channel: string,
+    data: Uint8Array,
+  ): boolean;
+  /** Whether a record of this size could ever fit. */
+  fits(channelLen: number, byteLength: number): boolean;
+  /** Optional: resolves when the consumer frees space (Atomics.waitAsync); used to drain the overflow. */
+  waitForSpace?(): Promise<unknown>;
+}
+
+export interface StamperOptions {
+  clock: Clock;
+  sink: RecordSink;
+  seq?: SequenceCounter;
+  /** Overflow bound in records (default 1 000 000). */
+  overflowRecords?: number;
+  /** Overflow bound in payload bytes (default 512 MiB). */
+  overflowBytes?: number;
+  /**
+   * Called at once when a frame is lost (first loss of a run, and every 1000th after), so health can
+   * act before the in-band gap record reaches the consumer.
+   */
+  onLoss?: (lostSoFar: number, reason: string) => void;
+}
+
+export interface StamperCounters {
+  /** Venue frames received (stamped). */
+  framesReceived: number;
+  /** Venue frames written to the ring (directly or from the overflow queue). */
+  framesHandedOn: number;
+  /** Connection records written to the ring. */
+  connHandedOn: number;
+  /** Records that went through the overflow queue. */
+  overflowed: number;
+  /** Frames dropped past the overflow bound (or larger than the ring can ever hold). */
+  lost: number;
+  /** Gap records emitted for losses. */
+  lossGaps: number;
+  /** Current overflow queue length (records) and bytes. */
+  queued: number;
+  queuedBytes: number;
+  /** High-water mark of the overflow queue (records). */
+  maxQueued: number;
+}
+
+interface Pending {
+  seq: number;
+  time: number;
+  epoch: number;
+  kind: RecordKind;
+  channel: string;
+  data: Uint8Array;
+}
+
+export class Stamper {
+  readonly seq: SequenceCounter;
+  private readonly clock: Clock;
+  private readonly sink: RecordSink;
+  private readonly maxRecords: number;
+  private readonly maxBytes: number;
+  private readonly onLoss: ((lostSoFar: number, reason: string) => void) | undefined;
+  private epochNow = 0;
+  // overflow queue: array + head index (amortised O(1) shift)
+  private q: Pending[] = [];
+  private qHead = 0;
+  /** Frames dropped since the last gap record was queued. */
+  private lostRun = 0;
+  private lostReason = '';
+  private waiting = false;
+  private closed = false;
+  readonly counters: StamperCounters = {
+    framesReceived: 0,
+    framesHandedOn: 0,
+    connHandedOn: 0,
+    overflowed: 0,
+    lost: 0,
+    lossGaps: 0,
+    queued: 0,
+    queuedBytes: 0,
+    maxQueued: 0,
+  };
+
+  constructor(opts: StamperOptions) {
+    this.clock = opts.clock;
+    this.sink = opts.sink;
+    this.seq = opts.seq ?? new SequenceCounter();
+    this.maxRecords = opts.overflowRecords ?? 1_000_000;
+    this.maxBytes = opts.overflowBytes ?? 512 * 2 ** 20;
+    this.onLoss = opts.onLoss;
+  }
+
+  get epoch(): number {
+    return this.epochNow;
+  }
+
+  setEpoch(epoch: number): void {
+    this.epochNow = epoch;
+  }
+
+  /** A raw venue frame, exactly as received; returns its sniffed channel. Never blocks or throws on content. */
+  frame(data: Uint8Array): string {
+    this.counters.framesReceived++;
+    const channel = sniffChannel(data);
+    this.push(RecordKind.Frame, channel, data);
+    return channel;
+  }
+
+  /** A connection event, as a journal record in the same stream. */
+  conn(ev: ConnEvent): void {
+    this.push(RecordKind.Conn, ev.type, jsonBytes(ev));
+  }
+
+  /** Move queued records into the ring while they fit; returns how many moved. */
+  drain(): number {
+    let moved = 0;
+    while (this.qHead < this.q.length) {
+      const p = this.q[this.qHead]!;
+      if (!this.sink.tryWriteParts(p.seq, p.time, p.epoch, p.kind, p.channel, p.data)) break;
+      this.q[this.qHead] = undefined as unknown as Pending;
+      this.qHead++;
+      this.counters.queued--;
+      this.counters.queuedBytes -= p.data.length;
+      this.handedOn(p.kind);
+      moved++;
+    }
+    if (this.qHead === this.q.length) {
+      this.q = [];
+      this.qHead = 0;
+    } else if (this.qHead > 4096 && this.qHead * 2 > this.q.length) {
+      this.q = this.q.slice(this.qHead);
+      this.qHead = 0;
+    }
+    // losses are reported as soon as the queue can take the gap record, even if no frame follows
+    if (this.lostRun > 0 && this.hasRoom(0)) {
+      this.queueLossGap();
+      return moved + this.drain();
+    }
+    this.armWait();
+    return moved;
+  }
+
+  /** Stop waiting for ring space (the queue keeps its records; `drain()` can still be called). */
+  close(): void {
+    this.closed = true;
+  }
+
+  private push(kind: RecordKind, channel: string, data: Uint8Array): void {
+    const time = this.clock.now();
+    if (this.qHead < this.q.length) this.drain();
+    const isFrame = kind === RecordKind.Frame;
+    if (isFrame && !this.sink.fits(channel.length, data.length)) {
+      this.seq.next();
+      this.lose(`frame of ${data.length} bytes exceeds the ring's largest record`);
+      return;
+    }
+    if (isFrame && (this.lostRun > 0 || this.qHead < this.q.length) && !this.hasRoom(data.length)) {
+      this.seq.next();
+      this.lose('overflow queue full');
+      return;
+    }
+    // the loss report goes exactly where the frames went missing: before this record
+    if (this.lostRun > 0) this.queueLossGap();
+    const seq = this.seq.next();
+    if (
+      this.qHead === this.q.length &&
+      this.sink.tryWriteParts(seq, time, this.epochNow, kind, channel, data)
+    ) {
+      this.handedOn(kind);
+      return;
+    }
+    // a connection record is never dropped: it may go past the bound (it is small and rare)
+    if (isFrame && !this.hasRoom(data.length)) {
+      this.lose('overflow queue full');
+      return;
+    }
+    this.enqueue({ seq, time, epoch: this.epochNow, kind, channel, data });
+  }
+
+  private hasRoom(bytes: number): boolean {
+    return this.counters.queued < this.maxRecords && this.counters.queuedBytes + bytes <= this.maxBytes;
+  }
+
+  /** A frame is lost (its sequence number already consumed): count it; report it as soon as possible. */
+  private lose(reason: string): void {
+    this.counters.lost++;
+    this.lostRun++;
+    this.lostReason = reason;
+    if (this.lostRun % 1000 === 1) this.onLoss?.(this.counters.lost, reason);
+    if (this.qHead === this.q.length) this.queueLossGap();
+  }
+
+  private queueLossGap(): void {
+    const ev: ConnEvent = { type: 'gap', key: '*', lost: this.lostRun, reason: this.lostReason };
+    this.lostRun = 0;
+    this.counters.lossGaps++;
+    const data = jsonBytes(ev);
+    const seq = this.seq.next();
+    const time = this.clock.now();
+    if (
+      this.qHead === this.q.length &&
+      this.sink.tryWriteParts(seq, time, this.epochNow, RecordKind.Conn, 'gap', data)
+    ) {
+      this.handedOn(RecordKind.Conn);
+      return;
+    }
+    this.enqueue({ seq, time, epoch: this.epochNow, kind: RecordKind.Conn, channel: 'gap', data });
+  }
+
+  private enqueue(p: Pending): void {
+    this.q.push(p);
+    this.counters.overflowed++;
+    this.counters.queued++;
+    this.counters.queuedBytes += p.data.length;
+    if (this.counters.queued > this.counters.maxQueued) this.counters.maxQueued = this.counters.queued;
+    this.armWait();
+  }
+
+  private handedOn(kind: RecordKind): void {
+    if (kind === RecordKind.Frame) this.counters.framesHandedOn++;
+    else this.counters.connHandedOn++;
+  }
+
+  /** While records are queued, wake up when the consumer frees space (no timers, no polling). */
+  private armWait(): void {
+    if (this.waiting || this.closed || this.qHead === this.q.length || !this.sink.waitForSpace) return;
+    this.waiting = true;
+    this.sink.waitForSpace().then(
+      () => {
+        this.waiting = false;
+        if (!this.closed) this.drain();
+      },
+      () => {
+        this.waiting = false;
+      },
+    );
+  }
+}

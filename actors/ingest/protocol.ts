@@ -1,0 +1,57 @@
+/** Messages between the main thread and the ingest worker (structured-clone data only). */
+import type { HotStateLayout } from '../../state/hotstate-layout.ts';
+import type { FeedHealthEvent, PipelineCounters } from '../../state/pipeline.ts';
+
+export interface IngestWorkerData {
+  entry: string;
+  ring: SharedArrayBuffer;
+  /** Int32Array[4] over this: [0] tick ack flag, [1] stop flag. */
+  control: SharedArrayBuffer;
+  coins: string[];
+  journal: {
+    dir: string;
+    mode: 'group' | 'every-record';
+    fsyncIntervalMs: number;
+    segmentBytes: number;
+    segmentMs: number;
+    lagBytes: number;
+  };
+  /** How long the worker waits for the main thread to finish a tick before going on (ms). */
+  tickAckTimeoutMs: number;
+  statsEveryMs: number;
+}
+
+export interface TickMessage {
+  type: 'tick';
+  seq: number;
+  time: number;
+  version: number;
+  cause: 'timer' | 'event';
+  events: FeedHealthEvent[];
+  commands: unknown[];
+}
+
+export interface WorkerStats {
+  records: number;
+  frames: number;
+  pipeline: PipelineCounters;
+  journal: { persistedSeq: number; lastSeq: number; lagging: boolean; pendingRecords: number; errors: number };
+  /** Frame receive → hot-state publish latency over the last interval, µs. */
+  latencyUs: { count: number; p50: number; p99: number; max: number };
+  ringUsed: number;
+  tickAckTimeouts: number;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; hot: SharedArrayBuffer; layout: HotStateLayout; nextSeq: number; recovery: unknown }
+  | TickMessage
+  | { type: 'eventTick'; time: number; derived: unknown[] }
+  | { type: 'stats'; stats: WorkerStats }
+  | { type: 'lag'; lagging: boolean; evidence: unknown }
+  | { type: 'error'; message: string }
+  | { type: 'closed'; stats: WorkerStats };
+
+export type HostMessage = { type: 'stop' };
+
+export const CTRL_ACK = 0;
+export const CTRL_STOP = 1;

@@ -1,0 +1,165 @@
+/**
+ * The ingest worker (hot path, outside every actor mailbox): drains the SPSC ring in order and, for each
+ * record, journals it first, then runs it through the ingest pipeline (parse → gaps → state builder →
+ * hot state). A control tick is journaled with the hot-state version it stands at and handed to the main
+ * thread, and the worker waits for the decision side to finish reading before it applies anything else,
+ * so live decisions see exactly the state a replay of the journal reproduces.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { StateBuilder } from '../../state/builder.ts';
+import { HotStateWriter } from '../../state/hotstate.ts';
+import { IngestPipeline } from '../../state/pipeline.ts';
+import { bytesJson, type JournalRecord, jsonBytes, RecordKind, type TickRecord } from '../../state/records.ts';
+import { RingConsumer } from '../feed/ring.ts';
+import { SystemClock } from '../journal/system-clock.ts';
+import { JournalWriter } from '../journal/writer.ts';
+import { CTRL_ACK, type IngestWorkerData, type WorkerMessage, type WorkerStats } from './protocol.ts';
+
+const data = workerData as IngestWorkerData;
+const port = parentPort!;
+const post = (m: WorkerMessage) => port.postMessage(m);
+
+const clock = new SystemClock();
+const ctrl = new Int32Array(data.control);
+const consumer = new RingConsumer(data.ring);
+const hot = HotStateWriter.create(data.coins);
+const builder = new StateBuilder({ coins: data.coins, hot });
+const pipeline = new IngestPipeline({ builder });
+let journalErrors = 0;
+const journal = new JournalWriter({
+  dir: data.journal.dir,
+  clock,
+  mode: data.journal.mode,
+  fsyncIntervalMs: data.journal.fsyncIntervalMs,
+  segmentBytes: data.journal.segmentBytes,
+  segmentMs: data.journal.segmentMs,
+  lagBytes: data.journal.lagBytes,
+  onLag: (lagging, evidence) => post({ type: 'lag', lagging, evidence }),
+  onError: (e) => {
+    journalErrors++;
+    post({ type: 'error', message: `journal: ${e.message}` });
+  },
+});
+
+let records = 0;
+let frames = 0;
+let tickAckTimeouts = 0;
+let eventTickAsked = false;
+let pendingCommands: unknown[] = [];
+const lat = new Float64Array(1 << 16);
+let latN = 0;
+let latMax = 0;
+
+function latencyStats(): WorkerStats['latencyUs'] {
+  const n = Math.min(latN, lat.length);
+  if (n === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
+  const s = lat.slice(0, n).sort();
+  const q = (p: number) => s[Math.min(n - 1, Math.ceil(p * n) - 1)]!;
+  const out = { count: latN, p50: q(0.5), p99: q(0.99), max: latMax };
+  latN = 0;
+  latMax = 0;
+  return out;
+}
+
+function stats(): WorkerStats {
+  return {
+    records,
+    frames,
+    pipeline: { ...pipeline.counters, rejectedByCode: { ...pipeline.counters.rejectedByCode } },
+    journal: {
+      persistedSeq: journal.persistedSeq,
+      lastSeq: journal.lastSeq,
+      lagging: journal.lagging,
+      pendingRecords: journal.stats.appended - journal.stats.persisted,
+      errors: journalErrors,
+    },
+    latencyUs: latencyStats(),
+    ringUsed: consumer.used(),
+    tickAckTimeouts,
+  };
+}
+
+function onTick(rec: JournalRecord): void {
+  let cause: TickRecord['cause'] = 'timer';
+  try {
+    cause = bytesJson<Partial<TickRecord>>(rec.data).cause === 'event' ? 'event' : 'timer';
+  } catch {
+    /* a tick without a payload is a timer tick */
+  }
+  const version = hot.version();
+  const tick: TickRecord = { version, cause };
+  journal.append({ ...rec, data: jsonBytes(tick) });
+  if (cause === 'event') eventTickAsked = false;
+  Atomics.store(ctrl, CTRL_ACK, 0);
+  post({
+    type: 'tick',
+    seq: rec.seq,
+    time: rec.time,
+    version,
+    cause,
+    events: pipeline.drainEvents(),
+    commands: pendingCommands,
+  });
+  pendingCommands = [];
+  // wait until the decision side has read the hot state at this version
+  if (Atomics.wait(ctrl, CTRL_ACK, 0, data.tickAckTimeoutMs) === 'timed-out') tickAckTimeouts++;
+}
+
+function onRecord(rec: JournalRecord): void {
+  records++;
+  if (rec.kind === RecordKind.Tick) return onTick(rec);
+  journal.append(rec); // journal first: nothing is parsed before it is kept
+  if (rec.kind === RecordKind.Decision) {
+    if (rec.channel === 'operator') {
+      try {
+        pendingCommands.push(bytesJson(rec.data));
+      } catch {
+        /* counted by the decision side's absence; never fatal */
+      }
+    }
+    return;
+  }
+  if (rec.kind === RecordKind.Frame) frames++;
+  pipeline.process(rec);
+  if (rec.kind === RecordKind.Frame) {
+    const us = (clock.now() - rec.time) * 1000;
+    lat[latN++ & (lat.length - 1)] = us;
+    if (us > latMax) latMax = us;
+  }
+  if (!eventTickAsked && pipeline.derivedPending > 0) {
+    eventTickAsked = true;
+    post({ type: 'eventTick', time: rec.time, derived: [] });
+  }
+}
+
+let stopping = false;
+port.on('message', (m: { type: string }) => {
+  if (m.type === 'stop') stopping = true;
+});
+
+post({ type: 'ready', hot: hot.sab, layout: hot.layout, nextSeq: journal.nextSeq, recovery: journal.recovery });
+
+let lastStats = clock.now();
+async function loop(): Promise<void> {
+  for (;;) {
+    const n = consumer.read(onRecord, 4096);
+    const now = clock.now();
+    if (now - lastStats >= data.statsEveryMs) {
+      lastStats = now;
+      post({ type: 'stats', stats: stats() });
+    }
+    if (n > 0) {
+      // let the journal's group-commit callbacks run between batches
+      await new Promise<void>((r) => setImmediate(r));
+      continue;
+    }
+    if (stopping) break;
+    await consumer.waitAsync(20);
+  }
+  await journal.close();
+  post({ type: 'closed', stats: stats() });
+}
+
+loop().catch((e: unknown) => {
+  post({ type: 'error', message: `ingest worker failed: ${(e as Error)?.stack ?? String(e)}` });
+});

@@ -1,0 +1,483 @@
+/**
+ * The decision side: health → regime controllers → strategies → execution, evaluated on control ticks.
+ *
+ * "One journal, one clock": the engine is a deterministic function of the journal record stream. It
+ * runs on a ManualClock that a tick advances to the tick's time (XState timers fire at their due
+ * times in between), reads the hot state exactly as it was at the tick's position in the journal, and
+ * writes every health change, regime change, gate, lease, strategy transition, intent, risk verdict,
+ * order, fill and alarm as one JSON line of the decision log. Live runs feed it from the ingest worker's
+ * tick handshake; replays feed it from the journal — the same code, so the logs compare with `cmp`.
+ */
+import { type Actor, type AnyActorRef, createActor } from 'xstate';
+import { createExecution, type Execution } from '../actors/execution/engine.ts';
+import { PaperVenue } from '../actors/venue/paper.ts';
+import type { MarketSnapshot, MarketView } from '../actors/venue/types.ts';
+import { healthMachine } from '../machines/health.machine.ts';
+import type { HealthEvent } from '../machines/health.events.ts';
+import type { ChannelExpectation, HealthStatus } from '../machines/health.types.ts';
+import { regimeMachine } from '../machines/regime.machine.ts';
+import type { Family, MemberSpec, RegimeInputs, RegimeThresholds } from '../machines/regime.types.ts';
+import type { StrategyEvent } from '../machines/strategy.events.ts';
+import type { StrategyContext, StrategyTimings } from '../machines/strategy.types.ts';
+import type { ManualClock } from '../state/clock.ts';
+import { F } from '../state/hotstate-layout.ts';
+import type { HotStateReader } from '../state/hotstate.ts';
+import { HotView } from '../state/hotview.ts';
+import type { FeedHealthEvent } from '../state/pipeline.ts';
+import {
+  DEFAULT_GEOMETRY,
+  evaluateGeometry,
+  type GeometryParams,
+  type GeometryView,
+  type LifecyclePhase,
+} from '../strategies/geometry.ts';
+
+export interface EngineConfig {
+  coins: readonly string[];
+  tickMs: number;
+  regime: RegimeThresholds;
+  strategy: StrategyTimings;
+  geometry: GeometryParams & { enabled?: boolean };
+  health: {
+    staleFactor: number;
+    fastBook: boolean;
+    fastBookMs: number;
+    slowBookMs: number;
+    bboMs: number;
+    assetCtxMs: number;
+    validationMs: number;
+    hotStateMaxAgeMs: number;
+  };
+  risk: {
+    startEquity: number;
+    dailyLossHalt: number;
+    maxCoinNotionalFraction: number;
+    maxTotalExposure: number;
+    riskPerTrade: number;
+    minNotionalUsd: number;
+    exitSlippageBps: number;
+    ordersPerMinute: number;
+  };
+  paper: { takerFee: number; makerFee: number; latencyMs: number };
+  /** szDecimals per coin (from meta); coins not listed use 4. */
+  szDecimals?: Record<string, number>;
+}
+
+export interface TickInput {
+  time: number;
+  /** Hot-state version at the tick's journal position. */
+  version: number;
+  /** Feed events gathered by the ingest pipeline since the previous tick, in journal order. */
+  events: readonly FeedHealthEvent[];
+  /** Operator commands journaled since the previous tick, in order. */
+  commands?: readonly OperatorCommand[];
+}
+
+export type OperatorCommand =
+  | { type: 'KILL'; reason?: string }
+  | { type: 'RESET_HALT' }
+  | { type: 'SET_TRADING'; state: 'ACTIVE' | 'REDUCING' | 'HALTED' }
+  | { type: 'OPERATOR_ENABLE'; coin: string; strategy: string };
+
+/** One line of the decision log: `t` is the journal clock, never the wall clock. */
+export type DecisionLine = { t: number; kind: string } & Record<string, unknown>;
+
+export interface EngineSummary {
+  ticks: number;
+  regimeChanges: number;
+  intents: number;
+  entries: number;
+  fills: number;
+  alarms: number;
+  strategyErrors: number;
+  health: HealthStatus;
+  tradingState: string;
+  equity: number;
+  realisedPnl: number;
+  regimes: Record<string, string>;
+}
+
+/** Venue szDecimals of the simulator's and mainnet's main coins; `meta` overrides them. */
+const DEFAULT_SZ_DECIMALS: Record<string, number> = { BTC: 5, ETH: 4, SOL: 2 };
+
+const STRATEGY_FAMILY: Record<string, Family> = { geometry: 'SLBRS', kinematics: 'SLBRS', cascade: 'EFFCS' };
+
+function topState(value: unknown): LifecyclePhase {
+  return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as LifecyclePhase;
+}
+
+function stateLabel(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [k, v] = Object.entries(value as Record<string, unknown>)[0]!;
+  return `${k}.${stateLabel(v)}`;
+}
+
+const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export class DecisionEngine {
+  private readonly clock: ManualClock;
+  private readonly reader: HotStateReader;
+  private readonly cfg: EngineConfig;
+  private readonly out: (line: DecisionLine) => void;
+  private readonly bufs: Float64Array[];
+  private readonly views: HotView[];
+  readonly health: Actor<typeof healthMachine>;
+  readonly regimes = new Map<string, Actor<typeof regimeMachine>>();
+  readonly execution: Execution;
+  private readonly members: MemberSpec[];
+  private readonly strategyStates = new Map<string, string>();
+  private healthLevel: HealthStatus = 'WARMING';
+  private staleCoins = new Set<string>();
+  private version = 0;
+  private halted = false;
+  readonly summary: EngineSummary;
+
+  constructor(opts: {
+    config: EngineConfig;
+    clock: ManualClock;
+    reader: HotStateReader;
+    out: (line: DecisionLine) => void;
+    /** Decision records of a previous run (execution ledger restore). */
+    restore?: Iterable<unknown>;
+  }) {
+    this.cfg = opts.config;
+    this.clock = opts.clock;
+    this.reader = opts.reader;
+    this.out = opts.out;
+    const coins = this.cfg.coins;
+    this.bufs = coins.map(() => this.reader.newSlotBuffer());
+    this.views = this.bufs.map((b) => new HotView(b));
+    this.summary = {
+      ticks: 0,
+      regimeChanges: 0,
+      intents: 0,
+      entries: 0,
+      fills: 0,
+      alarms: 0,
+      strategyErrors: 0,
+      health: 'WARMING',
+      tradingState: 'ACTIVE',
+      equity: this.cfg.risk.startEquity,
+      realisedPnl: 0,
+      regimes: Object.fromEntries(coins.map((c) => [c, 'DISABLED'])),
+    };
+
+    // ---- health: every channel that must be fresh to trade
+    const h = this.cfg.health;
+    const channels: Record<string, ChannelExpectation> = {};
+    for (const c of coins) {
+      channels[`l2Book:${c}`] = { cadenceMs: h.fastBook ? h.fastBookMs : h.slowBookMs, staleFactor: h.staleFactor };
+      channels[`bbo:${c}`] = { cadenceMs: h.bboMs, staleFactor: h.staleFactor };
+      channels[`activeAssetCtx:${c}`] = { cadenceMs: h.assetCtxMs, staleFactor: h.staleFactor };
+    }
+    this.health = createActor(healthMachine, {
+      clock: this.clock,
+      input: { channels, validationMs: h.validationMs },
+    });
+    this.health.on('health', (e) => {
+      this.healthLevel = e.to;
+      this.summary.health = e.to;
+      this.emit({ t: this.clock.now(), kind: 'health', from: e.from, to: e.to, reason: e.reason, evidence: e.evidence });
+    });
+    this.health.start();
+    this.healthLevel = this.health.getSnapshot().context.status;
+
+    // ---- execution on the paper venue, filling against the hot state
+    const market: MarketView = { read: (coin) => this.market(coin) };
+    const assets: Record<string, { szDecimals: number }> = {};
+    for (const c of coins) assets[c] = { szDecimals: this.cfg.szDecimals?.[c] ?? DEFAULT_SZ_DECIMALS[c] ?? 4 };
+    const venue = new PaperVenue(this.clock, market, {
+      assets,
+      takerFee: this.cfg.paper.takerFee,
+      makerFee: this.cfg.paper.makerFee,
+      latencyMs: this.cfg.paper.latencyMs,
+      minNotionalUsd: this.cfg.risk.minNotionalUsd,
+    });
+    const execDeps: Parameters<typeof createExecution>[0] = {
+      clock: this.clock,
+      venue,
+      market,
+      equity: this.cfg.risk.startEquity,
+      config: {
+        dailyLossHalt: this.cfg.risk.dailyLossHalt,
+        maxCoinNotionalFraction: this.cfg.risk.maxCoinNotionalFraction,
+        maxTotalExposure: this.cfg.risk.maxTotalExposure,
+        riskPerTrade: this.cfg.risk.riskPerTrade,
+        minNotionalUsd: this.cfg.risk.minNotionalUsd,
+        exitSlippageBps: this.cfg.risk.exitSlippageBps,
+        ordersPerMinute: this.cfg.risk.ordersPerMinute,
+        assets,
+      },
+    };
+    if (opts.restore) execDeps.restore = opts.restore;
+    this.execution = createExecution(execDeps);
+    this.execution.onStrategyEvent((strategy, coin, event) => this.reply(strategy, coin, event));
+    this.execution.onAlarm((a) => {
+      this.summary.alarms++;
+      this.emit({ t: this.clock.now(), kind: 'alarm', source: 'execution', coin: a.coin, message: a.message, attempt: a.attempt });
+    });
+
+    // ---- one regime controller per coin, owning the coin's strategy actors
+    this.members = this.cfg.geometry.enabled === false ? [] : [{ strategy: 'geometry', family: STRATEGY_FAMILY.geometry! }];
+    for (const coin of coins) {
+      const regime = createActor(regimeMachine, {
+        clock: this.clock,
+        input: { coin, members: this.members, thresholds: this.cfg.regime, timings: this.cfg.strategy },
+      });
+      regime.on('decision', (e) => {
+        const d = e.decision;
+        if (d.kind === 'regime') {
+          this.summary.regimeChanges++;
+          this.summary.regimes[coin] = d.regime;
+        }
+        this.emit({ t: this.clock.now(), kind: d.kind, coin, regime: d.regime, action: d.action, strategy: d.strategy, reason: d.reason, inputs: roundInputs(d.inputs) });
+      });
+      regime.start();
+      this.regimes.set(coin, regime);
+      for (const m of this.members) this.wireStrategy(coin, m.strategy);
+    }
+  }
+
+  private emit(line: DecisionLine): void {
+    // drop undefined fields so the line is stable
+    for (const k of Object.keys(line)) if (line[k] === undefined) delete line[k];
+    this.out(line);
+  }
+
+  private child(coin: string, strategy: string): AnyActorRef | undefined {
+    return this.regimes.get(coin)?.getSnapshot().children[strategy] as AnyActorRef | undefined;
+  }
+
+  private wireStrategy(coin: string, strategy: string): void {
+    const ref = this.child(coin, strategy);
+    if (!ref) throw new Error(`strategy ${strategy} for ${coin} was not spawned`);
+    const key = `${coin}/${strategy}`;
+    this.strategyStates.set(key, stateLabel(ref.getSnapshot().value));
+    ref.subscribe((snap: { value: unknown }) => {
+      const label = stateLabel(snap.value);
+      const prev = this.strategyStates.get(key);
+      if (label === prev) return;
+      this.strategyStates.set(key, label);
+      this.emit({ t: this.clock.now(), kind: 'strategy', coin, strategy, from: prev, to: label });
+    });
+    ref.on('intent', (e: { intent: import('../machines/strategy.types.ts').Intent }) => this.onIntent(coin, strategy, e.intent));
+    ref.on('ignored', (e: { event: string; state: string }) => {
+      this.emit({ t: this.clock.now(), kind: 'ignored', coin, strategy, event: e.event, state: e.state });
+    });
+    ref.on('alarm', (e: { message: string; attempt: number }) => {
+      this.summary.alarms++;
+      this.emit({ t: this.clock.now(), kind: 'alarm', source: 'strategy', coin, strategy, message: e.message, attempt: e.attempt });
+    });
+  }
+
+  private onIntent(coin: string, strategy: string, intent: import('../machines/strategy.types.ts').Intent): void {
+    this.summary.intents++;
+    const regime = this.regimes.get(coin)!;
+    if (intent.kind === 'entry') regime.send({ type: 'ACQUIRE_LEASE', strategy });
+    const leaseHolder = regime.getSnapshot().context.lease;
+    const stale = this.staleCoins.has(coin);
+    const res = this.execution.submitIntent(intent, { health: this.healthLevel as never, stale, leaseHolder });
+    this.drainExecution();
+    if (!res.ok && intent.kind === 'entry') {
+      if (regime.getSnapshot().context.lease === strategy) regime.send({ type: 'RELEASE_LEASE', strategy });
+      // queued by the strategy's mailbox: processed once its current transition (ARMED → entering) is done
+      this.child(coin, strategy)?.send({ type: 'ENTRY_REJECTED', intentId: intent.id, reason: `${res.code}: ${res.detail}` });
+    }
+  }
+
+  private reply(strategy: string, coin: string, event: StrategyEvent): void {
+    if (event.type === 'ENTRY_FILLED') this.summary.entries++;
+    if (event.type === 'EXIT_FILLED') {
+      const regime = this.regimes.get(coin);
+      if (regime?.getSnapshot().context.lease === strategy) regime.send({ type: 'RELEASE_LEASE', strategy });
+    }
+    this.child(coin, strategy)?.send(event);
+  }
+
+  private drainExecution(): void {
+    for (const r of this.execution.records()) {
+      if (r.kind === 'fill') this.summary.fills++;
+      this.emit({ t: r.time, ...(r as Record<string, unknown>), kind: `exec.${r.kind}` } as DecisionLine);
+    }
+  }
+
+  /** The paper venue's and risk checks' view of a coin (from the slot read at this tick). */
+  private market(coin: string): MarketSnapshot | null {
+    const i = this.cfg.coins.indexOf(coin);
+    if (i < 0) return null;
+    const v = this.views[i]!;
+    if (!v.published) return null;
+    const bids = [];
+    const asks = [];
+    const buf = this.bufs[i]!;
+    for (let k = 0; k < buf[F.bidLevels]!; k++) bids.push({ px: v.bidPx(k), sz: v.bidSz(k) });
+    for (let k = 0; k < buf[F.askLevels]!; k++) asks.push({ px: v.askPx(k), sz: v.askSz(k) });
+    if (bids.length === 0 && Number.isFinite(v.bestBid)) bids.push({ px: v.bestBid, sz: v.bestBidSz });
+    if (asks.length === 0 && Number.isFinite(v.bestAsk)) asks.push({ px: v.bestAsk, sz: v.bestAskSz });
+    return { bids, asks, mark: v.mark, funding: v.funding, time: v.nodeTime };
+  }
+
+  private regimeInputs(v: HotView): RegimeInputs {
+    return { oiRange15m: v.oiRange15m, oiBuild1h: v.oiBuild1h, fundingDev: v.fundingDev, depthAsym5s: v.depthAsym5s };
+  }
+
+  private geometryView(v: HotView): GeometryView {
+    return {
+      mid: v.mid,
+      rangeHigh15m: v.rangeHigh15m,
+      rangeLow15m: v.rangeLow15m,
+      depthBid20: v.depthBid20,
+      depthAsk20: v.depthAsk20,
+      depthBid20Mean5s: v.depthBid20Mean5s,
+      depthAsk20Mean5s: v.depthAsk20Mean5s,
+      sellNotional5s: v.sellNtl5s,
+      buyNotional5s: v.buyNtl5s,
+      sellNotional5sMean1h: v.sellMean5s1h,
+      buyNotional5sMean1h: v.buyMean5s1h,
+      oiDrop10s: v.oiDrop10s,
+    };
+  }
+
+  /** Evaluate the whole decision side at one control tick. */
+  onTick(tick: TickInput): void {
+    if (this.halted) return;
+    if (tick.time < this.clock.now()) throw new Error(`tick time ${tick.time} is before the engine clock ${this.clock.now()}`);
+    this.clock.advanceTo(tick.time);
+    this.version = tick.version;
+    this.summary.ticks++;
+    const t = tick.time;
+    for (const c of tick.commands ?? []) this.command(c);
+    for (const e of tick.events) this.health.send(e as HealthEvent);
+
+    // read every coin's slot once: everything below sees the same state
+    const lastUpdate: Record<string, number | null> = {};
+    this.staleCoins = new Set();
+    this.cfg.coins.forEach((coin, i) => {
+      const ok = this.reader.read(i, this.bufs[i]!);
+      const v = this.views[i]!;
+      const val = (x: number) => (ok && Number.isFinite(x) ? x : null);
+      lastUpdate[`l2Book:${coin}`] = val(v.bookRecvTime);
+      lastUpdate[`bbo:${coin}`] = val(v.bboRecvTime);
+      lastUpdate[`activeAssetCtx:${coin}`] = val(v.ctxRecvTime);
+      if (!ok || !v.published || v.stale(t, this.cfg.health.hotStateMaxAgeMs)) this.staleCoins.add(coin);
+    });
+    this.health.send({ type: 'TICK', now: t, lastUpdate });
+    const healthy = this.healthLevel === 'HEALTHY';
+
+    this.execution.onTick({ health: this.healthLevel as never, stale: this.staleCoins.size > 0 });
+    this.drainExecution();
+
+    this.cfg.coins.forEach((coin, i) => {
+      const v = this.views[i]!;
+      const stale = this.staleCoins.has(coin);
+      const regime = this.regimes.get(coin)!;
+      regime.send({ type: 'TICK', time: t, version: this.version, inputs: this.regimeInputs(v), health: this.healthLevel as never, stale });
+      const gv = this.geometryView(v);
+      for (const m of this.members) {
+        const ref = this.child(coin, m.strategy);
+        if (!ref) continue;
+        const snap = ref.getSnapshot() as { value: unknown; context: StrategyContext };
+        const phase = topState(snap.value);
+        if (phase === 'DISABLED') continue;
+        let ev: StrategyEvent;
+        try {
+          const e = evaluateGeometry(gv, phase, snap.context.setup, { healthy, stale }, { ...DEFAULT_GEOMETRY, ...this.cfg.geometry });
+          ev = { type: 'TICK', time: t, version: this.version, eval: e };
+        } catch (err) {
+          this.summary.strategyErrors++;
+          ev = { type: 'STRATEGY_ERROR', message: String((err as Error)?.message ?? err) };
+          this.emit({ t, kind: 'strategy.error', coin, strategy: m.strategy, message: ev.message });
+        }
+        ref.send(ev);
+        this.drainExecution();
+          }
+    });
+    this.drainExecution();
+    this.drainExecution();
+    const pos = this.execution.positions() as unknown as { realised?: number };
+    this.summary.tradingState = this.execution.tradingState();
+    this.summary.equity = this.execution.equity();
+    if (typeof pos.realised === 'number') this.summary.realisedPnl = pos.realised;
+  }
+
+  command(c: OperatorCommand): void {
+    this.emit({ t: this.clock.now(), kind: 'operator', command: c.type, ...c });
+    switch (c.type) {
+      case 'KILL':
+        this.execution.kill(c.reason ?? 'operator kill switch');
+        break;
+      case 'RESET_HALT':
+        this.execution.resetHalt();
+        break;
+      case 'SET_TRADING':
+        if (c.state === 'HALTED') this.execution.kill('operator: HALTED');
+        else if (c.state === 'REDUCING') this.execution.reduce('operator: REDUCING');
+        else this.execution.resume();
+        break;
+      case 'OPERATOR_ENABLE':
+        this.regimes.get(c.coin)?.send({ type: 'OPERATOR_ENABLE', strategy: c.strategy });
+        break;
+    }
+    this.drainExecution();
+  }
+
+  /** Snapshot for dashboards and summaries (a read-only replica, never the actors' internals). */
+  snapshot(): Record<string, unknown> {
+    const coins = this.cfg.coins.map((coin, i) => {
+      const v = this.views[i]!;
+      const regime = this.regimes.get(coin)!.getSnapshot();
+      return {
+        coin,
+        mid: num(v.mid),
+        bestBid: num(v.bestBid),
+        bestAsk: num(v.bestAsk),
+        regime: typeof regime.value === 'string' ? regime.value : Object.keys(regime.value)[0],
+        inputs: roundInputs(this.regimeInputs(v)),
+        lease: regime.context.lease,
+        strategies: this.members.map((m) => ({ name: m.strategy, state: this.strategyStates.get(`${coin}/${m.strategy}`) })),
+      };
+    });
+    return { time: this.clock.now(), health: this.healthLevel, coins, tradingState: this.execution.tradingState(), equity: this.execution.equity() };
+  }
+
+  /** Current view buffers (read at the last tick), by coin index. */
+  viewOf(coin: string): HotView | undefined {
+    const i = this.cfg.coins.indexOf(coin);
+    return i < 0 ? undefined : this.views[i];
+  }
+
+  stop(): void {
+    this.halted = true;
+    for (const r of this.regimes.values()) r.stop();
+    this.health.stop();
+    this.execution.stop();
+  }
+}
+
+function roundInputs(i: RegimeInputs): Record<string, number | null> {
+  const r = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(8)) : null);
+  return { oiRange15m: r(i.oiRange15m), oiBuild1h: r(i.oiBuild1h), fundingDev: r(i.fundingDev), depthAsym5s: r(i.depthAsym5s) };
+}
+
+export function engineConfigFrom(c: {
+  coins: string[];
+  control: { tickMs: number };
+  regime: RegimeThresholds;
+  strategy: StrategyTimings;
+  geometry: GeometryParams & { enabled: boolean };
+  health: EngineConfig['health'] & Record<string, unknown>;
+  feed: { fastBook: boolean };
+  risk: EngineConfig['risk'];
+  paper: EngineConfig['paper'];
+}): EngineConfig {
+  return {
+    coins: c.coins,
+    tickMs: c.control.tickMs,
+    regime: c.regime,
+    strategy: c.strategy,
+    geometry: c.geometry,
+    health: { ...c.health, fastBook: c.feed.fastBook },
+    risk: c.risk,
+    paper: c.paper,
+  };
+}

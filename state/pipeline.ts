@@ -1,0 +1,209 @@
+/**
+ * The ingest path after the journal, shared by live (the ingest worker) and replay: every journal record
+ * goes through `process` in journal order.
+ *   frames     → parse + validate (zod, never throws) → gap/sequence checks → state builder → hot state
+ *   conn       → connection status and health events (live, lost, heartbeat timeout, gaps)
+ *   tick       → nothing here: the caller hands the drained health events and the hot-state version to
+ *                the decision side
+ *   decision   → nothing here (outputs of the decision side, kept for parity checks)
+ * A rejected frame is counted with its reason and never stops the pipeline.
+ */
+import { parseServerFrame } from '../hyperliquid/parse.ts';
+import type { StateBuilder } from './builder.ts';
+import type { DerivedEvent } from './detectors.ts';
+import { GapTracker } from './gaps.ts';
+import type { WsActiveAssetCtx, WsBbo, WsBook, WsTrade } from './inputs.ts';
+import { bytesJson, type ConnEvent, type JournalRecord, RecordKind } from './records.ts';
+
+/** Feed events for the health machine (structurally its CONNECTION_*, HEARTBEAT_TIMEOUT and GAP events). */
+export type FeedHealthEvent =
+  | { type: 'CONNECTION_LIVE'; time: number; epoch: number }
+  | { type: 'CONNECTION_LOST'; time: number; reason: string }
+  | { type: 'HEARTBEAT_TIMEOUT'; time: number; reason: string }
+  | { type: 'GAP'; time: number; key: string; reason: string };
+
+export interface PipelineCounters {
+  records: number;
+  frames: number;
+  /** Frames applied to the state (book, bbo, trades, asset ctx). */
+  applied: number;
+  /** Control frames (subscriptionResponse, pong, error, post, other channels): journaled, not state. */
+  control: number;
+  rejected: number;
+  rejectedByCode: Record<string, number>;
+  dropped: number;
+  venueErrors: number;
+  connEvents: number;
+  badConnRecords: number;
+  lastRejection: string;
+  lastVenueError: string;
+}
+
+export interface PipelineOptions {
+  builder: StateBuilder;
+  /** Called with every derived event (evidence included) in order. */
+  onDerived?: (e: DerivedEvent) => void;
+}
+
+/** Feed connection status as seen through the journal. */
+export interface ConnStatus {
+  connected: boolean;
+  epoch: number;
+  since: number;
+  lastEvent: string;
+}
+
+export class IngestPipeline {
+  readonly counters: PipelineCounters = {
+    records: 0,
+    frames: 0,
+    applied: 0,
+    control: 0,
+    rejected: 0,
+    rejectedByCode: {},
+    dropped: 0,
+    venueErrors: 0,
+    connEvents: 0,
+    badConnRecords: 0,
+    lastRejection: '',
+    lastVenueError: '',
+  };
+  readonly gaps = new GapTracker();
+  readonly conn: ConnStatus = { connected: false, epoch: -1, since: 0, lastEvent: 'none' };
+  private pending: FeedHealthEvent[] = [];
+  private derivedSinceDrain = 0;
+  private readonly builder: StateBuilder;
+  private readonly onDerived: ((e: DerivedEvent) => void) | undefined;
+
+  constructor(opts: PipelineOptions) {
+    this.builder = opts.builder;
+    this.onDerived = opts.onDerived;
+  }
+
+  /** Health events gathered since the last drain (handed to the decision side at a tick). */
+  drainEvents(): FeedHealthEvent[] {
+    const out = this.pending;
+    this.pending = [];
+    this.derivedSinceDrain = 0;
+    return out;
+  }
+
+  /** Derived events since the last drain (the live worker asks for an event tick when this grows). */
+  get derivedPending(): number {
+    return this.derivedSinceDrain;
+  }
+
+  process(rec: JournalRecord): void {
+    this.counters.records++;
+    if (rec.kind === RecordKind.Frame || rec.kind === RecordKind.Conn) {
+      for (const g of this.gaps.record(rec)) {
+        this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+      }
+    }
+    if (rec.kind === RecordKind.Frame) this.frame(rec);
+    else if (rec.kind === RecordKind.Conn) this.connRecord(rec);
+  }
+
+  private reject(code: string, message: string): void {
+    this.counters.rejected++;
+    this.counters.rejectedByCode[code] = (this.counters.rejectedByCode[code] ?? 0) + 1;
+    this.counters.lastRejection = message;
+  }
+
+  private frame(rec: JournalRecord): void {
+    this.counters.frames++;
+    const r = parseServerFrame(rec.data);
+    if (!r.ok) {
+      this.reject(r.error.code, r.error.message);
+      // data in doubt: the decision side must not trade on it until fresh data has validated again
+      if (r.error.code !== 'not_json' || rec.data.length > 64) {
+        this.pending.push({ type: 'GAP', time: rec.time, key: rec.channel || '*', reason: `rejected frame: ${r.error.message}` });
+      }
+      return;
+    }
+    const f = r.frame;
+    const verdict = this.gaps.frame(f as never);
+    for (const g of verdict.gaps) this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+    if (!verdict.keep) {
+      this.counters.dropped++;
+      if (f.channel !== 'trades') {
+        // a book going back in time: the feed is in doubt (duplicate trades are only deduplicated)
+        this.pending.push({ type: 'GAP', time: rec.time, key: rec.channel || '*', reason: verdict.dropReason ?? 'dropped' });
+      }
+      return;
+    }
+    let events: readonly DerivedEvent[] = [];
+    switch (f.channel) {
+      case 'l2Book':
+        events = this.builder.onBook(f.data as unknown as WsBook, rec.time, rec.seq);
+        break;
+      case 'bbo':
+        events = this.builder.onBbo(f.data as unknown as WsBbo, rec.time, rec.seq);
+        break;
+      case 'trades':
+        events = this.builder.onTrades((verdict.trades ?? f.data) as unknown as WsTrade[], rec.time, rec.seq);
+        break;
+      case 'activeAssetCtx':
+        events = this.builder.onAssetCtx(f.data as unknown as WsActiveAssetCtx, rec.time, rec.seq);
+        break;
+      case 'error':
+        this.counters.venueErrors++;
+        this.counters.lastVenueError = String(f.data);
+        this.counters.control++;
+        return;
+      default:
+        this.counters.control++;
+        return;
+    }
+    this.counters.applied++;
+    for (const e of events) {
+      this.derivedSinceDrain++;
+      this.onDerived?.(e);
+    }
+  }
+
+  private connRecord(rec: JournalRecord): void {
+    let ev: ConnEvent;
+    try {
+      ev = bytesJson<ConnEvent>(rec.data);
+    } catch {
+      this.counters.badConnRecords++;
+      return;
+    }
+    this.counters.connEvents++;
+    this.conn.lastEvent = ev.type;
+    const t = rec.time;
+    switch (ev.type) {
+      case 'subscribed':
+        if (!this.conn.connected || this.conn.epoch !== rec.epoch) {
+          this.conn.connected = true;
+          this.conn.epoch = rec.epoch;
+          this.conn.since = t;
+          this.pending.push({ type: 'CONNECTION_LIVE', time: t, epoch: rec.epoch });
+        }
+        break;
+      case 'closed':
+      case 'error':
+        if (this.conn.connected || ev.type === 'closed') {
+          this.conn.connected = false;
+          this.conn.since = t;
+          const reason = `${ev.type}${ev.reason ? `: ${ev.reason}` : ''}`;
+          if (ev.reason && /pong|receive timeout|heartbeat|stall/i.test(ev.reason)) {
+            this.pending.push({ type: 'HEARTBEAT_TIMEOUT', time: t, reason });
+          }
+          this.pending.push({ type: 'CONNECTION_LOST', time: t, reason });
+        }
+        break;
+      case 'gap':
+        this.pending.push({
+          type: 'GAP',
+          time: t,
+          key: ev.key ?? '*',
+          reason: ev.reason ?? `lost ${ev.lost ?? '?'} frame(s)`,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+}
