@@ -1,0 +1,344 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { TradingState } from '../../machines/execution.types.ts';
+import { startDashboard, type DashboardServer } from '../../runtime/dashboard/server.ts';
+import { loadStatechart, renderStatechartSvg, statechartLayout } from '../../runtime/dashboard/statechart.ts';
+import {
+  parseCommand,
+  type DashboardCommand,
+  type DashboardSnapshot,
+} from '../../runtime/dashboard/types.ts';
+import { createMetrics } from '../../runtime/metrics.ts';
+
+const STRATEGY_JSON = join(import.meta.dirname, '../../diagrams/strategy.json');
+
+/** A small account whose numbers move on every snapshot and whose trading state obeys commands. */
+class Account {
+  step = 0;
+  trading: TradingState = 'ACTIVE';
+  position = 0.5;
+  commands: DashboardCommand[] = [];
+  failNext = false;
+  throwOnCommand = false;
+
+  snapshot(): DashboardSnapshot {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('provider exploded');
+    }
+    this.step++;
+    const mid = 50_000 + this.step * 1.5;
+    return {
+      time: 1_767_225_600_000 + this.step * 100,
+      tradingState: this.trading,
+      equity: 10_000 + this.step,
+      realisedPnl: 0,
+      unrealisedPnl: this.position * 1.5 * this.step,
+      dailyPnl: this.step,
+      health: {
+        level: 'HEALTHY',
+        reason: '',
+        channels: [{ key: 'l2Book:BTC', ageMs: 12, stale: false, expectedMs: 2000 }],
+      },
+      coins: [
+        {
+          coin: 'BTC',
+          mid,
+          bestBid: mid - 0.5,
+          bestAsk: mid + 0.5,
+          bids: [[mid - 0.5, 1]],
+          asks: [[mid + 0.5, 2]],
+          regime: 'SIDEWAYS',
+          inputs: { oiRange15m: 0.001, oiBuild1h: null, fundingDev: 0.00001, depthAsym5s: 0.1 },
+          strategies: [{ name: 'geometry', state: 'ENTERED' }],
+          position:
+            this.position === 0 ? null : { side: 'LONG', size: this.position, entry: 50_000, unrealised: 1 },
+        },
+      ],
+      decisions: [`step ${this.step}`],
+      counters: { frames: this.step * 10, reconnects: 0, gaps: 0, journalLagBytes: 0 },
+    };
+  }
+
+  command(cmd: DashboardCommand) {
+    this.commands.push(cmd);
+    if (this.throwOnCommand) throw new Error('venue unreachable');
+    if (cmd.type === 'KILL') {
+      this.trading = 'HALTED';
+      this.position = 0;
+    } else if (cmd.type === 'RESET_HALT') this.trading = 'ACTIVE';
+    else this.trading = cmd.state;
+    return { ok: true, tradingState: this.trading };
+  }
+}
+
+/** A WebSocket client that queues messages so tests can await them in order. */
+async function connect(url: string, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(url, { headers });
+  const queue: unknown[] = [];
+  const waiters: ((m: unknown) => void)[] = [];
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d));
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+  const next = (): Promise<any> =>
+    queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiters.push(resolve));
+  /** Next message of a given type (snapshots pushed meanwhile are skipped). */
+  const nextOf = async (type: string): Promise<any> => {
+    for (;;) {
+      const m = await next();
+      if (m.type === type) return m;
+    }
+  };
+  return { ws, next, nextOf };
+}
+
+let server: DashboardServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+async function start(
+  account: Account,
+  extra: { metrics?: ReturnType<typeof createMetrics>; intervalMs?: number } = {},
+) {
+  server = await startDashboard({
+    host: '127.0.0.1',
+    port: 0,
+    getSnapshot: () => account.snapshot(),
+    onCommand: (c) => account.command(c),
+    intervalMs: extra.intervalMs ?? 40,
+    statechart: loadStatechart(STRATEGY_JSON),
+    metrics: extra.metrics,
+  });
+  return server;
+}
+
+describe('statechart from the machine JSON', () => {
+  const json = loadStatechart(STRATEGY_JSON);
+  const layout = statechartLayout(json);
+
+  it('lays out every top-level state and the lifecycle transitions', () => {
+    expect(layout.states.map((s) => s.key)).toEqual([
+      'DISABLED',
+      'SCANNING',
+      'ARMED',
+      'ENTERED',
+      'EXITED',
+      'COOLDOWN',
+    ]);
+    expect(layout.states.find((s) => s.key === 'DISABLED')!.initial).toBe(true);
+    expect(layout.states.find((s) => s.key === 'ARMED')!.children).toEqual(['watching', 'entering']);
+    const pairs = layout.edges.map((e) => `${e.from}>${e.to}`);
+    for (const p of [
+      'DISABLED>SCANNING',
+      'SCANNING>ARMED',
+      'ARMED>ENTERED',
+      'ARMED>SCANNING',
+      'ENTERED>EXITED',
+      'EXITED>COOLDOWN',
+      'COOLDOWN>SCANNING',
+    ]) {
+      expect(pairs).toContain(p);
+    }
+    // transitions inside a state (self loops, child → child) are not drawn as top-level edges
+    expect(pairs.some((p) => p.split('>')[0] === p.split('>')[1])).toBe(false);
+    const timeout = layout.edges.find((e) => e.from === 'ENTERED' && e.to === 'EXITED')!;
+    expect(timeout.events).toContain('after maxHold');
+    // states do not overlap
+    for (const a of layout.states)
+      for (const b of layout.states)
+        if (a !== b) expect(Math.abs(a.x - b.x) >= a.w || Math.abs(a.y - b.y) >= a.h).toBe(true);
+  });
+
+  it('marks exactly the active state', () => {
+    const svg = renderStatechartSvg(layout, { active: 'ARMED', substate: 'entering' });
+    expect(svg.match(/class="state[^"]*active/g)).toHaveLength(1);
+    expect(svg).toMatch(/<g class="state active" data-state="ARMED"/);
+    expect(svg).toContain('>entering</text>');
+    expect(svg.match(/<g class="edge"/g)).toHaveLength(layout.edges.length);
+  });
+});
+
+describe('command parsing', () => {
+  it('accepts the three commands and names the bad field otherwise', () => {
+    expect(parseCommand({ type: 'KILL' })).toEqual({ ok: true, command: { type: 'KILL' } });
+    expect(parseCommand({ type: 'SET_TRADING', state: 'REDUCING', id: '7' })).toEqual({
+      ok: true,
+      command: { type: 'SET_TRADING', state: 'REDUCING' },
+    });
+    const bad = parseCommand({ type: 'SET_TRADING', state: 'YOLO' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toContain('state');
+    expect(parseCommand({ type: 'SELL_EVERYTHING' }).ok).toBe(false);
+    expect(parseCommand(null).ok).toBe(false);
+  });
+});
+
+describe('dashboard server', () => {
+  it('serves the page, the snapshot and the metrics', async () => {
+    const account = new Account();
+    const metrics = createMetrics();
+    metrics.frame('l2Book', 3);
+    const s = await start(account, { metrics });
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+
+    const page = await fetch(s.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain('<template id="statechart-template">');
+    expect(html).toContain('data-state="ENTERED"');
+    expect(html).toContain('id="kill"');
+    // nothing from the internet: no external src/href, no CDN
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?https?:/i);
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+
+    const snap = await fetch(new URL('/api/snapshot', s.url));
+    expect(snap.status).toBe(200);
+    const body = (await snap.json()) as DashboardSnapshot;
+    expect(body.coins[0]!.coin).toBe('BTC');
+    expect(body.coins[0]!.inputs.oiBuild1h).toBeNull();
+    expect(body.tradingState).toBe('ACTIVE');
+
+    const m = await fetch(new URL('/metrics', s.url));
+    expect(m.status).toBe(200);
+    expect(await m.text()).toContain('hl_frames_total{channel="l2Book"} 3');
+
+    const chart = await fetch(new URL('/api/statechart', s.url));
+    expect(((await chart.json()) as { states: unknown[] }).states).toHaveLength(6);
+
+    expect((await fetch(new URL('/nope', s.url))).status).toBe(404);
+  });
+
+  it('pushes snapshots over the WebSocket', async () => {
+    const account = new Account();
+    const s = await start(account);
+    const c = await connect(s.url.replace('http', 'ws') + 'ws');
+    const times: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const m = await c.nextOf('snapshot');
+      times.push(m.snapshot.time);
+      expect(m.snapshot.coins[0].mid).toBeGreaterThan(50_000);
+    }
+    for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
+    expect(s.stats().clients).toBe(1);
+    c.ws.close();
+  });
+
+  it('routes commands to onCommand and returns the result', async () => {
+    const account = new Account();
+    const s = await start(account, { intervalMs: 60_000 });
+    const c = await connect(s.url.replace('http', 'ws') + 'ws');
+    await c.nextOf('snapshot'); // the initial one
+
+    c.ws.send(JSON.stringify({ id: 'k1', type: 'KILL' }));
+    const r1 = await c.nextOf('result');
+    expect(r1).toEqual({ type: 'result', id: 'k1', result: { ok: true, tradingState: 'HALTED' } });
+    expect(account.commands).toEqual([{ type: 'KILL' }]);
+    // a fresh snapshot follows every command
+    const after = await c.nextOf('snapshot');
+    expect(after.snapshot.tradingState).toBe('HALTED');
+    expect(after.snapshot.coins[0].position).toBeNull();
+
+    c.ws.send(JSON.stringify({ id: 'r', type: 'RESET_HALT' }));
+    expect((await c.nextOf('result')).result.tradingState).toBe('ACTIVE');
+    c.ws.send(JSON.stringify({ id: 's', type: 'SET_TRADING', state: 'REDUCING' }));
+    expect((await c.nextOf('result')).result.tradingState).toBe('REDUCING');
+    expect(account.commands.map((x) => x.type)).toEqual(['KILL', 'RESET_HALT', 'SET_TRADING']);
+
+    // the same over HTTP
+    const res = await fetch(new URL('/api/command', s.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'KILL' }),
+    });
+    expect(await res.json()).toEqual({ ok: true, tradingState: 'HALTED' });
+    c.ws.close();
+  });
+
+  it('answers bad commands with a clear error, counts them, and keeps serving', async () => {
+    const account = new Account();
+    const s = await start(account, { intervalMs: 60_000 });
+    const c = await connect(s.url.replace('http', 'ws') + 'ws');
+    await c.nextOf('snapshot');
+    c.ws.send('{not json');
+    expect((await c.nextOf('error')).error).toMatch(/not JSON/);
+    c.ws.send(JSON.stringify({ id: 'x', type: 'SET_TRADING', state: 'YOLO' }));
+    const e2 = await c.nextOf('error');
+    expect(e2.id).toBe('x');
+    expect(e2.error).toMatch(/state/);
+    c.ws.send(JSON.stringify({ type: 'LAUNCH_MISSILES' }));
+    await c.nextOf('error');
+    expect(account.commands).toEqual([]);
+
+    const bad = await fetch(new URL('/api/command', s.url), { method: 'POST', body: 'type=KILL' });
+    expect(bad.status).toBe(415);
+    const bad2 = await fetch(new URL('/api/command', s.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type":"KILL"',
+    });
+    expect(bad2.status).toBe(400);
+    expect(s.stats().badCommands).toBe(5);
+
+    // a failing command callback: a failed result, not a crash
+    account.throwOnCommand = true;
+    c.ws.send(JSON.stringify({ id: 'k', type: 'KILL' }));
+    const r = await c.nextOf('result');
+    expect(r.result.ok).toBe(false);
+    expect(r.result.message).toContain('venue unreachable');
+    expect(['ACTIVE', 'REDUCING', 'HALTED']).toContain(r.result.tradingState);
+
+    // a failing snapshot provider: counted, 503, then it recovers
+    account.failNext = true;
+    expect((await fetch(new URL('/api/snapshot', s.url))).status).toBe(503);
+    expect((await fetch(new URL('/api/snapshot', s.url))).status).toBe(200);
+    expect(s.stats().snapshotErrors).toBe(1);
+    c.ws.close();
+  });
+
+  it('refuses foreign origins and non-loopback binding', async () => {
+    const account = new Account();
+    const s = await start(account, { intervalMs: 60_000 });
+    const wsUrl = s.url.replace('http', 'ws') + 'ws';
+    await expect(connect(wsUrl, { Origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    const own = await connect(wsUrl, { Origin: s.url.replace(/\/$/, '') });
+    own.ws.close();
+    const res = await fetch(new URL('/api/command', s.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
+      body: JSON.stringify({ type: 'SET_TRADING', state: 'ACTIVE' }),
+    });
+    expect(res.status).toBe(403);
+    expect(account.commands).toEqual([]);
+    expect(s.stats().refused).toBe(2);
+    await expect(
+      startDashboard({
+        host: '0.0.0.0',
+        getSnapshot: () => account.snapshot(),
+        onCommand: (c) => account.command(c),
+      }),
+    ).rejects.toThrow(/loopback/);
+  });
+
+  it('close() ends client sockets and is idempotent', async () => {
+    const account = new Account();
+    const s = await start(account);
+    const c = await connect(s.url.replace('http', 'ws') + 'ws');
+    const closed = new Promise<void>((resolve) => c.ws.once('close', () => resolve()));
+    await Promise.all([s.close(), s.close()]);
+    await closed;
+    server = null;
+    await expect(fetch(s.url)).rejects.toThrow();
+  });
+});
