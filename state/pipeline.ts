@@ -95,10 +95,9 @@ export class IngestPipeline {
 
   process(rec: JournalRecord): void {
     this.counters.records++;
-    if (rec.kind === RecordKind.Frame || rec.kind === RecordKind.Conn) {
-      for (const g of this.gaps.record(rec)) {
-        this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
-      }
+    // every record, whatever its kind, carries the one local sequence: a hole is lost records
+    for (const g of this.gaps.record(rec)) {
+      this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
     }
     if (rec.kind === RecordKind.Frame) this.frame(rec);
     else if (rec.kind === RecordKind.Conn) this.connRecord(rec);

@@ -141,6 +141,14 @@ export class Stamper {
     this.push(RecordKind.Conn, ev.type, jsonBytes(ev));
   }
 
+  /**
+   * A control record of the decision side (tick request, decision record, operator command), stamped
+   * from the same sequence and queued behind any overflow, so the journal keeps one total order.
+   */
+  control(kind: typeof RecordKind.Tick | typeof RecordKind.Decision, channel: string, data: Uint8Array): void {
+    this.push(kind, channel, data);
+  }
+
   /** Move queued records into the ring while they fit; returns how many moved. */
   drain(): number {
     let moved = 0;

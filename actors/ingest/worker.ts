@@ -107,9 +107,13 @@ function onTick(rec: JournalRecord): void {
 
 function onRecord(rec: JournalRecord): void {
   records++;
-  if (rec.kind === RecordKind.Tick) return onTick(rec);
+  if (rec.kind === RecordKind.Tick) {
+    pipeline.process(rec); // sequence continuity only
+    return onTick(rec);
+  }
   journal.append(rec); // journal first: nothing is parsed before it is kept
   if (rec.kind === RecordKind.Decision) {
+    pipeline.process(rec); // sequence continuity only
     if (rec.channel === 'operator') {
       try {
         pendingCommands.push(bytesJson(rec.data));
