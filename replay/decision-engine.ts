@@ -166,7 +166,10 @@ export class DecisionEngine {
     const h = this.cfg.health;
     const channels: Record<string, ChannelExpectation> = {};
     for (const c of coins) {
-      channels[`l2Book:${c}`] = { cadenceMs: h.fastBook ? h.fastBookMs : h.slowBookMs, staleFactor: h.staleFactor };
+      channels[`l2Book:${c}`] = {
+        cadenceMs: h.fastBook ? h.fastBookMs : h.slowBookMs,
+        staleFactor: h.staleFactor,
+      };
       channels[`bbo:${c}`] = { cadenceMs: h.bboMs, staleFactor: h.staleFactor };
       channels[`activeAssetCtx:${c}`] = { cadenceMs: h.assetCtxMs, staleFactor: h.staleFactor };
     }
@@ -177,7 +180,14 @@ export class DecisionEngine {
     this.health.on('health', (e) => {
       this.healthLevel = e.to;
       this.summary.health = e.to;
-      this.emit({ t: this.clock.now(), kind: 'health', from: e.from, to: e.to, reason: e.reason, evidence: e.evidence });
+      this.emit({
+        t: this.clock.now(),
+        kind: 'health',
+        from: e.from,
+        to: e.to,
+        reason: e.reason,
+        evidence: e.evidence,
+      });
     });
     this.health.start();
     this.healthLevel = this.health.getSnapshot().context.status;
@@ -185,7 +195,8 @@ export class DecisionEngine {
     // ---- execution on the paper venue, filling against the hot state
     const market: MarketView = { read: (coin) => this.market(coin) };
     const assets: Record<string, { szDecimals: number }> = {};
-    for (const c of coins) assets[c] = { szDecimals: this.cfg.szDecimals?.[c] ?? DEFAULT_SZ_DECIMALS[c] ?? 4 };
+    for (const c of coins)
+      assets[c] = { szDecimals: this.cfg.szDecimals?.[c] ?? DEFAULT_SZ_DECIMALS[c] ?? 4 };
     const venue = new PaperVenue(this.clock, market, {
       assets,
       takerFee: this.cfg.paper.takerFee,
@@ -214,11 +225,21 @@ export class DecisionEngine {
     this.execution.onStrategyEvent((strategy, coin, event) => this.reply(strategy, coin, event));
     this.execution.onAlarm((a) => {
       this.summary.alarms++;
-      this.emit({ t: this.clock.now(), kind: 'alarm', source: 'execution', coin: a.coin, message: a.message, attempt: a.attempt });
+      this.emit({
+        t: this.clock.now(),
+        kind: 'alarm',
+        source: 'execution',
+        coin: a.coin,
+        message: a.message,
+        attempt: a.attempt,
+      });
     });
 
     // ---- one regime controller per coin, owning the coin's strategy actors
-    this.members = this.cfg.geometry.enabled === false ? [] : [{ strategy: 'geometry', family: STRATEGY_FAMILY.geometry! }];
+    this.members =
+      this.cfg.geometry.enabled === false
+        ? []
+        : [{ strategy: 'geometry', family: STRATEGY_FAMILY.geometry! }];
     for (const coin of coins) {
       const regime = createActor(regimeMachine, {
         clock: this.clock,
@@ -230,7 +251,16 @@ export class DecisionEngine {
           this.summary.regimeChanges++;
           this.summary.regimes[coin] = d.regime;
         }
-        this.emit({ t: this.clock.now(), kind: d.kind, coin, regime: d.regime, action: d.action, strategy: d.strategy, reason: d.reason, inputs: roundInputs(d.inputs) });
+        this.emit({
+          t: this.clock.now(),
+          kind: d.kind,
+          coin,
+          regime: d.regime,
+          action: d.action,
+          strategy: d.strategy,
+          reason: d.reason,
+          inputs: roundInputs(d.inputs),
+        });
       });
       regime.start();
       this.regimes.set(coin, regime);
@@ -260,28 +290,50 @@ export class DecisionEngine {
       this.strategyStates.set(key, label);
       this.emit({ t: this.clock.now(), kind: 'strategy', coin, strategy, from: prev, to: label });
     });
-    ref.on('intent', (e: { intent: import('../machines/strategy.types.ts').Intent }) => this.onIntent(coin, strategy, e.intent));
+    ref.on('intent', (e: { intent: import('../machines/strategy.types.ts').Intent }) =>
+      this.onIntent(coin, strategy, e.intent),
+    );
     ref.on('ignored', (e: { event: string; state: string }) => {
       this.emit({ t: this.clock.now(), kind: 'ignored', coin, strategy, event: e.event, state: e.state });
     });
     ref.on('alarm', (e: { message: string; attempt: number }) => {
       this.summary.alarms++;
-      this.emit({ t: this.clock.now(), kind: 'alarm', source: 'strategy', coin, strategy, message: e.message, attempt: e.attempt });
+      this.emit({
+        t: this.clock.now(),
+        kind: 'alarm',
+        source: 'strategy',
+        coin,
+        strategy,
+        message: e.message,
+        attempt: e.attempt,
+      });
     });
   }
 
-  private onIntent(coin: string, strategy: string, intent: import('../machines/strategy.types.ts').Intent): void {
+  private onIntent(
+    coin: string,
+    strategy: string,
+    intent: import('../machines/strategy.types.ts').Intent,
+  ): void {
     this.summary.intents++;
     const regime = this.regimes.get(coin)!;
     if (intent.kind === 'entry') regime.send({ type: 'ACQUIRE_LEASE', strategy });
     const leaseHolder = regime.getSnapshot().context.lease;
     const stale = this.staleCoins.has(coin);
-    const res = this.execution.submitIntent(intent, { health: this.healthLevel as never, stale, leaseHolder });
+    const res = this.execution.submitIntent(intent, {
+      health: this.healthLevel as never,
+      stale,
+      leaseHolder,
+    });
     this.drainExecution();
     if (!res.ok && intent.kind === 'entry') {
       if (regime.getSnapshot().context.lease === strategy) regime.send({ type: 'RELEASE_LEASE', strategy });
       // queued by the strategy's mailbox: processed once its current transition (ARMED → entering) is done
-      this.child(coin, strategy)?.send({ type: 'ENTRY_REJECTED', intentId: intent.id, reason: `${res.code}: ${res.detail}` });
+      this.child(coin, strategy)?.send({
+        type: 'ENTRY_REJECTED',
+        intentId: intent.id,
+        reason: `${res.code}: ${res.detail}`,
+      });
     }
   }
 
@@ -318,7 +370,12 @@ export class DecisionEngine {
   }
 
   private regimeInputs(v: HotView): RegimeInputs {
-    return { oiRange15m: v.oiRange15m, oiBuild1h: v.oiBuild1h, fundingDev: v.fundingDev, depthAsym5s: v.depthAsym5s };
+    return {
+      oiRange15m: v.oiRange15m,
+      oiBuild1h: v.oiBuild1h,
+      fundingDev: v.fundingDev,
+      depthAsym5s: v.depthAsym5s,
+    };
   }
 
   private geometryView(v: HotView): GeometryView {
@@ -341,7 +398,8 @@ export class DecisionEngine {
   /** Evaluate the whole decision side at one control tick. */
   onTick(tick: TickInput): void {
     if (this.halted) return;
-    if (tick.time < this.clock.now()) throw new Error(`tick time ${tick.time} is before the engine clock ${this.clock.now()}`);
+    if (tick.time < this.clock.now())
+      throw new Error(`tick time ${tick.time} is before the engine clock ${this.clock.now()}`);
     this.clock.advanceTo(tick.time);
     this.version = tick.version;
     this.summary.ticks++;
@@ -371,7 +429,14 @@ export class DecisionEngine {
       const v = this.views[i]!;
       const stale = this.staleCoins.has(coin);
       const regime = this.regimes.get(coin)!;
-      regime.send({ type: 'TICK', time: t, version: this.version, inputs: this.regimeInputs(v), health: this.healthLevel as never, stale });
+      regime.send({
+        type: 'TICK',
+        time: t,
+        version: this.version,
+        inputs: this.regimeInputs(v),
+        health: this.healthLevel as never,
+        stale,
+      });
       const gv = this.geometryView(v);
       for (const m of this.members) {
         const ref = this.child(coin, m.strategy);
@@ -381,7 +446,13 @@ export class DecisionEngine {
         if (phase === 'DISABLED') continue;
         let ev: StrategyEvent;
         try {
-          const e = evaluateGeometry(gv, phase, snap.context.setup, { healthy, stale }, { ...DEFAULT_GEOMETRY, ...this.cfg.geometry });
+          const e = evaluateGeometry(
+            gv,
+            phase,
+            snap.context.setup,
+            { healthy, stale },
+            { ...DEFAULT_GEOMETRY, ...this.cfg.geometry },
+          );
           ev = { type: 'TICK', time: t, version: this.version, eval: e };
         } catch (err) {
           this.summary.strategyErrors++;
@@ -390,7 +461,7 @@ export class DecisionEngine {
         }
         ref.send(ev);
         this.drainExecution();
-          }
+      }
     });
     this.drainExecution();
     this.drainExecution();
@@ -434,10 +505,19 @@ export class DecisionEngine {
         regime: typeof regime.value === 'string' ? regime.value : Object.keys(regime.value)[0],
         inputs: roundInputs(this.regimeInputs(v)),
         lease: regime.context.lease,
-        strategies: this.members.map((m) => ({ name: m.strategy, state: this.strategyStates.get(`${coin}/${m.strategy}`) })),
+        strategies: this.members.map((m) => ({
+          name: m.strategy,
+          state: this.strategyStates.get(`${coin}/${m.strategy}`),
+        })),
       };
     });
-    return { time: this.clock.now(), health: this.healthLevel, coins, tradingState: this.execution.tradingState(), equity: this.execution.equity() };
+    return {
+      time: this.clock.now(),
+      health: this.healthLevel,
+      coins,
+      tradingState: this.execution.tradingState(),
+      equity: this.execution.equity(),
+    };
   }
 
   /** Current view buffers (read at the last tick), by coin index. */
@@ -456,7 +536,12 @@ export class DecisionEngine {
 
 function roundInputs(i: RegimeInputs): Record<string, number | null> {
   const r = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(8)) : null);
-  return { oiRange15m: r(i.oiRange15m), oiBuild1h: r(i.oiBuild1h), fundingDev: r(i.fundingDev), depthAsym5s: r(i.depthAsym5s) };
+  return {
+    oiRange15m: r(i.oiRange15m),
+    oiBuild1h: r(i.oiBuild1h),
+    fundingDev: r(i.fundingDev),
+    depthAsym5s: r(i.depthAsym5s),
+  };
 }
 
 export function engineConfigFrom(c: {

@@ -10,7 +10,12 @@ import { StateBuilder } from '../state/builder.ts';
 import { HotStateReader, HotStateWriter } from '../state/hotstate.ts';
 import { IngestPipeline } from '../state/pipeline.ts';
 import { bytesJson, type JournalRecord, RecordKind, type TickRecord } from '../state/records.ts';
-import { type DecisionLine, DecisionEngine, type EngineConfig, type OperatorCommand } from './decision-engine.ts';
+import {
+  type DecisionLine,
+  DecisionEngine,
+  type EngineConfig,
+  type OperatorCommand,
+} from './decision-engine.ts';
 
 export interface ReplayOptions {
   dir: string;
@@ -86,7 +91,12 @@ export class DecisionFeed {
 
   tick(time: number, version: number, events = this.pipeline.drainEvents()): void {
     if (!this.engine) {
-      this.engine = new DecisionEngine({ config: this.config, clock: new ManualClock(time), reader: this.reader, out: this.out });
+      this.engine = new DecisionEngine({
+        config: this.config,
+        clock: new ManualClock(time),
+        reader: this.reader,
+        out: this.out,
+      });
     }
     this.ticks++;
     const commands = this.commands;

@@ -94,7 +94,10 @@ export function validateRegime(opts: {
   if (opts.durationMs !== undefined) sessionOpts.durationMs = opts.durationMs;
   simSession(sessionOpts);
   feed.engine?.stop();
-  const labelled = REGIMES.filter((r) => r !== 'DISABLED').reduce((n, r) => n + REGIMES.reduce((k, g) => k + matrix[r][g], 0), 0);
+  const labelled = REGIMES.filter((r) => r !== 'DISABLED').reduce(
+    (n, r) => n + REGIMES.reduce((k, g) => k + matrix[r][g], 0),
+    0,
+  );
   const agreed = matrix.SIDEWAYS.SIDEWAYS + matrix.EXPANSION.EXPANSION;
   const opposite = matrix.SIDEWAYS.EXPANSION + matrix.EXPANSION.SIDEWAYS;
   const diag = agreed + matrix.DISABLED.DISABLED;

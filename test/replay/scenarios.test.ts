@@ -1,0 +1,128 @@
+/**
+ * The whole decision side over the simulator's named scenarios (offline, as fast as the CPU allows):
+ * regime agreement with the ground truth, and Geometry's behaviour per scenario, asserted over the
+ * decision log.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type DecisionLine, engineConfigFrom } from '../../replay/decision-engine.ts';
+import { formatValidation, type RegimeValidation, validateRegime } from '../../replay/validate-regime.ts';
+import { parseConfig } from '../../runtime/config.ts';
+
+const SCENARIOS = ['default', 'sideways', 'expansion-cascade', 'chop'] as const;
+const config = engineConfigFrom(parseConfig({}));
+const runs = new Map<string, { v: RegimeValidation; lines: DecisionLine[] }>();
+
+beforeAll(() => {
+  for (const scenario of SCENARIOS) {
+    const lines: DecisionLine[] = [];
+    const v = validateRegime({ scenario, seed: 7, config, onLine: (l) => lines.push(l) });
+    console.log(formatValidation(v));
+    runs.set(scenario, { v, lines });
+  }
+}, 600_000);
+
+/** Walk the log: regime and strategy state per coin at every line. */
+function walk(
+  lines: DecisionLine[],
+  visit: (l: DecisionLine, regime: Record<string, string>, strat: Record<string, string>) => void,
+) {
+  const regime: Record<string, string> = {};
+  const strat: Record<string, string> = {};
+  for (const l of lines) {
+    if (l.kind === 'regime') regime[l.coin as string] = l.regime as string;
+    if (l.kind === 'strategy') strat[l.coin as string] = l.to as string;
+    visit(l, regime, strat);
+  }
+}
+
+describe('regime controller vs the simulator ground truth (per coin per second after the 1 h warm-up)', () => {
+  it('agreement ≥ 95 % on labelled SIDEWAYS/EXPANSION seconds, zero opposite-regime seconds', () => {
+    let labelled = 0;
+    let agreed = 0;
+    for (const s of SCENARIOS) {
+      const { v } = runs.get(s)!;
+      expect(v.opposite, `${s}: opposite-regime seconds`).toBe(0);
+      const active =
+        v.matrix.SIDEWAYS.SIDEWAYS +
+        v.matrix.SIDEWAYS.EXPANSION +
+        v.matrix.SIDEWAYS.DISABLED +
+        v.matrix.EXPANSION.SIDEWAYS +
+        v.matrix.EXPANSION.EXPANSION +
+        v.matrix.EXPANSION.DISABLED;
+      labelled += active;
+      agreed += v.matrix.SIDEWAYS.SIDEWAYS + v.matrix.EXPANSION.EXPANSION;
+      // scenarios whose active regime is substantial are held to the target on their own
+      if (active >= 1000) expect(v.agreement, `${s}: agreement`).toBeGreaterThanOrEqual(0.95);
+      expect(v.seconds).toBeGreaterThan(1000);
+    }
+    expect(agreed / labelled).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('Geometry over the named scenarios (decision log)', () => {
+  it('sideways: the strategy arms and enters, with exact stops and targets', () => {
+    const { lines } = runs.get('sideways')!;
+    const states = lines.filter((l) => l.kind === 'strategy').map((l) => l.to);
+    expect(states).toContain('ARMED.watching');
+    expect(states).toContain('ENTERED');
+    const entries = lines.filter(
+      (l) => l.kind === 'exec.intent' && (l.intent as { kind: string }).kind === 'entry',
+    );
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      const i = e.intent as { stop: number; target: number; side: string };
+      expect(Number.isFinite(i.stop) && Number.isFinite(i.target)).toBe(true);
+      if (i.side === 'LONG') expect(i.stop).toBeLessThan(i.target);
+      else expect(i.stop).toBeGreaterThan(i.target);
+    }
+  });
+
+  for (const s of SCENARIOS) {
+    it(`${s}: never enters while the regime is not SIDEWAYS; every position is closed when the regime leaves SIDEWAYS`, () => {
+      const { lines } = runs.get(s)!;
+      let entered = 0;
+      let pendingCheck: { coin: string; t: number } | null = null;
+      walk(lines, (l, regime, strat) => {
+        if (pendingCheck && l.t > pendingCheck.t) {
+          // by the end of the tick on which the regime left SIDEWAYS, no Geometry position is held
+          expect(
+            strat[pendingCheck.coin],
+            `${s}: ${pendingCheck.coin} still ENTERED after leaving SIDEWAYS at ${pendingCheck.t}`,
+          ).not.toBe('ENTERED');
+          pendingCheck = null;
+        }
+        if (l.kind === 'strategy' && l.to === 'ENTERED') {
+          entered++;
+          expect(regime[l.coin as string], `${s}: entered at ${l.t} in ${regime[l.coin as string]}`).toBe(
+            'SIDEWAYS',
+          );
+        }
+        if (l.kind === 'regime' && l.regime !== 'SIDEWAYS') pendingCheck = { coin: l.coin as string, t: l.t };
+      });
+      if (s === 'sideways' || s === 'default') expect(entered).toBeGreaterThan(0);
+    });
+  }
+
+  it('every exit has a RULEBOOK reason, and no position outlives a regime that left SIDEWAYS', () => {
+    for (const s of SCENARIOS) {
+      const { lines } = runs.get(s)!;
+      const exits = lines.filter(
+        (l) => l.kind === 'exec.intent' && (l.intent as { kind: string }).kind === 'exit',
+      );
+      for (const e of exits) {
+        expect(['target', 'stop', 'invalidation', 'maxHold', 'disable', 'reset', 'exception']).toContain(
+          (e.intent as { reason: string }).reason,
+        );
+      }
+      // a coin whose regime is no longer SIDEWAYS at the end holds no position (all exits filled)
+      const last = new Map<string, unknown>();
+      const regime = new Map<string, unknown>();
+      for (const l of lines) {
+        if (l.kind === 'exec.position') last.set(l.coin as string, l.position);
+        if (l.kind === 'regime') regime.set(l.coin as string, l.regime);
+      }
+      for (const [coin, pos] of last)
+        if (regime.get(coin) !== 'SIDEWAYS') expect(pos, `${s}: ${coin} position at the end`).toBeNull();
+    }
+  });
+});
