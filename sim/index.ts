@@ -1,0 +1,26 @@
+/** The simulator's public surface. */
+export type { SimClock } from './clock.ts';
+export { runSimCommand, type SimCommandArgs } from './cli.ts';
+export {
+  type CascadeEvent,
+  classify,
+  COIN_DEFS,
+  DEFAULT_COINS,
+  Engine,
+  type EngineOptions,
+  type GroundTruth,
+  type GroundTruthLabel,
+  groundTruthToJsonl,
+  type Regime,
+  SIM_EPOCH,
+} from './engine.ts';
+export { type FaultChannel, Faults } from './faults.ts';
+export {
+  ALL_CHANNELS,
+  generate,
+  type GenerateOptions,
+  generatorSubscriptions,
+  type MarketChannel,
+} from './generate.ts';
+export { getScenario, SCENARIOS, scenarioDurationMs, scenarioNames } from './scenarios.ts';
+export { type SimServer, type SimServerOptions, type SimSpeed, type SimStats, startSim } from './server.ts';
