@@ -550,7 +550,7 @@ export function engineConfigFrom(c: {
   regime: RegimeThresholds;
   strategy: StrategyTimings;
   geometry: GeometryParams & { enabled: boolean };
-  health: EngineConfig['health'] & Record<string, unknown>;
+  health: Omit<EngineConfig['health'], 'fastBook'>;
   feed: { fastBook: boolean };
   risk: EngineConfig['risk'];
   paper: EngineConfig['paper'];

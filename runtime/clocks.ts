@@ -18,14 +18,17 @@ export class WarpClock implements Clock {
   /**
    * @param start    clock time at construction (ms since epoch)
    * @param rate     speed while warping (×)
-   * @param warpMs   clock time to cover at `rate` before running at 1×
+   * @param warpMs   clock time to cover at `rate`
+   * @param after    speed after the warp (× real time; 1 = real time)
    */
   constructor(
     private readonly start: number,
     private readonly rate: number,
     private readonly warpMs: number,
+    private readonly after = 1,
   ) {
     if (!(rate >= 1)) throw new Error(`warp rate must be ≥ 1, got ${rate}`);
+    if (!(after > 0)) throw new Error(`speed must be > 0, got ${after}`);
     this.realStart = this.real.now();
     this.warpRealMs = warpMs / rate;
   }
@@ -33,7 +36,7 @@ export class WarpClock implements Clock {
   now(): number {
     const r = this.real.now() - this.realStart;
     if (r <= this.warpRealMs) return this.start + r * this.rate;
-    return this.start + this.warpMs + (r - this.warpRealMs);
+    return this.start + this.warpMs + (r - this.warpRealMs) * this.after;
   }
 
   /** Whether the clock still runs fast. */
@@ -45,7 +48,7 @@ export class WarpClock implements Clock {
   private realDelay(t: number): number {
     const warpEnd = this.start + this.warpMs;
     const rNow = this.real.now() - this.realStart;
-    const rAt = t <= warpEnd ? (t - this.start) / this.rate : this.warpRealMs + (t - warpEnd);
+    const rAt = t <= warpEnd ? (t - this.start) / this.rate : this.warpRealMs + (t - warpEnd) / this.after;
     return Math.max(0, rAt - rNow);
   }
 

@@ -183,7 +183,9 @@ export async function renderAll(): Promise<Map<string, string>> {
 
 export async function diagramsCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('usage: runtime diagrams [--check]\n  writes diagrams/NAME.mmd, NAME.json and README.md for every machine in machines/;\n  --check writes nothing and exits 1 when any is stale');
+    console.log(
+      'usage: runtime diagrams [--check]\n  writes diagrams/NAME.mmd, NAME.json and README.md for every machine in machines/;\n  --check writes nothing and exits 1 when any is stale',
+    );
     return 0;
   }
   const check = argv.includes('--check');

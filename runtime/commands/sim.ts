@@ -1,0 +1,47 @@
+/** `runtime sim --port 0 --seed 7 --scenario default --speed 1`: serve the simulated venue alone. */
+import { runSimCommand } from '../../sim/cli.ts';
+import { scenarioNames } from '../../sim/scenarios.ts';
+import { COMMON_OPTIONS, guarded, type Io, num, parse } from './common.ts';
+
+export const SIM_USAGE = `usage: runtime sim [options]
+
+Serves the built-in market simulator (Hyperliquid WebSocket + POST /info) on loopback and prints its URL.
+
+options:
+  --port N              port (default 0: any free port)
+  --seed N              seed (default 7); the same seed and scenario give the same stream
+  --scenario NAME       ${scenarioNames().join(' | ')} (default default)
+  --speed N|max         ×N real time, or as fast as possible (default 1)
+  --ground-truth FILE   write the ground-truth labels and cascade events as JSONL
+  --duration S          stop after S seconds (default: until Ctrl-C)
+`;
+
+export async function simCommand(argv: string[], io: Io): Promise<number> {
+  return guarded(io, SIM_USAGE, async () => {
+    const { values } = parse(argv, {
+      ...COMMON_OPTIONS,
+      port: { type: 'string' },
+      'ground-truth': { type: 'string' },
+    });
+    if (values.help) {
+      io.stdout(SIM_USAGE);
+      return 0;
+    }
+    const args: Parameters<typeof runSimCommand>[0] = {
+      port: num(values.port, 'port', 0),
+      seed: num(values.seed, 'seed', 7),
+      scenario: values.scenario ?? 'default',
+      speed: values.speed === 'max' ? 'max' : num(values.speed, 'speed', 1),
+    };
+    if (values['ground-truth']) args.groundTruth = values['ground-truth'];
+    const sim = await runSimCommand(args, io.stdout);
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      if (values.duration !== undefined) setTimeout(done, num(values.duration, 'duration', 0) * 1000);
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    await sim.close();
+    return 0;
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * `runtime start` — the embedded default: the simulator on loopback, the whole live stack against it over
+ * real sockets, journal, paper trading, dashboard. `runtime start live` — real venue data.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { journalDirFor } from '../../actors/journal/format.ts';
+import type { SimServer } from '../../sim/server.ts';
+import { startSim } from '../../sim/server.ts';
+import type { Clock } from '../../state/clock.ts';
+import { SystemClock, WarpClock } from '../clocks.ts';
+import type { Config } from '../config.ts';
+import { buildSnapshot } from '../dashboard-model.ts';
+import { startDashboard } from '../dashboard/server.ts';
+import { createMetrics } from '../metrics.ts';
+import { type RunningSystem, type SystemSummary, startSystem } from '../system.ts';
+import {
+  COMMON_OPTIONS,
+  configFrom,
+  guarded,
+  type Io,
+  loggerFrom,
+  num,
+  parse,
+  UsageError,
+} from './common.ts';
+
+export const START_USAGE = `usage: runtime start [live] [options]
+
+  (no subcommand)   the embedded default: starts the simulator on loopback (default scenario, real time
+                    after a fast-forwarded 1 h warm-up), connects the whole stack to it over real
+                    sockets, journals, paper-trades and serves the dashboard
+  live              real venue data: --network mainnet|testnet or --url ws://… (e.g. a local node's
+                    order_book_server); paper venue unless --live-trading
+
+options:
+  --data DIR            journal and state directory (default ./data)
+  --config FILE         JSON config file
+  --coins BTC,ETH       coins to trade (default BTC,ETH,SOL)
+  --duration S          stop after S seconds and print a summary
+  --decisions FILE      write the decision log (one JSON object a line)
+  --scenario NAME       simulator scenario (default: default)
+  --seed N              simulator seed (default 7)
+  --speed N             simulator pace after the warm-up (×N real time, default 1)
+  --warmup-rate N       pace of the simulator's 1 h warm-up (default 120: one minute of waiting, 30 s)
+  --network NAME        mainnet | testnet (live)
+  --url URL             WebSocket URL of the data source (live)
+  --live-trading        place real orders (live; needs the key named in the config)
+  --no-dashboard        do not serve the dashboard
+  --json                print the summary as one JSON object
+  --log-level LEVEL     pino level (default info)
+`;
+
+const URLS: Record<string, string> = {
+  mainnet: 'wss://api.hyperliquid.xyz/ws',
+  testnet: 'wss://api.hyperliquid-testnet.xyz/ws',
+};
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  'warmup-rate': { type: 'string' },
+  network: { type: 'string' },
+  url: { type: 'string' },
+  'live-trading': { type: 'boolean' },
+  'no-dashboard': { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+export function formatSummary(s: SystemSummary): string {
+  return [
+    'summary',
+    `  frames: ${s.frames} received, ${s.framesHandedOn} handed on, ${s.lost} lost, ${s.rejectedFrames} rejected`,
+    `  faults: ${s.reconnects} reconnects, ${s.gaps} gaps, ${s.alarms} alarms, ${s.strategyErrors} strategy errors`,
+    `  decisions: ${s.ticks} ticks, ${s.regimeChanges} regime changes, ${s.intents} intents, ${s.entries} entries, ${s.fills} fills`,
+    `  trading: ${s.tradingState}, health ${s.health}, equity ${s.equity.toFixed(2)}, PnL ${s.pnl.toFixed(2)}`,
+    `  journal: ${s.journal.dir} (persisted through seq ${s.journal.persistedSeq})`,
+  ].join('\n');
+}
+
+export async function startCommand(argv: string[], io: Io): Promise<number> {
+  return guarded(io, START_USAGE, async () => {
+    const { values, positionals } = parse(argv, OPTIONS);
+    if (values.help) {
+      io.stdout(START_USAGE);
+      return 0;
+    }
+    const live = positionals[0] === 'live';
+    if (positionals.length > (live ? 1 : 0))
+      throw new UsageError(`unexpected argument '${positionals.at(-1)}'`);
+    const network = values.network ?? (live ? 'mainnet' : 'sim');
+    if (live && network !== 'mainnet' && network !== 'testnet')
+      throw new UsageError(`--network must be mainnet or testnet`);
+    const config = configFrom(values, { network });
+    const logger = loggerFrom(values);
+    const durationS = values.duration !== undefined ? num(values.duration, 'duration', 0) : null;
+    if (values['live-trading']) {
+      if (!live) throw new UsageError('--live-trading needs `runtime start live`');
+      io.stderr(
+        'runtime: --live-trading is refused: the live Hyperliquid venue is not wired into `runtime start` in this build; the live data feed runs with the paper venue without the flag',
+      );
+      return 2;
+    }
+
+    let clock: Clock;
+    let sim: SimServer | null = null;
+    let url: string;
+    if (!live) {
+      const speed = num(values.speed, 'speed', 1);
+      const warmupRate = num(values['warmup-rate'], 'warmup-rate', 120);
+      const start = new SystemClock().now();
+      // the warp covers the hour the longest windows need, plus start-up slack (frames before the feed connects are not seen)
+      clock = new WarpClock(Math.floor(start / 1000) * 1000, warmupRate, 3_600_000 + 120_000, speed);
+      sim = await startSim({
+        seed: num(values.seed, 'seed', 7),
+        scenario: values.scenario ?? 'default',
+        coins: config.coins,
+        clock,
+        speed: 1,
+        port: 0,
+      });
+      url = sim.wsUrl;
+      io.stdout(
+        `sim: ${sim.wsUrl} (scenario ${values.scenario ?? 'default'}, seed ${num(values.seed, 'seed', 7)}; warm-up hour at ×${warmupRate}, then ×${speed})`,
+      );
+    } else {
+      clock = new SystemClock();
+      url = values.url ?? config.url ?? URLS[network]!;
+    }
+    logger.info({ config: redactedConfig(config), url }, 'effective config');
+
+    const system = await startSystem({
+      config,
+      url,
+      clock,
+      journalDir: journalDirFor(join(config.dataDir, 'journal'), clock.now()),
+      logger,
+      ...(values.decisions ? { decisionsFile: values.decisions } : {}),
+    });
+    const metrics = createMetrics();
+    let dashboard: { url: string; close(): Promise<void> } | null = null;
+    if (!values['no-dashboard'] && config.dashboard.enabled) {
+      dashboard = await startDashboard({
+        host: config.dashboard.host,
+        port: config.dashboard.port,
+        getSnapshot: () => {
+          const snap = buildSnapshot(system, config, clock.now());
+          metrics.applySnapshot(snap);
+          return snap;
+        },
+        onCommand: (cmd) => {
+          system.command(cmd as never);
+          const state = cmd.type === 'KILL' ? 'HALTED' : cmd.type === 'SET_TRADING' ? cmd.state : 'ACTIVE';
+          return {
+            ok: true,
+            tradingState: state as never,
+            message: `${cmd.type} journaled; applied at the next tick`,
+          };
+        },
+        statechart: loadStatechart(),
+        metrics,
+      });
+      io.stdout(`dashboard: ${dashboard.url}`);
+    }
+    io.stdout(`journal: ${system.summary().journal.dir}`);
+
+    const summary = await runUntilDone(system, durationS);
+    await dashboard?.close();
+    await sim?.close();
+    io.stdout(values.json ? JSON.stringify(summary) : formatSummary(summary));
+    return 0;
+  });
+}
+
+function loadStatechart(): never | null {
+  try {
+    const p = fileURLToPath(new URL('../../diagrams/strategy.json', import.meta.url));
+    return JSON.parse(readFileSync(p, 'utf8')) as never;
+  } catch {
+    return null;
+  }
+}
+
+export function redactedConfig(c: Config): Record<string, unknown> {
+  return { ...c, live: { ...c.live, keyEnv: c.live.keyEnv, keyFile: c.live.keyFile ? '[path]' : undefined } };
+}
+
+/** Run until --duration elapses or SIGINT/SIGTERM, then stop gracefully. */
+export async function runUntilDone(system: RunningSystem, durationS: number | null): Promise<SystemSummary> {
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      if (timer) clearTimeout(timer);
+      resolve();
+    };
+    const timer = durationS !== null ? setTimeout(done, durationS * 1000) : null;
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+  return system.stop();
+}

@@ -1,0 +1,297 @@
+/**
+ * The live stack, wired: connection actor (main thread) → SPSC ring → ingest worker (journal first, then
+ * pipeline and hot state) → tick handshake → decision side (health, regime, strategies, execution on the
+ * paper venue) → decision log, journaled too. Used by `runtime start` (embedded simulator or a real venue)
+ * and `runtime record` (feed + journal only).
+ */
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { startFeed, type Feed } from '../actors/feed/connection.ts';
+import type { Subscription } from '../actors/feed/registry.ts';
+import { SequenceCounter } from '../actors/feed/stamper.ts';
+import { startIngest, type IngestHost } from '../actors/ingest/host.ts';
+import type { TickMessage, WorkerStats } from '../actors/ingest/protocol.ts';
+import {
+  DecisionEngine,
+  type DecisionLine,
+  engineConfigFrom,
+  type OperatorCommand,
+} from '../replay/decision-engine.ts';
+import { type Clock, ManualClock } from '../state/clock.ts';
+import { jsonBytes, RecordKind } from '../state/records.ts';
+import type { Config } from './config.ts';
+
+export interface SystemOptions {
+  config: Config;
+  url: string;
+  clock: Clock;
+  journalDir: string;
+  logger: Logger;
+  /** Run the decision side (false: feed + journal only, as `runtime record`). */
+  decide?: boolean;
+  decisionsFile?: string;
+  /** Every decision line (after it is written). */
+  onLine?: (l: DecisionLine) => void;
+  /** Decision lines kept for the dashboard. */
+  keepDecisions?: number;
+}
+
+export interface SystemSummary {
+  frames: number;
+  framesHandedOn: number;
+  lost: number;
+  reconnects: number;
+  gaps: number;
+  rejectedFrames: number;
+  ticks: number;
+  regimeChanges: number;
+  intents: number;
+  entries: number;
+  fills: number;
+  alarms: number;
+  strategyErrors: number;
+  health: string;
+  tradingState: string;
+  equity: number;
+  pnl: number;
+  journal: { dir: string; persistedSeq: number; lastSeq: number; errors: number };
+  decisionLines: number;
+  tickAckTimeouts: number;
+}
+
+export interface RunningSystem {
+  readonly feed: Feed;
+  readonly ingest: IngestHost;
+  engine(): DecisionEngine | null;
+  stats(): WorkerStats | null;
+  recentDecisions(): string[];
+  /** Operator command: journaled, applied at the next tick (an immediate tick is requested). */
+  command(cmd: OperatorCommand): void;
+  summary(): SystemSummary;
+  /** Stop entries, flatten (if configured), stop the feed, drain and fsync the journal. */
+  stop(): Promise<SystemSummary>;
+}
+
+export function subscriptionsFor(coins: readonly string[], fastBook: boolean): Subscription[] {
+  const subs: Subscription[] = [];
+  for (const coin of coins) {
+    subs.push(fastBook ? { type: 'l2Book', coin, fast: true } : { type: 'l2Book', coin });
+    subs.push({ type: 'bbo', coin });
+    subs.push({ type: 'trades', coin });
+    subs.push({ type: 'activeAssetCtx', coin });
+  }
+  return subs as Subscription[];
+}
+
+export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
+  const { config, clock, logger } = opts;
+  const decide = opts.decide !== false;
+  const coins = [...config.coins];
+  const log = logger.child({ actor: 'system' });
+  const decisionLog = logger.child({ actor: 'decision' });
+  let decisionsOut: WriteStream | null = null;
+  if (opts.decisionsFile) {
+    mkdirSync(dirname(opts.decisionsFile), { recursive: true });
+    decisionsOut = createWriteStream(opts.decisionsFile, { flags: 'w' });
+  }
+  const recent: string[] = [];
+  const keep = opts.keepDecisions ?? 50;
+  let decisionLines = 0;
+  let engine: DecisionEngine | null = null;
+  let lastTickSeq = 0;
+  let eventTickPending = false;
+  const tickWaiters: Array<{ seq: number; resolve: () => void }> = [];
+  const engineCfg = engineConfigFrom(config);
+
+  // eslint-style forward reference: the stamper exists once the feed does
+  let feedRef: Feed | null = null;
+  const journalDecision = (channel: string, data: Uint8Array) =>
+    feedRef?.stamper.control(RecordKind.Decision, channel, data);
+
+  const onLine = (l: DecisionLine) => {
+    decisionLines++;
+    const text = JSON.stringify(l);
+    decisionsOut?.write(`${text}\n`);
+    journalDecision(l.kind, jsonBytes(l));
+    recent.push(text);
+    if (recent.length > keep) recent.shift();
+    if (
+      /^(regime|gate|health|strategy|lease|alarm|operator|strategy\.error|exec\.(intent|verdict|fill|closing))$/.test(
+        l.kind,
+      )
+    ) {
+      decisionLog.info(l, l.kind);
+    } else decisionLog.debug(l, l.kind);
+    opts.onLine?.(l);
+  };
+
+  const onTick = (m: TickMessage) => {
+    lastTickSeq = m.seq;
+    if (m.cause === 'event') eventTickPending = false;
+    if (decide) {
+      if (!engine)
+        engine = new DecisionEngine({
+          config: engineCfg,
+          clock: new ManualClock(m.time),
+          reader: ingest.reader,
+          out: onLine,
+        });
+      engine.onTick({
+        time: m.time,
+        version: m.version,
+        events: m.events,
+        commands: m.commands as OperatorCommand[],
+      });
+    }
+    for (let i = tickWaiters.length - 1; i >= 0; i--) {
+      if (tickWaiters[i]!.seq <= m.seq) {
+        tickWaiters[i]!.resolve();
+        tickWaiters.splice(i, 1);
+      }
+    }
+  };
+
+  const requestTick = (cause: 'timer' | 'event'): number => {
+    const seq = feedRef!.stamper.seq.peek();
+    feedRef!.stamper.control(RecordKind.Tick, 'tick', jsonBytes({ cause }));
+    return seq;
+  };
+
+  const ingest = await startIngest({
+    coins,
+    ringBytes: 2 ** Math.ceil(Math.log2(config.feed.ringBytes)),
+    journal: {
+      dir: opts.journalDir,
+      mode: config.journal.mode,
+      fsyncIntervalMs: config.journal.fsyncIntervalMs,
+      segmentBytes: config.journal.segmentBytes,
+      segmentMs: config.journal.segmentMs,
+      lagBytes: config.journal.maxLagBytes,
+    },
+    onTick,
+    onEventTick: () => {
+      if (!decide || eventTickPending || !feedRef) return;
+      eventTickPending = true;
+      requestTick('event');
+    },
+    onLag: (lagging, evidence) =>
+      log.warn({ lagging, evidence }, lagging ? 'journal lagging: do not trade' : 'journal caught up'),
+    onError: (message) => log.error({ message }, 'ingest error'),
+  });
+  log.info({ dir: opts.journalDir, nextSeq: ingest.nextSeq, recovery: ingest.recovery }, 'journal open');
+
+  const seq = new SequenceCounter(ingest.nextSeq);
+  const feed = startFeed({
+    url: opts.url,
+    subscriptions: subscriptionsFor(coins, config.feed.fastBook),
+    clock,
+    producer: ingest.producer,
+    logger: logger.child({ actor: 'connection' }) as never,
+    config: {
+      seq,
+      overflowRecords: config.feed.overflowFrames,
+      timings: {
+        pingAfterMs: config.feed.pingAfterMs,
+        pongTimeoutMs: config.feed.pongTimeoutMs,
+        receiveTimeoutMs: config.feed.receiveTimeoutMs,
+        backoffBaseMs: config.feed.backoffBaseMs,
+        backoffMaxMs: config.feed.backoffMaxMs,
+      } as never,
+    },
+    onLoss: (lost, reason) => log.error({ lost, reason }, 'frames lost: gap reported'),
+  });
+  feedRef = feed;
+
+  // periodic control ticks on the (real or warped) clock
+  let tickTimer: number | null = null;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped) return;
+    const now = clock.now();
+    const next = Math.ceil((now + 1) / engineCfg.tickMs) * engineCfg.tickMs;
+    tickTimer = clock.setTimeout(() => {
+      if (decide) requestTick('timer');
+      schedule();
+    }, next - now);
+  };
+  schedule();
+
+  const waitForTick = (target: number) =>
+    new Promise<void>((resolve) => {
+      if (lastTickSeq >= target) return resolve();
+      tickWaiters.push({ seq: target, resolve });
+    });
+
+  const summary = (): SystemSummary => {
+    const s = engine?.summary;
+    const fc = feed.counters();
+    const ws = ingest.lastStats();
+    return {
+      frames: fc.framesReceived,
+      framesHandedOn: fc.framesHandedOn,
+      lost: fc.lost,
+      reconnects: fc.reconnects,
+      gaps: (ws?.pipeline as { rejected?: number } | undefined) ? fc.lossGaps + fc.reconnects : fc.lossGaps,
+      rejectedFrames: ws?.pipeline.rejected ?? 0,
+      ticks: s?.ticks ?? 0,
+      regimeChanges: s?.regimeChanges ?? 0,
+      intents: s?.intents ?? 0,
+      entries: s?.entries ?? 0,
+      fills: s?.fills ?? 0,
+      alarms: s?.alarms ?? 0,
+      strategyErrors: s?.strategyErrors ?? 0,
+      health: s?.health ?? 'WARMING',
+      tradingState: s?.tradingState ?? 'ACTIVE',
+      equity: s?.equity ?? config.risk.startEquity,
+      pnl: (s?.equity ?? config.risk.startEquity) - config.risk.startEquity,
+      journal: {
+        dir: opts.journalDir,
+        persistedSeq: ws?.journal.persistedSeq ?? -1,
+        lastSeq: ws?.journal.lastSeq ?? -1,
+        errors: ws?.journal.errors ?? 0,
+      },
+      decisionLines,
+      tickAckTimeouts: ws?.tickAckTimeouts ?? 0,
+    };
+  };
+
+  return {
+    feed,
+    ingest,
+    engine: () => engine,
+    stats: () => ingest.lastStats(),
+    recentDecisions: () => [...recent],
+    command(cmd) {
+      feed.stamper.control(RecordKind.Decision, 'operator', jsonBytes(cmd));
+      if (decide) requestTick('event');
+    },
+    summary,
+    async stop() {
+      stopped = true;
+      if (tickTimer !== null) clock.clearTimeout(tickTimer);
+      if (decide) {
+        if (config.shutdown.flatten) {
+          feed.stamper.control(
+            RecordKind.Decision,
+            'operator',
+            jsonBytes({ type: 'KILL', reason: 'shutdown: flatten' }),
+          );
+        }
+        await waitForTick(requestTick('event'));
+      }
+      feed.stop();
+      feed.stamper.drain();
+      const finalStats = await ingest.stop();
+      engine?.stop();
+      if (decisionsOut) await new Promise<void>((r) => decisionsOut!.end(() => r()));
+      const s = summary();
+      if (finalStats) {
+        s.journal.persistedSeq = finalStats.journal.persistedSeq;
+        s.journal.lastSeq = finalStats.journal.lastSeq;
+        s.rejectedFrames = finalStats.pipeline.rejected;
+      }
+      return s;
+    },
+  };
+}
