@@ -46,7 +46,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: async () => (await import('./commands/replay.ts')).replayCommand,
   journal: async () => {
     const m = await import('./commands/journal.ts');
-    return (argv, io) => m.journalCommand(argv, { stdout: io.stdout, stderr: io.stderr } as never);
+    const stream = (f: (s: string) => void) => ({ write: (s: string) => (f(s), true) });
+    return (argv, io) => m.journalCommand(argv, { stdout: stream(io.stdout), stderr: stream(io.stderr) } as never);
   },
   'validate-regime': async () => (await import('./commands/validate-regime.ts')).validateRegimeCommand,
   diagrams: async () => {
@@ -72,8 +73,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const io: Io = {
-    stdout: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-    stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+    stdout: (s) => void process.stdout.write(s.endsWith('\n') || s === '' ? s : `${s}\n`),
+    stderr: (s) => void process.stderr.write(s.endsWith('\n') || s === '' ? s : `${s}\n`),
   };
   main(process.argv.slice(2), io).then(
     (code) => {
