@@ -471,6 +471,13 @@ export class DecisionEngine {
     if (typeof pos.realised === 'number') this.summary.realisedPnl = pos.realised;
   }
 
+  /** Let the engine's clock run to `t` without a tick (end of a journal): timers due by then fire. */
+  advanceTo(t: number): void {
+    if (t <= this.clock.now()) return;
+    this.clock.advanceTo(t);
+    this.drainExecution();
+  }
+
   command(c: OperatorCommand): void {
     this.emit({ t: this.clock.now(), kind: 'operator', command: c.type, ...c });
     switch (c.type) {

@@ -123,6 +123,8 @@ export function replayJournal(opts: ReplayOptions): ReplayResult {
     feed.record(record);
     if (opts.onProgress && records % every === 0) opts.onProgress(records, record.time);
   }
+  // the journal was cut at `toTime`: what was due by then (e.g. a fill after the venue's latency) happens
+  if (opts.toTime !== undefined) feed.engine?.advanceTo(opts.toTime);
   return {
     records,
     frames,
