@@ -46,8 +46,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: async () => (await import('./commands/replay.ts')).replayCommand,
   journal: async () => {
     const m = await import('./commands/journal.ts');
-    const stream = (f: (s: string) => void) => ({ write: (s: string) => (f(s), true) });
-    return (argv, io) => m.journalCommand(argv, { stdout: stream(io.stdout), stderr: stream(io.stderr) } as never);
+    const stream = (f: (s: string) => void) => ({
+      write: (s: string) => {
+        f(s);
+        return true;
+      },
+    });
+    return (argv, io) =>
+      m.journalCommand(argv, { stdout: stream(io.stdout), stderr: stream(io.stderr) } as never);
   },
   'validate-regime': async () => (await import('./commands/validate-regime.ts')).validateRegimeCommand,
   diagrams: async () => {

@@ -116,18 +116,29 @@ export class IngestPipeline {
       this.reject(r.error.code, r.error.message);
       // data in doubt: the decision side must not trade on it until fresh data has validated again
       if (r.error.code !== 'not_json' || rec.data.length > 64) {
-        this.pending.push({ type: 'GAP', time: rec.time, key: rec.channel || '*', reason: `rejected frame: ${r.error.message}` });
+        this.pending.push({
+          type: 'GAP',
+          time: rec.time,
+          key: rec.channel || '*',
+          reason: `rejected frame: ${r.error.message}`,
+        });
       }
       return;
     }
     const f = r.frame;
     const verdict = this.gaps.frame(f as never);
-    for (const g of verdict.gaps) this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+    for (const g of verdict.gaps)
+      this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
     if (!verdict.keep) {
       this.counters.dropped++;
       if (f.channel !== 'trades') {
         // a book going back in time: the feed is in doubt (duplicate trades are only deduplicated)
-        this.pending.push({ type: 'GAP', time: rec.time, key: rec.channel || '*', reason: verdict.dropReason ?? 'dropped' });
+        this.pending.push({
+          type: 'GAP',
+          time: rec.time,
+          key: rec.channel || '*',
+          reason: verdict.dropReason ?? 'dropped',
+        });
       }
       return;
     }

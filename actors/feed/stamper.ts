@@ -145,7 +145,11 @@ export class Stamper {
    * A control record of the decision side (tick request, decision record, operator command), stamped
    * from the same sequence and queued behind any overflow, so the journal keeps one total order.
    */
-  control(kind: typeof RecordKind.Tick | typeof RecordKind.Decision, channel: string, data: Uint8Array): void {
+  control(
+    kind: typeof RecordKind.Tick | typeof RecordKind.Decision,
+    channel: string,
+    data: Uint8Array,
+  ): void {
     this.push(kind, channel, data);
   }
 

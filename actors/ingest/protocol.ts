@@ -35,7 +35,13 @@ export interface WorkerStats {
   records: number;
   frames: number;
   pipeline: PipelineCounters;
-  journal: { persistedSeq: number; lastSeq: number; lagging: boolean; pendingRecords: number; errors: number };
+  journal: {
+    persistedSeq: number;
+    lastSeq: number;
+    lagging: boolean;
+    pendingRecords: number;
+    errors: number;
+  };
   /** Frame receive → hot-state publish latency over the last interval, µs. */
   latencyUs: { count: number; p50: number; p99: number; max: number };
   ringUsed: number;

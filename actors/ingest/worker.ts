@@ -9,7 +9,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { StateBuilder } from '../../state/builder.ts';
 import { HotStateWriter } from '../../state/hotstate.ts';
 import { IngestPipeline } from '../../state/pipeline.ts';
-import { bytesJson, type JournalRecord, jsonBytes, RecordKind, type TickRecord } from '../../state/records.ts';
+import {
+  bytesJson,
+  type JournalRecord,
+  jsonBytes,
+  RecordKind,
+  type TickRecord,
+} from '../../state/records.ts';
 import { RingConsumer } from '../feed/ring.ts';
 import { SystemClock } from '../journal/system-clock.ts';
 import { JournalWriter } from '../journal/writer.ts';
@@ -109,7 +115,8 @@ function onRecord(rec: JournalRecord): void {
   records++;
   if (rec.kind === RecordKind.Tick) {
     pipeline.process(rec); // sequence continuity only
-    return onTick(rec);
+    onTick(rec);
+    return;
   }
   journal.append(rec); // journal first: nothing is parsed before it is kept
   if (rec.kind === RecordKind.Decision) {
@@ -141,7 +148,13 @@ port.on('message', (m: { type: string }) => {
   if (m.type === 'stop') stopping = true;
 });
 
-post({ type: 'ready', hot: hot.sab, layout: hot.layout, nextSeq: journal.nextSeq, recovery: journal.recovery });
+post({
+  type: 'ready',
+  hot: hot.sab,
+  layout: hot.layout,
+  nextSeq: journal.nextSeq,
+  recovery: journal.recovery,
+});
 
 let lastStats = clock.now();
 async function loop(): Promise<void> {

@@ -12,7 +12,10 @@ describe('diagram generator', () => {
           invoke: { id: 'sock', src: 'socket', onDone: 'b', onError: { target: 'c', guard: 'retryable' } },
           after: { 1000: 'c' },
         },
-        b: { type: 'parallel', states: { x: { initial: 'x1', states: { x1: { on: { GO: 'x2' } }, x2: {} } }, y: {} } },
+        b: {
+          type: 'parallel',
+          states: { x: { initial: 'x1', states: { x1: { on: { GO: 'x2' } }, x2: {} } }, y: {} },
+        },
         c: { type: 'final' },
       },
     });
@@ -34,6 +37,8 @@ describe('diagram generator', () => {
     expect(files.has('regime.mmd')).toBe(true);
     expect(JSON.parse(files.get('strategy.json')!).id).toBe('strategy');
     expect(files.get('README.md')).toContain('```mermaid');
-    expect(files.get('strategy.mmd')).toContain('strategy_ENTERED --> strategy_EXITED: after maxHold / prepareExit');
+    expect(files.get('strategy.mmd')).toContain(
+      'strategy_ENTERED --> strategy_EXITED: after maxHold / prepareExit',
+    );
   });
 });
