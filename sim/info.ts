@@ -1,6 +1,7 @@
 /**
- * `POST /info` of the simulated venue: meta, metaAndAssetCtxs, l2Book, allMids
- * (docs/hyperliquid-protocol.md §3). Returns the JSON text, or null for a body the venue rejects.
+ * `POST /info` of the simulated venue: meta, metaAndAssetCtxs, l2Book, allMids, and, through
+ * `PrivateInfo` (sim/exchange.ts), the per-account requests (docs/hyperliquid-protocol.md §3).
+ * Returns the JSON text, or null for a body the venue rejects.
  */
 import { COIN_DEFS, type Engine } from './engine.ts';
 import { l2BookData, midsJson } from './frames.ts';
@@ -40,8 +41,14 @@ function httpCtxJson(engine: Engine, coin: string): string {
   return '{' + keys.map((k) => `"${k}":${JSON.stringify(c[k])}`).join(',') + '}';
 }
 
+/** Answers the per-account requests (openOrders, userFillsByTime, clearinghouseState, orderStatus, …). */
+export interface PrivateInfo {
+  /** JSON text, null = 422, undefined = not a private request. */
+  answerInfo(body: Record<string, unknown>): string | null | undefined;
+}
+
 /** Answer one info request body; null = 422. */
-export function answerInfo(engine: Engine, body: unknown): string | null {
+export function answerInfo(engine: Engine, body: unknown, priv?: PrivateInfo): string | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
   const b = body as Record<string, unknown>;
   switch (b.type) {
@@ -60,7 +67,9 @@ export function answerInfo(engine: Engine, body: unknown): string | null {
       if (!engine.coins.includes(b.coin)) return 'null';
       return l2BookData(engine, b.coin, { nLevels: 20, nSigFigs: nSig, mantissa: mant });
     }
-    default:
-      return null;
+    default: {
+      const ans = priv?.answerInfo(b);
+      return ans === undefined ? null : ans;
+    }
   }
 }

@@ -14,10 +14,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { SimClock } from './clock.ts';
 import { Conn, type ConnStats } from './connection.ts';
 import { Engine, SIM_EPOCH, type CascadeEvent, type GroundTruthLabel } from './engine.ts';
+import { SimExchange } from './exchange.ts';
 import { Faults, type FaultHost } from './faults.ts';
 import { Feed, FrameCache, type FeedOptions } from './feed.ts';
 import { errorFrame, PONG_FRAME, subscriptionResponseFrame } from './frames.ts';
 import { answerInfo, INFO_422 } from './info.ts';
+import type { PrivatePush, SimAccountSpec } from './private.ts';
 import { afterIo, realtimeClock } from './realtime-clock.ts';
 import { ERR, parseClientRequest, type Subscription } from './subscriptions.ts';
 
@@ -52,6 +54,10 @@ export interface SimServerOptions extends FeedOptions {
   maxBatchBlocks?: number;
   onLabel?: (l: GroundTruthLabel) => void;
   onEvent?: (e: CascadeEvent) => void;
+  /** Accounts known to `/exchange` (more with `server.exchange.addAccount`). */
+  accounts?: SimAccountSpec[];
+  /** Verify signatures as mainnet ('a') or testnet ('b', the default). */
+  isMainnet?: boolean;
 }
 
 export interface SimStats {
@@ -73,6 +79,8 @@ export interface SimServer {
   readonly port: number;
   readonly engine: Engine;
   readonly faults: Faults;
+  /** `/exchange`: accounts, orders, fills, and the private pushes. */
+  readonly exchange: SimExchange;
   stats(): SimStats;
   /** Current simulated time. */
   now(): number;
@@ -91,6 +99,7 @@ const CHANNEL_OF: Record<string, string> = { userEvents: 'user' };
 class SimServerImpl implements SimServer, FaultHost {
   readonly engine: Engine;
   readonly faults: Faults;
+  readonly exchange: SimExchange;
   wsUrl = '';
   httpUrl = '';
   port = 0;
@@ -141,6 +150,8 @@ class SimServerImpl implements SimServer, FaultHost {
     this.cache = new FrameCache(this.engine);
     this.coinSet = new Set(this.engine.coins);
     this.faults = new Faults(this);
+    this.exchange = new SimExchange(this.engine, () => this.sim, { isMainnet: opts.isMainnet ?? false });
+    for (const a of opts.accounts ?? []) this.exchange.addAccount(a);
     this.host = opts.host ?? '127.0.0.1';
     this.limits = { maxUsers: 10, maxChannels: 1000, maxMessagesPerMinute: 2000, ...opts.limits };
     this.idleMs = opts.idleTimeoutMs ?? 60_000;
@@ -243,6 +254,8 @@ class SimServerImpl implements SimServer, FaultHost {
       this.engine.step();
       this.sim = this.engine.time;
       for (const c of this.live.values()) c.feed.onBlock((text, sub) => this.deliver(c, text, sub));
+      this.exchange.onBlock();
+      this.flushPrivate();
       this.faults.runDue(this.sim);
       this.checkIdle();
     }
@@ -294,6 +307,19 @@ class SimServerImpl implements SimServer, FaultHost {
     }
   }
 
+  /** Send the exchange's queued private pushes to every connection subscribed to them. */
+  private flushPrivate(): void {
+    const pushes: PrivatePush[] = this.exchange.takeOutbox();
+    if (pushes.length === 0) return;
+    for (const c of this.live.values()) {
+      const subs = c.feed.subscriptions().filter((s) => s.user !== undefined);
+      if (subs.length === 0) continue;
+      for (const p of pushes) {
+        for (const s of subs) if (s.type === p.sub && s.user === p.user) this.deliver(c, p.text, s);
+      }
+    }
+  }
+
   private sendError(c: Conn, message: string): void {
     c.send(errorFrame(message), 'error', this.sim);
   }
@@ -323,16 +349,23 @@ class SimServerImpl implements SimServer, FaultHost {
         const r = req.request as Record<string, unknown>;
         let response: string;
         if (r.type === 'info') {
-          const ans = answerInfo(this.engine, r.payload);
+          const ans = answerInfo(this.engine, r.payload, this.exchange);
           const pt = (r.payload as Record<string, unknown> | undefined)?.type;
           response =
             ans === null
               ? `{"type":"error","payload":${JSON.stringify(INFO_422)}}`
               : `{"type":"info","payload":{"type":${JSON.stringify(pt)},"data":${ans}}}`;
+        } else if (r.type === 'action') {
+          const ans = this.exchange.handle(r.payload);
+          response =
+            ans === null
+              ? `{"type":"error","payload":${JSON.stringify(INFO_422)}}`
+              : `{"type":"action","payload":${ans}}`;
         } else {
-          response = `{"type":"error","payload":"the simulator does not execute actions"}`;
+          response = `{"type":"error","payload":${JSON.stringify(INFO_422)}}`;
         }
         c.send(`{"channel":"post","data":{"id":${req.id},"response":${response}}}`, 'post', this.sim);
+        this.flushPrivate();
         return;
       }
       case 'subscribe': {
@@ -356,7 +389,10 @@ class SimServerImpl implements SimServer, FaultHost {
           return;
         }
         c.send(subscriptionResponseFrame('subscribe', sub.key), 'subscriptionResponse', this.sim);
-        c.feed.add(sub, (t, s) => this.deliver(c, t, s));
+        c.feed.add(sub, (t, s) =>
+          // the userFills snapshot carries the account's recent fills
+          this.deliver(c, s.type === 'userFills' ? this.exchange.userFillsSnapshot(s.user!) : t, s),
+        );
         return;
       }
       case 'unsubscribe': {
@@ -376,7 +412,7 @@ class SimServerImpl implements SimServer, FaultHost {
   private onHttp(req: IncomingMessage, res: ServerResponse): void {
     this.httpRequests++;
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/info' || req.method !== 'POST') {
+    if ((path !== '/info' && path !== '/exchange') || req.method !== 'POST') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Not Found');
       return;
@@ -395,7 +431,8 @@ class SimServerImpl implements SimServer, FaultHost {
       if (!tooBig) {
         try {
           body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          ans = answerInfo(this.engine, body);
+          ans =
+            path === '/exchange' ? this.exchange.handle(body) : answerInfo(this.engine, body, this.exchange);
         } catch {
           ans = null;
         }
@@ -408,6 +445,7 @@ class SimServerImpl implements SimServer, FaultHost {
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(ans);
+      if (path === '/exchange') this.flushPrivate();
     });
     req.on('error', () => {
       /* client went away: nothing to answer */
