@@ -11,8 +11,9 @@
 import { type Actor, type AnyActorRef, createActor } from 'xstate';
 import { createExecution, type Execution } from '../actors/execution/engine.ts';
 import { PaperVenue } from '../actors/venue/paper.ts';
-import type { MarketSnapshot, MarketView } from '../actors/venue/types.ts';
+import type { MarketSnapshot, MarketView, Venue } from '../actors/venue/types.ts';
 import { healthMachine } from '../machines/health.machine.ts';
+import { checkIntent } from '../machines/intent.schema.ts';
 import type { HealthEvent } from '../machines/health.events.ts';
 import type { ChannelExpectation, HealthStatus } from '../machines/health.types.ts';
 import { regimeMachine } from '../machines/regime.machine.ts';
@@ -63,6 +64,9 @@ export interface EngineConfig {
   szDecimals?: Record<string, number>;
 }
 
+/** An XState inspection observer (see runtime/inspect.ts). */
+export type EngineInspect = (event: unknown) => void;
+
 export interface TickInput {
   time: number;
   /** Hot-state version at the tick's journal position. */
@@ -90,6 +94,7 @@ export interface EngineSummary {
   fills: number;
   alarms: number;
   strategyErrors: number;
+  badIntents: number;
   health: HealthStatus;
   tradingState: string;
   equity: number;
@@ -139,6 +144,11 @@ export class DecisionEngine {
     out: (line: DecisionLine) => void;
     /** Decision records of a previous run (execution ledger restore). */
     restore?: Iterable<unknown>;
+    inspect?: EngineInspect;
+    /** A real venue (live trading): default is the paper venue filling against the hot state. */
+    venue?: Venue;
+    /** Account equity (live); default: start equity + the ledger's PnL. */
+    equity?: () => number;
   }) {
     this.cfg = opts.config;
     this.clock = opts.clock;
@@ -155,6 +165,7 @@ export class DecisionEngine {
       fills: 0,
       alarms: 0,
       strategyErrors: 0,
+      badIntents: 0,
       health: 'WARMING',
       tradingState: 'ACTIVE',
       equity: this.cfg.risk.startEquity,
@@ -173,9 +184,11 @@ export class DecisionEngine {
       channels[`bbo:${c}`] = { cadenceMs: h.bboMs, staleFactor: h.staleFactor };
       channels[`activeAssetCtx:${c}`] = { cadenceMs: h.assetCtxMs, staleFactor: h.staleFactor };
     }
+    const inspect = opts.inspect ? { inspect: opts.inspect as never } : {};
     this.health = createActor(healthMachine, {
       clock: this.clock,
       input: { channels, validationMs: h.validationMs },
+      ...inspect,
     });
     this.health.on('health', (e) => {
       this.healthLevel = e.to;
@@ -197,18 +210,20 @@ export class DecisionEngine {
     const assets: Record<string, { szDecimals: number }> = {};
     for (const c of coins)
       assets[c] = { szDecimals: this.cfg.szDecimals?.[c] ?? DEFAULT_SZ_DECIMALS[c] ?? 4 };
-    const venue = new PaperVenue(this.clock, market, {
-      assets,
-      takerFee: this.cfg.paper.takerFee,
-      makerFee: this.cfg.paper.makerFee,
-      latencyMs: this.cfg.paper.latencyMs,
-      minNotionalUsd: this.cfg.risk.minNotionalUsd,
-    });
+    const venue: Venue =
+      opts.venue ??
+      new PaperVenue(this.clock, market, {
+        assets,
+        takerFee: this.cfg.paper.takerFee,
+        makerFee: this.cfg.paper.makerFee,
+        latencyMs: this.cfg.paper.latencyMs,
+        minNotionalUsd: this.cfg.risk.minNotionalUsd,
+      });
     const execDeps: Parameters<typeof createExecution>[0] = {
       clock: this.clock,
       venue,
       market,
-      equity: this.cfg.risk.startEquity,
+      equity: opts.equity ?? this.cfg.risk.startEquity,
       config: {
         dailyLossHalt: this.cfg.risk.dailyLossHalt,
         maxCoinNotionalFraction: this.cfg.risk.maxCoinNotionalFraction,
@@ -244,6 +259,7 @@ export class DecisionEngine {
       const regime = createActor(regimeMachine, {
         clock: this.clock,
         input: { coin, members: this.members, thresholds: this.cfg.regime, timings: this.cfg.strategy },
+        ...inspect,
       });
       regime.on('decision', (e) => {
         const d = e.decision;
@@ -317,6 +333,27 @@ export class DecisionEngine {
   ): void {
     this.summary.intents++;
     const regime = this.regimes.get(coin)!;
+    const valid = checkIntent(intent);
+    if (!valid.ok) {
+      this.summary.badIntents++;
+      this.emit({
+        t: this.clock.now(),
+        kind: 'intent.rejected',
+        coin,
+        strategy,
+        id: intent.id,
+        error: valid.error,
+      });
+      if (intent.kind === 'entry') {
+        this.child(coin, strategy)?.send({
+          type: 'ENTRY_REJECTED',
+          intentId: intent.id,
+          reason: `BAD_INTENT: ${valid.error}`,
+        });
+        return;
+      }
+      // an exit is never refused: flatten anyway, and the bad shape is on record
+    }
     if (intent.kind === 'entry') regime.send({ type: 'ACQUIRE_LEASE', strategy });
     const leaseHolder = regime.getSnapshot().context.lease;
     const stale = this.staleCoins.has(coin);

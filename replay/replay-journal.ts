@@ -25,6 +25,8 @@ export interface ReplayOptions {
   toTime?: number;
   onProgress?: (records: number, time: number) => void;
   progressEvery?: number;
+  /** After each control tick, with the engine as it stands (read-only use: reports, dashboards). */
+  onTick?: (engine: DecisionEngine, time: number) => void;
 }
 
 export interface ReplayResult {
@@ -49,6 +51,8 @@ export class DecisionFeed {
   private commands: OperatorCommand[] = [];
   ticks = 0;
   versionMismatches = 0;
+
+  onTick: ((engine: DecisionEngine, time: number) => void) | null = null;
 
   constructor(
     private readonly config: EngineConfig,
@@ -102,11 +106,13 @@ export class DecisionFeed {
     const commands = this.commands;
     this.commands = [];
     this.engine.onTick({ time, version, events, commands });
+    this.onTick?.(this.engine, time);
   }
 }
 
 export function replayJournal(opts: ReplayOptions): ReplayResult {
   const feed = new DecisionFeed(opts.config, opts.out);
+  if (opts.onTick) feed.onTick = opts.onTick;
   let records = 0;
   let frames = 0;
   let corrupt = 0;

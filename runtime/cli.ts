@@ -58,7 +58,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'validate-regime': async () => (await import('./commands/validate-regime.ts')).validateRegimeCommand,
   diagrams: async () => {
     const m = await import('./diagrams.ts');
-    return (argv) => m.diagramsCommand(argv);
+    return (argv, io) => m.diagramsCommand(argv, io.stdout, io.stderr);
   },
 };
 

@@ -181,9 +181,13 @@ export async function renderAll(): Promise<Map<string, string>> {
   return files;
 }
 
-export async function diagramsCommand(argv: string[]): Promise<number> {
+export async function diagramsCommand(
+  argv: string[],
+  out: (s: string) => void = (s) => console.log(s),
+  err: (s: string) => void = (s) => console.error(s),
+): Promise<number> {
   if (argv.includes('--help')) {
-    console.log(
+    out(
       'usage: runtime diagrams [--check]\n  writes diagrams/NAME.mmd, NAME.json and README.md for every machine in machines/;\n  --check writes nothing and exits 1 when any is stale',
     );
     return 0;
@@ -205,14 +209,14 @@ export async function diagramsCommand(argv: string[]): Promise<number> {
     : [];
   if (check) {
     if (stale.length || extra.length) {
-      console.error(
+      err(
         `diagrams are stale: ${[...stale, ...extra.map((e) => `${e} (no such machine)`)].join(', ')} — run \`npm run diagrams\``,
       );
       return 1;
     }
-    console.log(`diagrams up to date (${files.size} files)`);
+    out(`diagrams up to date (${files.size} files)`);
   } else {
-    console.log(`wrote ${files.size} files to diagrams/`);
+    out(`wrote ${files.size} files to diagrams/`);
   }
   return 0;
 }

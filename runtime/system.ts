@@ -12,9 +12,11 @@ import type { Subscription } from '../actors/feed/registry.ts';
 import { SequenceCounter } from '../actors/feed/stamper.ts';
 import { startIngest, type IngestHost } from '../actors/ingest/host.ts';
 import type { TickMessage, WorkerStats } from '../actors/ingest/protocol.ts';
+import type { Venue } from '../actors/venue/types.ts';
 import {
   DecisionEngine,
   type DecisionLine,
+  type EngineInspect,
   engineConfigFrom,
   type OperatorCommand,
 } from '../replay/decision-engine.ts';
@@ -35,6 +37,12 @@ export interface SystemOptions {
   onLine?: (l: DecisionLine) => void;
   /** Decision lines kept for the dashboard. */
   keepDecisions?: number;
+  /** Inspection observer for the decision side's actors (Stately inspector / JSONL trace). */
+  inspect?: EngineInspect;
+  /** Ingest worker statistics, about once a second. */
+  onStats?: (s: WorkerStats) => void;
+  /** The live venue (`--live-trading`); default the paper venue. */
+  venue?: Venue;
 }
 
 export interface SystemSummary {
@@ -175,6 +183,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       eventTickPending = true;
       requestTick('event');
     },
+    ...(opts.onStats ? { onStats: opts.onStats } : {}),
     onLag: (lagging, evidence) =>
       log.warn({ lagging, evidence }, lagging ? 'journal lagging: do not trade' : 'journal caught up'),
     onError: (message) => log.error({ message }, 'ingest error'),

@@ -46,6 +46,10 @@ export interface WorkerStats {
   latencyUs: { count: number; p50: number; p99: number; max: number };
   ringUsed: number;
   tickAckTimeouts: number;
+  /** Frames per channel since start (cumulative). */
+  byChannel: Record<string, number>;
+  /** A sample of this interval's latencies (µs), for histograms. */
+  latencySamplesUs: number[];
 }
 
 export type WorkerMessage =

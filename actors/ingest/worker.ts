@@ -52,6 +52,8 @@ let frames = 0;
 let tickAckTimeouts = 0;
 let eventTickAsked = false;
 let pendingCommands: unknown[] = [];
+const byChannel: Record<string, number> = {};
+let samples: number[] = [];
 const lat = new Float64Array(1 << 16);
 let latN = 0;
 let latMax = 0;
@@ -64,6 +66,12 @@ function latencyStats(): WorkerStats['latencyUs'] {
   const out = { count: latN, p50: q(0.5), p99: q(0.99), max: latMax };
   latN = 0;
   latMax = 0;
+  return out;
+}
+
+function takeSamples(): number[] {
+  const out = samples;
+  samples = [];
   return out;
 }
 
@@ -82,6 +90,8 @@ function stats(): WorkerStats {
     latencyUs: latencyStats(),
     ringUsed: consumer.used(),
     tickAckTimeouts,
+    byChannel: { ...byChannel },
+    latencySamplesUs: takeSamples(),
   };
 }
 
@@ -130,11 +140,16 @@ function onRecord(rec: JournalRecord): void {
     }
     return;
   }
-  if (rec.kind === RecordKind.Frame) frames++;
+  if (rec.kind === RecordKind.Frame) {
+    frames++;
+    const ch = rec.channel || '(none)';
+    byChannel[ch] = (byChannel[ch] ?? 0) + 1;
+  }
   pipeline.process(rec);
   if (rec.kind === RecordKind.Frame) {
     const us = (clock.now() - rec.time) * 1000;
     lat[latN++ & (lat.length - 1)] = us;
+    if ((latN & 15) === 0 && samples.length < 512) samples.push(us);
     if (us > latMax) latMax = us;
   }
   if (!eventTickAsked && pipeline.derivedPending > 0) {

@@ -40,6 +40,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     const lines: DecisionLine[] = [];
     const prices: Array<{ t: number; coin: string; mid: number }> = [];
     const keep = values.report !== undefined;
+    let lastPrice = Number.NEGATIVE_INFINITY;
     const progress = createProgress({ total: 0, label: 'replay', stream: process.stderr, unit: 'records' });
     const opts: Parameters<typeof replayJournal>[0] = {
       dir,
@@ -51,6 +52,15 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
         if (keep) lines.push(l);
       },
       onProgress: (records) => progress.update(records),
+      onTick: (engine, t) => {
+        // the report's price series: each coin's mid as the decision side saw it, every 10 s
+        if (!keep || t - lastPrice < 10_000) return;
+        lastPrice = t;
+        for (const coin of config.coins) {
+          const mid = engine.viewOf(coin)?.mid;
+          if (mid !== undefined && Number.isFinite(mid)) prices.push({ t, coin, mid });
+        }
+      },
       progressEvery: 20_000,
     };
     if (values['to-time'] !== undefined) opts.toTime = Number(values['to-time']);

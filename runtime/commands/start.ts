@@ -13,6 +13,9 @@ import { SystemClock, WarpClock } from '../clocks.ts';
 import type { Config } from '../config.ts';
 import { buildSnapshot } from '../dashboard-model.ts';
 import { startDashboard } from '../dashboard/server.ts';
+import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
+import { createInspection } from '../inspect.ts';
+import { loadPrivateKey } from '../secrets.ts';
 import { createMetrics } from '../metrics.ts';
 import { type RunningSystem, type SystemSummary, startSystem } from '../system.ts';
 import {
@@ -48,6 +51,8 @@ options:
   --url URL             WebSocket URL of the data source (live)
   --live-trading        place real orders (live; needs the key named in the config)
   --no-dashboard        do not serve the dashboard
+  --inspect             stream the decision side's actors to the Stately inspector (WebSocket)
+  --inspect-file FILE   record the same inspection trace as JSONL, offline
   --json                print the summary as one JSON object
   --log-level LEVEL     pino level (default info)
 `;
@@ -65,6 +70,8 @@ const OPTIONS = {
   'live-trading': { type: 'boolean' },
   'no-dashboard': { type: 'boolean' },
   json: { type: 'boolean' },
+  inspect: { type: 'boolean' },
+  'inspect-file': { type: 'string' },
 } as const;
 
 export function formatSummary(s: SystemSummary): string {
@@ -94,13 +101,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
     const config = configFrom(values, { network });
     const logger = loggerFrom(values);
     const durationS = values.duration !== undefined ? num(values.duration, 'duration', 0) : null;
-    if (values['live-trading']) {
-      if (!live) throw new UsageError('--live-trading needs `runtime start live`');
-      io.stderr(
-        'runtime: --live-trading is refused: the live Hyperliquid venue is not wired into `runtime start` in this build; the live data feed runs with the paper venue without the flag',
-      );
-      return 2;
-    }
+    if (values['live-trading'] && !live) throw new UsageError('--live-trading needs `runtime start live`');
 
     let clock: Clock;
     let sim: SimServer | null = null;
@@ -129,6 +130,43 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
     }
     logger.info({ config: redactedConfig(config), url }, 'effective config');
 
+    // live order placement only with the explicit flag; the key is read here and lent to the venue's signer
+    let venue: LiveVenue | null = null;
+    if (values['live-trading']) {
+      let key: ReturnType<typeof loadPrivateKey>;
+      try {
+        key = loadPrivateKey(config.live);
+      } catch (e) {
+        io.stderr(`runtime: --live-trading: ${(e as Error).message}`);
+        return 2;
+      }
+      const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws\/?$/, '');
+      venue = await createLiveVenue({
+        liveTrading: true,
+        clock,
+        key,
+        ...(config.live.account ? { account: config.live.account } : {}),
+        ...(config.live.vaultAddress ? { vaultAddress: config.live.vaultAddress } : {}),
+        isMainnet: network === 'mainnet',
+        httpUrl,
+        wsUrl: url,
+        fetch: globalThis.fetch as never,
+        logger: logger.child({ actor: 'venue.live' }) as never,
+      });
+      io.stdout(`live trading: orders go to ${httpUrl} as ${venue.signerAddress} (account ${venue.account})`);
+    } else if (live) {
+      io.stdout('paper trading on live data (pass --live-trading to place real orders)');
+    }
+
+    const metrics = createMetrics();
+    const inspection =
+      values.inspect || values['inspect-file']
+        ? createInspection({
+            ...(values.inspect ? { websocket: true } : {}),
+            ...(values['inspect-file'] ? { file: values['inspect-file'] } : {}),
+          })
+        : null;
+    const seen: Record<string, number> = {};
     const system = await startSystem({
       config,
       url,
@@ -136,8 +174,21 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
       journalDir: journalDirFor(join(config.dataDir, 'journal'), clock.now()),
       logger,
       ...(values.decisions ? { decisionsFile: values.decisions } : {}),
+      ...(inspection ? { inspect: inspection.inspect as never } : {}),
+      ...(venue ? { venue } : {}),
+      onStats: (s) => {
+        for (const [ch, n] of Object.entries(s.byChannel)) {
+          const d = n - (seen[ch] ?? 0);
+          if (d > 0) metrics.frame(ch, d);
+          seen[ch] = n;
+        }
+        for (const us of s.latencySamplesUs) metrics.observeLatency(us / 1e6);
+      },
     });
-    const metrics = createMetrics();
+    if (inspection)
+      io.stdout(
+        `inspect: ${values['inspect-file'] ? `trace → ${values['inspect-file']}` : 'streaming to the Stately inspector'}`,
+      );
     let dashboard: { url: string; close(): Promise<void> } | null = null;
     if (!values['no-dashboard'] && config.dashboard.enabled) {
       dashboard = await startDashboard({
@@ -165,6 +216,8 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
     io.stdout(`journal: ${system.summary().journal.dir}`);
 
     const summary = await runUntilDone(system, durationS);
+    await inspection?.close();
+    await venue?.close();
     await dashboard?.close();
     await sim?.close();
     io.stdout(values.json ? JSON.stringify(summary) : formatSummary(summary));
