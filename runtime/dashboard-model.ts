@@ -2,7 +2,12 @@
  * The dashboard's read-only replica, assembled from the decision side's state as of its last tick and the
  * hot-state views it read (never the actors' internals mutated from outside).
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Clock } from '../state/clock.ts';
 import type { Config } from './config.ts';
+import { startDashboard } from './dashboard/server.ts';
+import type { Metrics } from './metrics.ts';
 import type { CoinSnapshot, DashboardSnapshot } from './dashboard/types.ts';
 import type { RunningSystem } from './system.ts';
 
@@ -96,4 +101,45 @@ export function buildSnapshot(system: RunningSystem, config: Config, now: number
       journalLagBytes: stats ? stats.journal.pendingRecords : 0,
     },
   };
+}
+
+function loadStatechart(): never | null {
+  try {
+    const p = fileURLToPath(new URL('../diagrams/strategy.json', import.meta.url));
+    return JSON.parse(readFileSync(p, 'utf8')) as never;
+  } catch {
+    return null;
+  }
+}
+
+/** Serve the dashboard for a running system: snapshots from its decision side, commands into its journal. */
+export function serveDashboard(
+  system: RunningSystem,
+  config: Config,
+  clock: Clock,
+  metrics: Metrics,
+  intervalMs = 500,
+): Promise<{ url: string; close(): Promise<void> }> {
+  return startDashboard({
+    host: config.dashboard.host,
+    port: config.dashboard.port,
+    intervalMs,
+    getSnapshot: () => {
+      const snap = buildSnapshot(system, config, clock.now());
+      metrics.applySnapshot(snap);
+      return snap;
+    },
+    onCommand: (cmd) => {
+      // journaled first, applied by the decision side at the next tick (one is requested at once)
+      system.command(cmd as never);
+      const state = cmd.type === 'KILL' ? 'HALTED' : cmd.type === 'SET_TRADING' ? cmd.state : 'ACTIVE';
+      return {
+        ok: true,
+        tradingState: state as never,
+        message: `${cmd.type} journaled; applied at the next tick`,
+      };
+    },
+    statechart: loadStatechart(),
+    metrics,
+  });
 }

@@ -2,17 +2,14 @@
  * `runtime start` — the embedded default: the simulator on loopback, the whole live stack against it over
  * real sockets, journal, paper trading, dashboard. `runtime start live` — real venue data.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { journalDirFor } from '../../actors/journal/format.ts';
 import type { SimServer } from '../../sim/server.ts';
 import { startSim } from '../../sim/server.ts';
 import type { Clock } from '../../state/clock.ts';
 import { SystemClock, WarpClock } from '../clocks.ts';
 import type { Config } from '../config.ts';
-import { buildSnapshot } from '../dashboard-model.ts';
-import { startDashboard } from '../dashboard/server.ts';
+import { serveDashboard } from '../dashboard-model.ts';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
 import { createInspection } from '../inspect.ts';
 import { loadPrivateKey } from '../secrets.ts';
@@ -191,26 +188,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
       );
     let dashboard: { url: string; close(): Promise<void> } | null = null;
     if (!values['no-dashboard'] && config.dashboard.enabled) {
-      dashboard = await startDashboard({
-        host: config.dashboard.host,
-        port: config.dashboard.port,
-        getSnapshot: () => {
-          const snap = buildSnapshot(system, config, clock.now());
-          metrics.applySnapshot(snap);
-          return snap;
-        },
-        onCommand: (cmd) => {
-          system.command(cmd as never);
-          const state = cmd.type === 'KILL' ? 'HALTED' : cmd.type === 'SET_TRADING' ? cmd.state : 'ACTIVE';
-          return {
-            ok: true,
-            tradingState: state as never,
-            message: `${cmd.type} journaled; applied at the next tick`,
-          };
-        },
-        statechart: loadStatechart(),
-        metrics,
-      });
+      dashboard = await serveDashboard(system, config, clock, metrics);
       io.stdout(`dashboard: ${dashboard.url}`);
     }
     io.stdout(`journal: ${system.summary().journal.dir}`);
@@ -223,15 +201,6 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
     io.stdout(values.json ? JSON.stringify(summary) : formatSummary(summary));
     return 0;
   });
-}
-
-function loadStatechart(): never | null {
-  try {
-    const p = fileURLToPath(new URL('../../diagrams/strategy.json', import.meta.url));
-    return JSON.parse(readFileSync(p, 'utf8')) as never;
-  } catch {
-    return null;
-  }
 }
 
 export function redactedConfig(c: Config): Record<string, unknown> {
