@@ -103,6 +103,28 @@ describe('Geometry over the named scenarios (decision log)', () => {
     });
   }
 
+  it('emergency exits (regime left SIDEWAYS: DISABLE with a position) close at market and leave the coin flat', () => {
+    let emergencies = 0;
+    for (const s of SCENARIOS) {
+      const { lines } = runs.get(s)!;
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i]!;
+        if (l.kind !== 'exec.intent') continue;
+        const intent = l.intent as { kind: string; emergency?: boolean; coin: string; id: string; atMarket?: boolean };
+        if (intent.kind !== 'exit' || !intent.emergency) continue;
+        emergencies++;
+        expect(intent.atMarket).toBe(true);
+        // answered by EXIT_FILLED once the position is flat
+        const filled = lines.slice(i).find(
+          (x) => x.kind === 'exec.strategy' && (x.event as { type: string; intentId: string }).intentId === intent.id,
+        );
+        expect(filled, `${s}: emergency exit ${intent.id} never filled`).toBeDefined();
+        expect((filled!.event as { type: string }).type).toBe('EXIT_FILLED');
+      }
+    }
+    expect(emergencies).toBeGreaterThan(0);
+  });
+
   it('every exit has a RULEBOOK reason, and no position outlives a regime that left SIDEWAYS', () => {
     for (const s of SCENARIOS) {
       const { lines } = runs.get(s)!;
