@@ -188,7 +188,16 @@ const README_END = '<!-- machines:end -->';
 export function readmeSection(files: Map<string, string>): string {
   const parts = [README_START, ''];
   for (const [name, content] of [...files].filter(([n]) => n.endsWith('.mmd')).sort()) {
-    parts.push(`<details><summary><code>${name.replace(/\.mmd$/, '')}</code> — <a href="diagrams/${name}">diagrams/${name}</a></summary>`, '', '```mermaid', content.trimEnd(), '```', '', '</details>', '');
+    parts.push(
+      `<details><summary><code>${name.replace(/\.mmd$/, '')}</code> — <a href="diagrams/${name}">diagrams/${name}</a></summary>`,
+      '',
+      '```mermaid',
+      content.trimEnd(),
+      '```',
+      '',
+      '</details>',
+      '',
+    );
   }
   parts.push(README_END);
   return parts.join('\n');

@@ -110,14 +110,24 @@ describe('Geometry over the named scenarios (decision log)', () => {
       for (let i = 0; i < lines.length; i++) {
         const l = lines[i]!;
         if (l.kind !== 'exec.intent') continue;
-        const intent = l.intent as { kind: string; emergency?: boolean; coin: string; id: string; atMarket?: boolean };
+        const intent = l.intent as {
+          kind: string;
+          emergency?: boolean;
+          coin: string;
+          id: string;
+          atMarket?: boolean;
+        };
         if (intent.kind !== 'exit' || !intent.emergency) continue;
         emergencies++;
         expect(intent.atMarket).toBe(true);
         // answered by EXIT_FILLED once the position is flat
-        const filled = lines.slice(i).find(
-          (x) => x.kind === 'exec.strategy' && (x.event as { type: string; intentId: string }).intentId === intent.id,
-        );
+        const filled = lines
+          .slice(i)
+          .find(
+            (x) =>
+              x.kind === 'exec.strategy' &&
+              (x.event as { type: string; intentId: string }).intentId === intent.id,
+          );
         expect(filled, `${s}: emergency exit ${intent.id} never filled`).toBeDefined();
         expect((filled!.event as { type: string }).type).toBe('EXIT_FILLED');
       }

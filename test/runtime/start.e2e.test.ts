@@ -29,10 +29,24 @@ describe('runtime start: graceful shutdown on SIGINT', () => {
   it('stops entries, flushes the journal and exits 0 with a summary', async () => {
     const { spawn } = await import('node:child_process');
     const d = join(dir, 'sigint');
-    const child = spawn(process.execPath, [tsx, join(root, 'runtime', 'cli.ts'), 'start', '--data', d, '--no-dashboard', '--log-level', 'warn', '--json'], {
-      cwd: root,
-      env: { ...process.env, LOG_FORMAT: 'json' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        tsx,
+        join(root, 'runtime', 'cli.ts'),
+        'start',
+        '--data',
+        d,
+        '--no-dashboard',
+        '--log-level',
+        'warn',
+        '--json',
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, LOG_FORMAT: 'json' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (b) => {
       out += String(b);
@@ -47,7 +61,9 @@ describe('runtime start: graceful shutdown on SIGINT', () => {
     const journaled = () => {
       const jd = join(d, 'journal');
       if (!existsSync(jd)) return 0;
-      return ls(jd).flatMap((day) => ls(join(jd, day)).map((f) => statSync(join(jd, day, f)).size)).reduce((a, b) => a + b, 0);
+      return ls(jd)
+        .flatMap((day) => ls(join(jd, day)).map((f) => statSync(join(jd, day, f)).size))
+        .reduce((a, b) => a + b, 0);
     };
     await new Promise<void>((resolve) => {
       const check = () => (journaled() > 200_000 ? resolve() : setTimeout(check, 100));
