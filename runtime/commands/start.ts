@@ -77,7 +77,7 @@ export function formatSummary(s: SystemSummary): string {
     `  frames: ${s.frames} received, ${s.framesHandedOn} handed on, ${s.lost} lost, ${s.rejectedFrames} rejected`,
     `  faults: ${s.reconnects} reconnects, ${s.gaps} gaps, ${s.alarms} alarms, ${s.strategyErrors} strategy errors`,
     `  decisions: ${s.ticks} ticks, ${s.regimeChanges} regime changes, ${s.intents} intents, ${s.entries} entries, ${s.fills} fills`,
-    `  trading: ${s.tradingState}, health ${s.health}, equity ${s.equity.toFixed(2)}, PnL ${s.pnl.toFixed(2)}`,
+    `  after shutdown: trading ${s.tradingState}, health ${s.health}, equity ${s.equity.toFixed(2)}, PnL ${s.pnl.toFixed(2)}`,
     `  journal: ${s.journal.dir} (persisted through seq ${s.journal.persistedSeq})`,
   ].join('\n');
 }
