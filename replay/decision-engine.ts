@@ -135,6 +135,7 @@ export class DecisionEngine {
   private staleCoins = new Set<string>();
   private version = 0;
   private halted = false;
+  private orphans: string[] = [];
   readonly summary: EngineSummary;
 
   constructor(opts: {
@@ -237,6 +238,11 @@ export class DecisionEngine {
     };
     if (opts.restore) execDeps.restore = opts.restore;
     this.execution = createExecution(execDeps);
+    // positions recovered from the journal belong to no running strategy: flatten them and halt
+    const recovered = this.execution.positions().positions;
+    this.orphans = recovered.map((p) => `${p.coin} ${p.size}`);
+    // the paper venue is the exchange here: it holds the recovered account, as a real venue would
+    if (venue instanceof PaperVenue) for (const p of recovered) venue.seedPosition(p.coin, p.size);
     this.execution.onStrategyEvent((strategy, coin, event) => this.reply(strategy, coin, event));
     this.execution.onAlarm((a) => {
       this.summary.alarms++;
@@ -441,6 +447,14 @@ export class DecisionEngine {
     this.version = tick.version;
     this.summary.ticks++;
     const t = tick.time;
+    if (this.orphans.length > 0) {
+      this.emit({ t, kind: 'restart.recovered', positions: this.orphans, action: 'flatten and halt' });
+      this.execution.kill(
+        `restart: recovered open positions (${this.orphans.join(', ')}); flattened — RESET_HALT to resume`,
+      );
+      this.drainExecution();
+      this.orphans = [];
+    }
     for (const c of tick.commands ?? []) this.command(c);
     for (const e of tick.events) this.health.send(e as HealthEvent);
 

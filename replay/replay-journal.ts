@@ -43,11 +43,46 @@ export interface ReplayResult {
 }
 
 /** A decision side fed from journal records, live or replayed: the engine starts at the first tick. */
+/** A run's first record: the execution records recovered from the journal at start-up (a restart). */
+export interface RunStart {
+  restore: unknown[];
+}
+
+/**
+ * What a restart recovers from the decision lines of earlier runs: the position ledger and the trading day
+ * (`exec.position`, `exec.day`), as execution records. The trading state is not carried over (a shutdown
+ * halts by design); the daily-loss halt re-arms itself from the day's figures at the first tick.
+ */
+export function restoreRecordsFromLines(lines: Iterable<{ kind?: unknown }>): unknown[] {
+  const out: unknown[] = [];
+  for (const l of lines) {
+    if (l.kind === 'exec.position' || l.kind === 'exec.day')
+      out.push({ ...l, kind: (l.kind as string).slice(5) });
+  }
+  return out;
+}
+
+/** The restore records of a journal directory's earlier runs (empty when there is none). */
+export function restoreFromJournal(dir: string): unknown[] {
+  const lines: Array<{ kind?: unknown }> = [];
+  for (const { record } of readJournal(dir, { onCorrupt: () => {} })) {
+    if (record.kind !== RecordKind.Decision) continue;
+    if (record.channel !== 'exec.position' && record.channel !== 'exec.day') continue;
+    try {
+      lines.push(bytesJson<{ kind?: unknown }>(record.data));
+    } catch {
+      /* a malformed record is skipped (journal verify reports it) */
+    }
+  }
+  return restoreRecordsFromLines(lines);
+}
+
 export class DecisionFeed {
-  readonly hot: HotStateWriter;
-  readonly reader: HotStateReader;
-  readonly pipeline: IngestPipeline;
+  hot!: HotStateWriter;
+  reader!: HotStateReader;
+  pipeline!: IngestPipeline;
   engine: DecisionEngine | null = null;
+  private restore: unknown[] = [];
   private commands: OperatorCommand[] = [];
   ticks = 0;
   versionMismatches = 0;
@@ -58,9 +93,25 @@ export class DecisionFeed {
     private readonly config: EngineConfig,
     private readonly out: (line: DecisionLine) => void,
   ) {
-    this.hot = HotStateWriter.create(config.coins);
+    this.fresh();
+  }
+
+  /** A new process's ingest state: empty hot state and pipeline (as a restarted ingest worker has). */
+  private fresh(): void {
+    this.hot = HotStateWriter.create(this.config.coins);
     this.reader = HotStateReader.attach(this.hot.sab, this.hot.layout);
-    this.pipeline = new IngestPipeline({ builder: new StateBuilder({ coins: config.coins, hot: this.hot }) });
+    this.pipeline = new IngestPipeline({
+      builder: new StateBuilder({ coins: this.config.coins, hot: this.hot }),
+    });
+  }
+
+  /** A `run.start` record: the live process restarted here. */
+  startRun(run: RunStart): void {
+    this.engine?.stop();
+    this.engine = null;
+    this.commands = [];
+    this.fresh();
+    this.restore = Array.isArray(run.restore) ? run.restore : [];
   }
 
   record(rec: JournalRecord): void {
@@ -71,6 +122,14 @@ export class DecisionFeed {
         this.pipeline.process(rec);
         return;
       case RecordKind.Decision:
+        if (rec.channel === 'run.start') {
+          try {
+            this.startRun(bytesJson<RunStart>(rec.data));
+          } catch {
+            this.startRun({ restore: [] });
+          }
+          return;
+        }
         if (rec.channel === 'operator') {
           try {
             this.commands.push(bytesJson<OperatorCommand>(rec.data));
@@ -95,12 +154,15 @@ export class DecisionFeed {
 
   tick(time: number, version: number, events = this.pipeline.drainEvents()): void {
     if (!this.engine) {
-      this.engine = new DecisionEngine({
+      const eo: ConstructorParameters<typeof DecisionEngine>[0] = {
         config: this.config,
         clock: new ManualClock(time),
         reader: this.reader,
         out: this.out,
-      });
+      };
+      // a restarted run: the position ledger recovered from earlier runs (its run.start record)
+      if (this.restore.length > 0) eo.restore = this.restore;
+      this.engine = new DecisionEngine(eo);
     }
     this.ticks++;
     const commands = this.commands;

@@ -43,6 +43,8 @@ export interface SystemOptions {
   onStats?: (s: WorkerStats) => void;
   /** The live venue (`--live-trading`); default the paper venue. */
   venue?: Venue;
+  /** Execution records recovered from the journal (a restart): journaled in a `run.start` record. */
+  restore?: unknown[];
 }
 
 export interface SystemSummary {
@@ -138,13 +140,18 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     lastTickSeq = m.seq;
     if (m.cause === 'event') eventTickPending = false;
     if (decide) {
-      if (!engine)
-        engine = new DecisionEngine({
+      if (!engine) {
+        const eo: ConstructorParameters<typeof DecisionEngine>[0] = {
           config: engineCfg,
           clock: new ManualClock(m.time),
           reader: ingest.reader,
           out: onLine,
-        });
+        };
+        if (opts.inspect) eo.inspect = opts.inspect;
+        if (opts.venue) eo.venue = opts.venue;
+        if (opts.restore && opts.restore.length > 0) eo.restore = opts.restore;
+        engine = new DecisionEngine(eo);
+      }
       engine.onTick({
         time: m.time,
         version: m.version,
@@ -191,6 +198,22 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   log.info({ dir: opts.journalDir, nextSeq: ingest.nextSeq, recovery: ingest.recovery }, 'journal open');
 
   const seq = new SequenceCounter(ingest.nextSeq);
+  // the run's first record: what this process recovered, so a replay restarts exactly here too
+  const runStart = { seq: seq.next(), time: clock.now() };
+  const wrote = ingest.producer.tryWrite({
+    seq: runStart.seq,
+    time: runStart.time,
+    epoch: 0,
+    kind: RecordKind.Decision,
+    channel: 'run.start',
+    data: jsonBytes({ restore: opts.restore ?? [] }),
+  });
+  if (!wrote) {
+    await ingest.stop();
+    throw new Error(
+      `the recovered execution records (${opts.restore?.length ?? 0}) do not fit in one ring record`,
+    );
+  }
   const feed = startFeed({
     url: opts.url,
     subscriptions: subscriptionsFor(coins, config.feed.fastBook),
@@ -280,13 +303,11 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       stopped = true;
       if (tickTimer !== null) clock.clearTimeout(tickTimer);
       if (decide) {
-        if (config.shutdown.flatten) {
-          feed.stamper.control(
-            RecordKind.Decision,
-            'operator',
-            jsonBytes({ type: 'KILL', reason: 'shutdown: flatten' }),
-          );
-        }
+        // stop entries; flatten or keep the positions as configured
+        const cmd: OperatorCommand = config.shutdown.flatten
+          ? { type: 'KILL', reason: 'shutdown: flatten' }
+          : { type: 'SET_TRADING', state: 'REDUCING' };
+        feed.stamper.control(RecordKind.Decision, 'operator', jsonBytes(cmd));
         await waitForTick(requestTick('event'));
       }
       feed.stop();

@@ -131,7 +131,13 @@ class SimServerImpl implements SimServer, FaultHost {
   private listening = false;
 
   constructor(private readonly opts: SimServerOptions) {
-    this.clock = opts.clock ?? realtimeClock();
+    // the venue speaks whole milliseconds: a sub-millisecond injected clock is floored
+    const base = opts.clock ?? realtimeClock();
+    this.clock = {
+      now: () => Math.floor(base.now()),
+      setTimeout: (fn, ms) => base.setTimeout(fn, ms),
+      clearTimeout: (id) => base.clearTimeout(id),
+    };
     this.speed = opts.speed ?? 1;
     if (typeof this.speed === 'number' && !(this.speed > 0))
       throw new Error(`speed must be > 0, got ${this.speed}`);

@@ -122,6 +122,15 @@ export class PaperVenue implements Venue {
     this.fundingTimer = null;
   }
 
+  /**
+   * Seed the venue's account after a restart: a real venue keeps the account's positions while we are
+   * down; the paper venue is told them from the ledger recovered from the journal.
+   */
+  seedPosition(coin: string, size: number): void {
+    if (size === 0) this.positions.delete(coin);
+    else this.positions.set(coin, snap(size));
+  }
+
   /** The venue's own position (signed) in a coin. */
   position(coin: string): number {
     return this.positions.get(coin) ?? 0;

@@ -2,7 +2,9 @@
  * `runtime start` — the embedded default: the simulator on loopback, the whole live stack against it over
  * real sockets, journal, paper trading, dashboard. `runtime start live` — real venue data.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { restoreFromJournal } from '../../replay/replay-journal.ts';
 import { journalDirFor } from '../../actors/journal/format.ts';
 import type { SimServer } from '../../sim/server.ts';
 import { startSim } from '../../sim/server.ts';
@@ -164,11 +166,19 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
           })
         : null;
     const seen: Record<string, number> = {};
+    const journalDir = journalDirFor(join(config.dataDir, 'journal'), clock.now());
+    const restore = existsSync(journalDir) ? restoreFromJournal(journalDir) : [];
+    if (restore.length > 0)
+      logger.warn(
+        { records: restore.length, journalDir },
+        'restart: recovering the position ledger from the journal',
+      );
     const system = await startSystem({
       config,
       url,
       clock,
-      journalDir: journalDirFor(join(config.dataDir, 'journal'), clock.now()),
+      restore,
+      journalDir,
       logger,
       ...(values.decisions ? { decisionsFile: values.decisions } : {}),
       ...(inspection ? { inspect: inspection.inspect as never } : {}),

@@ -138,4 +138,35 @@ describe('runtime start (embedded default) → journal → replay', () => {
     // no wall-clock or random content: every line's time is a journal time
     for (const line of live.toString().trim().split('\n')) expect(JSON.parse(line).t).toBeGreaterThan(0);
   }, 120_000);
+
+  it('a restart appends to the same journal (run.start carries the recovered ledger); the replay of both runs equals both live logs', () => {
+    const r = runtime([
+      'start',
+      '--duration',
+      '12',
+      '--warmup-rate',
+      '300',
+      '--data',
+      dir,
+      '--decisions',
+      join(dir, 'live2.jsonl'),
+      '--no-dashboard',
+      '--log-level',
+      'warn',
+      '--json',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const rp = runtime(['replay', journal, '--decisions', join(dir, 'replay-both.jsonl'), '--json']);
+    expect(rp.status, rp.stderr).toBe(0);
+    const both = Buffer.concat([
+      readFileSync(join(dir, 'live.jsonl')),
+      readFileSync(join(dir, 'live2.jsonl')),
+    ]);
+    expect(readFileSync(join(dir, 'replay-both.jsonl')).equals(both)).toBe(true);
+    const stats = JSON.parse(
+      runtime(['journal', 'stats', journal, '--json']).stdout.trim().split('\n').at(-1)!,
+    );
+    expect(stats.byChannel.decision['run.start']).toBe(2);
+    expect(stats.seqGaps).toEqual([]);
+  }, 180_000);
 });
