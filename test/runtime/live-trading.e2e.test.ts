@@ -77,24 +77,22 @@ describe('live trading through the system (simulator /exchange)', () => {
     // execution flattens any fill that arrives while health is not HEALTHY: wait for the validation period
     await until(() => system.engine()!.health.getSnapshot().context.status === 'HEALTHY', 'health HEALTHY');
     const mid = system.engine()!.viewOf('BTC')!.mid;
-    const res = system
-      .engine()!
-      .execution.submitIntent(
-        {
-          kind: 'entry',
-          id: 'test:BTC:0',
-          strategy: 'geometry',
-          coin: 'BTC',
-          side: 'LONG',
-          sizeFraction: 0.05,
-          stop: mid * 0.99,
-          target: mid * 1.01,
-          reason: 'wiring test',
-          version: 0,
-          time: clock.now(),
-        },
-        { health: 'HEALTHY', stale: false, leaseHolder: 'geometry' },
-      );
+    const res = system.engine()!.execution.submitIntent(
+      {
+        kind: 'entry',
+        id: 'test:BTC:0',
+        strategy: 'geometry',
+        coin: 'BTC',
+        side: 'LONG',
+        sizeFraction: 0.05,
+        stop: mid * 0.99,
+        target: mid * 1.01,
+        reason: 'wiring test',
+        version: 0,
+        time: clock.now(),
+      },
+      { health: 'HEALTHY', stale: false, leaseHolder: 'geometry' },
+    );
     expect(res).toEqual({ ok: true });
     await until(
       () => (system.engine()!.execution.positions().positions[0]?.size ?? 0) > 0,
