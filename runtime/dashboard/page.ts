@@ -25,10 +25,10 @@ header h1 { font-size:15px; margin:0 8px 0 0; }
 .st-HALTED, .lv-HALTED { color:var(--ask); }
 button { font:inherit; color:var(--fg); background:#222a33; border:1px solid var(--line); border-radius:6px; padding:4px 10px; cursor:pointer; }
 button.kill { background:#5a1d1d; border-color:var(--ask); color:#fff; font-weight:bold; }
-main { padding:12px 14px; display:grid; gap:14px; }
+main { padding:12px 14px; display:grid; grid-template-columns:minmax(0, 1fr); gap:14px; }
 .panel { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:10px 12px; }
 .panel h2 { font-size:14px; margin:0 0 8px; display:flex; gap:12px; align-items:baseline; }
-.coin-grid { display:grid; grid-template-columns: 230px 1fr 260px; gap:12px; align-items:start; }
+.coin-grid { display:grid; grid-template-columns: 230px minmax(0, 1fr) 260px; gap:12px; align-items:start; }
 table { border-collapse:collapse; width:100%; } td, th { padding:1px 6px; text-align:right; white-space:nowrap; } th { color:var(--dim); font-weight:normal; }
 td:first-child, th:first-child { text-align:left; }
 .book td.px { font-weight:bold; } .book tr.ask td.px { color:var(--ask); } .book tr.bid td.px { color:var(--bid); }
