@@ -102,6 +102,25 @@ export interface EngineSummary {
   regimes: Record<string, string>;
 }
 
+/** The summary of a decision side that has not ticked yet. */
+export function emptyEngineSummary(coins: readonly string[], startEquity: number): EngineSummary {
+  return {
+    ticks: 0,
+    regimeChanges: 0,
+    intents: 0,
+    entries: 0,
+    fills: 0,
+    alarms: 0,
+    strategyErrors: 0,
+    badIntents: 0,
+    health: 'WARMING',
+    tradingState: 'ACTIVE',
+    equity: startEquity,
+    realisedPnl: 0,
+    regimes: Object.fromEntries(coins.map((c) => [c, 'DISABLED'])),
+  };
+}
+
 /** Venue szDecimals of the simulator's and mainnet's main coins; `meta` overrides them. */
 const DEFAULT_SZ_DECIMALS: Record<string, number> = { BTC: 5, ETH: 4, SOL: 2 };
 
@@ -158,21 +177,7 @@ export class DecisionEngine {
     const coins = this.cfg.coins;
     this.bufs = coins.map(() => this.reader.newSlotBuffer());
     this.views = this.bufs.map((b) => new HotView(b));
-    this.summary = {
-      ticks: 0,
-      regimeChanges: 0,
-      intents: 0,
-      entries: 0,
-      fills: 0,
-      alarms: 0,
-      strategyErrors: 0,
-      badIntents: 0,
-      health: 'WARMING',
-      tradingState: 'ACTIVE',
-      equity: this.cfg.risk.startEquity,
-      realisedPnl: 0,
-      regimes: Object.fromEntries(coins.map((c) => [c, 'DISABLED'])),
-    };
+    this.summary = emptyEngineSummary(coins, this.cfg.risk.startEquity);
 
     // ---- health: every channel that must be fresh to trade
     const h = this.cfg.health;

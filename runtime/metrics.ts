@@ -5,9 +5,9 @@
  * stand-alone endpoint. Frames/s per channel is `rate(hl_frames_total[1m])`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DashboardSnapshot } from './dashboard/types.ts';
+import { listen } from './listen.ts';
 
 /** Frame → hot-state latency buckets, seconds: 10 µs … 100 ms. */
 export const LATENCY_BUCKETS = [
@@ -302,14 +302,7 @@ export async function serveMetrics(opts: {
     res.end('not found\n');
   });
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port ?? 0, host);
   const h = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${h}:${port}/metrics`,

@@ -17,6 +17,8 @@ import {
   DecisionEngine,
   type DecisionLine,
   type EngineInspect,
+  type EngineSummary,
+  emptyEngineSummary,
   engineConfigFrom,
   type OperatorCommand,
 } from '../replay/decision-engine.ts';
@@ -47,23 +49,15 @@ export interface SystemOptions {
   restore?: unknown[];
 }
 
-export interface SystemSummary {
+/** The decision side's counters (a run without decisions reports them at zero) plus the feed's and the journal's. */
+export interface SystemSummary extends Omit<EngineSummary, 'regimes'> {
   frames: number;
   framesHandedOn: number;
   lost: number;
   reconnects: number;
+  /** Loss gaps reported by the stamper plus one per reconnect (every reconnect is a gap for every channel). */
   gaps: number;
   rejectedFrames: number;
-  ticks: number;
-  regimeChanges: number;
-  intents: number;
-  entries: number;
-  fills: number;
-  alarms: number;
-  strategyErrors: number;
-  health: string;
-  tradingState: string;
-  equity: number;
   pnl: number;
   journal: { dir: string; persistedSeq: number; lastSeq: number; errors: number };
   decisionLines: number;
@@ -256,27 +250,18 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     });
 
   const summary = (): SystemSummary => {
-    const s = engine?.summary;
+    const { regimes: _regimes, ...d } = engine?.summary ?? emptyEngineSummary(coins, config.risk.startEquity);
     const fc = feed.counters();
     const ws = ingest.lastStats();
     return {
+      ...d,
       frames: fc.framesReceived,
       framesHandedOn: fc.framesHandedOn,
       lost: fc.lost,
       reconnects: fc.reconnects,
-      gaps: (ws?.pipeline as { rejected?: number } | undefined) ? fc.lossGaps + fc.reconnects : fc.lossGaps,
+      gaps: fc.lossGaps + fc.reconnects,
       rejectedFrames: ws?.pipeline.rejected ?? 0,
-      ticks: s?.ticks ?? 0,
-      regimeChanges: s?.regimeChanges ?? 0,
-      intents: s?.intents ?? 0,
-      entries: s?.entries ?? 0,
-      fills: s?.fills ?? 0,
-      alarms: s?.alarms ?? 0,
-      strategyErrors: s?.strategyErrors ?? 0,
-      health: s?.health ?? 'WARMING',
-      tradingState: s?.tradingState ?? 'ACTIVE',
-      equity: s?.equity ?? config.risk.startEquity,
-      pnl: (s?.equity ?? config.risk.startEquity) - config.risk.startEquity,
+      pnl: d.equity - config.risk.startEquity,
       journal: {
         dir: opts.journalDir,
         persistedSeq: ws?.journal.persistedSeq ?? -1,

@@ -10,9 +10,9 @@
  * a loopback name (DNS rebinding).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { listen } from '../listen.ts';
 import { metricsHandler, type Metrics } from '../metrics.ts';
 import { renderDashboardPage } from './page.ts';
 import { renderStatechartSvg, statechartLayout, type StatechartLayout } from './statechart.ts';
@@ -316,14 +316,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     else socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port ?? 0, host);
   const timer = setInterval(pushNow, intervalMs);
   timer.unref();
 
