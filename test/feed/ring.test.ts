@@ -186,7 +186,7 @@ describe('SPSC ring: single thread', () => {
 async function crossThread(count: number, capacity: number, useAsync: boolean) {
   const buffer = createRingBuffer(capacity);
   const producer = new RingProducer(buffer);
-  const worker = new Worker(new URL('./tsx-worker.mjs', import.meta.url), {
+  const worker = new Worker(new URL('../../actors/worker-boot.mjs', import.meta.url), {
     workerData: {
       entry: new URL('./ring-consumer.worker.ts', import.meta.url).href,
       buffer,

@@ -11,7 +11,7 @@ const DURATION_MS = 10_000;
 
 function start(file: string, data: Record<string, unknown>): { done: Promise<any>; worker: Worker } {
   const entry = new URL(file, import.meta.url).href;
-  const worker = new Worker(new URL('./workers/tsx-boot.mjs', import.meta.url), {
+  const worker = new Worker(new URL('../../actors/worker-boot.mjs', import.meta.url), {
     workerData: { ...data, entry },
   });
   const done = new Promise<any>((res, rej) => {

@@ -1,7 +1,0 @@
-// Worker bootstrap: registers tsx in this thread, then imports the TypeScript body named in
-// workerData.entry. (On Node 20, `execArgv: ['--import', 'tsx']` is not honoured by worker threads.)
-import { register } from 'tsx/esm/api';
-import { workerData } from 'node:worker_threads';
-
-register();
-await import(workerData.entry);
