@@ -2,56 +2,39 @@
  * Hyperliquid order rules (docs/hyperliquid-protocol.md §4.5) as pure functions: price at most 5
  * significant figures and at most 6 − szDecimals decimals (integer prices always valid), size to
  * szDecimals, notional ≥ $10. Here (not in actors/) because the execution machine prices its own
- * emergency closes; `actors/execution/venue-rules.ts` re-exports it for the risk checks.
+ * emergency closes; `actors/execution/venue-rules.ts` re-exports it for the risk checks. The rounding
+ * itself is `hyperliquid/rounding.ts` (exact decimal arithmetic); prices and sizes are first snapped to
+ * a billionth (`snap`) so float noise (0.1 + 0.2) never moves a floor or ceil by a tick.
  */
+import { isValidPrice, isValidSize, roundPrice, roundSize, tickAt } from '../hyperliquid/rounding.ts';
 export type RoundMode = 'down' | 'up' | 'nearest';
 
-const EPS = 1e-9;
+const MODE = { down: 'floor', up: 'ceil', nearest: 'nearest' } as const;
 
-function decimalExponent(x: number): number {
-  // exact for every finite positive double, unlike Math.floor(Math.log10(x)) near powers of ten
-  return Number(x.toExponential().split('e')[1]);
-}
-
-/** Decimals allowed for a perp price of this magnitude. */
+/** Decimals allowed for a perp price of this magnitude (the venue's rule, from hyperliquid/rounding). */
 export function priceDecimals(px: number, szDecimals: number): number {
-  const maxDecimals = Math.max(0, 6 - szDecimals);
-  const sigDecimals = 4 - decimalExponent(px);
-  return Math.max(0, Math.min(maxDecimals, sigDecimals));
-}
-
-function roundTo(x: number, decimals: number, mode: RoundMode): number {
-  const scale = 10 ** decimals;
-  const scaled = x * scale;
-  const r =
-    mode === 'down' ? Math.floor(scaled + EPS) : mode === 'up' ? Math.ceil(scaled - EPS) : Math.round(scaled);
-  return Number((r / scale).toFixed(decimals));
+  return Math.max(0, -Math.round(Math.log10(tickAt(px, szDecimals))));
 }
 
 /** A valid perp price near `px` (`down`/`up` for the direction that keeps an order's intent); NaN when impossible. */
 export function roundPx(px: number, szDecimals: number, mode: RoundMode = 'nearest'): number {
   if (!Number.isFinite(px) || px <= 0) return Number.NaN;
-  let out = roundTo(px, priceDecimals(px, szDecimals), mode);
-  // rounding up can cross a power of ten (9.99995 → 10.0000): re-round at the new magnitude
-  if (out > 0) out = roundTo(out, priceDecimals(out, szDecimals), mode);
+  const out = roundPrice(snap(px), szDecimals, { mode: MODE[mode] });
   return out > 0 ? out : Number.NaN;
 }
 
 export function isValidPx(px: number, szDecimals: number): boolean {
-  if (!Number.isFinite(px) || px <= 0) return false;
-  if (Number.isInteger(px)) return true;
-  return Math.abs(roundPx(px, szDecimals, 'nearest') - px) <= px * 1e-12;
+  return Number.isFinite(px) && px > 0 && isValidPrice(snap(px), szDecimals);
 }
 
 /** Size to szDecimals (default: truncated, so an order never grows by rounding). */
 export function roundSz(sz: number, szDecimals: number, mode: RoundMode = 'down'): number {
   if (!Number.isFinite(sz) || sz <= 0) return 0;
-  return roundTo(sz, szDecimals, mode);
+  return roundSize(snap(sz), szDecimals, MODE[mode]);
 }
 
 export function isValidSz(sz: number, szDecimals: number): boolean {
-  if (!Number.isFinite(sz) || sz <= 0) return false;
-  return Math.abs(roundTo(sz, szDecimals, 'nearest') - sz) <= sz * 1e-12;
+  return Number.isFinite(sz) && sz > 0 && isValidSize(snap(sz), szDecimals);
 }
 
 export interface RuleOrder {
