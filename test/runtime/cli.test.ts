@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../runtime/cli.ts';
 
+// the commands log their effective config at start; keep the test output quiet
+process.env.LOG_LEVEL = 'silent';
+
 function io() {
   const out: string[] = [];
   const err: string[] = [];
