@@ -14,7 +14,6 @@ import { PaperVenue } from '../actors/venue/paper.ts';
 import type { MarketSnapshot, MarketView, Venue } from '../actors/venue/types.ts';
 import { healthMachine } from '../machines/health.machine.ts';
 import { checkIntent } from '../machines/intent.schema.ts';
-import type { HealthEvent } from '../machines/health.events.ts';
 import type { ChannelExpectation, HealthStatus } from '../machines/health.types.ts';
 import { regimeMachine } from '../machines/regime.machine.ts';
 import type { Family, MemberSpec, RegimeInputs, RegimeThresholds } from '../machines/regime.types.ts';
@@ -461,7 +460,7 @@ export class DecisionEngine {
       this.orphans = [];
     }
     for (const c of tick.commands ?? []) this.command(c);
-    for (const e of tick.events) this.health.send(e as HealthEvent);
+    for (const e of tick.events) this.health.send(e);
 
     // read every coin's slot once: everything below sees the same state
     const lastUpdate: Record<string, number | null> = {};

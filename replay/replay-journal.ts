@@ -83,7 +83,6 @@ export class DecisionFeed {
   pipeline!: IngestPipeline;
   engine: DecisionEngine | null = null;
   private restore: unknown[] = [];
-  private commands: OperatorCommand[] = [];
   ticks = 0;
   versionMismatches = 0;
 
@@ -109,7 +108,6 @@ export class DecisionFeed {
   startRun(run: RunStart): void {
     this.engine?.stop();
     this.engine = null;
-    this.commands = [];
     this.fresh();
     this.restore = Array.isArray(run.restore) ? run.restore : [];
   }
@@ -130,14 +128,7 @@ export class DecisionFeed {
           }
           return;
         }
-        if (rec.channel === 'operator') {
-          try {
-            this.commands.push(bytesJson<OperatorCommand>(rec.data));
-          } catch {
-            /* a malformed operator record is ignored, as live */
-          }
-        }
-        return;
+        return; // operator commands were queued by the pipeline
       case RecordKind.Tick: {
         const version = this.hot.version();
         try {
@@ -165,8 +156,7 @@ export class DecisionFeed {
       this.engine = new DecisionEngine(eo);
     }
     this.ticks++;
-    const commands = this.commands;
-    this.commands = [];
+    const commands = this.pipeline.drainCommands() as OperatorCommand[];
     this.engine.onTick({ time, version, events, commands });
     this.onTick?.(this.engine, time);
   }

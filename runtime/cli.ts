@@ -3,11 +3,9 @@
  * Each command loads its module on demand, so `runtime --help` is instant.
  */
 import { pathToFileURL } from 'node:url';
+import type { Io } from './commands/common.ts';
 
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type { Io };
 
 const COMMON = `Common flags (where they apply):
   --data DIR        journal and state directory (default ./data)

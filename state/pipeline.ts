@@ -5,7 +5,8 @@
  *   conn       → connection status and health events (live, lost, heartbeat timeout, gaps)
  *   tick       → nothing here: the caller hands the drained health events and the hot-state version to
  *                the decision side
- *   decision   → nothing here (outputs of the decision side, kept for parity checks)
+ *   decision   → operator commands (the kill switch …) are queued for the next tick; the decision side's
+ *                own records are outputs, kept for parity checks
  * A rejected frame is counted with its reason and never stops the pipeline.
  */
 import { parseServerFrame } from '../hyperliquid/parse.ts';
@@ -17,9 +18,13 @@ import { bytesJson, type ConnEvent, type JournalRecord, RecordKind } from './rec
 
 /** Feed events for the health machine (structurally its CONNECTION_*, HEARTBEAT_TIMEOUT and GAP events). */
 export type FeedHealthEvent =
+  /** The feed connection is live again (subscriptions settled) at `time`. */
   | { type: 'CONNECTION_LIVE'; time: number; epoch: number }
+  /** The feed connection is down (closed, timed out, stopped). */
   | { type: 'CONNECTION_LOST'; time: number; reason: string }
+  /** A heartbeat timeout (pong overdue, receive timeout): the connection is being replaced. */
   | { type: 'HEARTBEAT_TIMEOUT'; time: number; reason: string }
+  /** A gap: sequence hole, lost frames, new epoch, skipped block height, data in doubt. */
   | { type: 'GAP'; time: number; key: string; reason: string };
 
 export interface PipelineCounters {
@@ -35,6 +40,8 @@ export interface PipelineCounters {
   venueErrors: number;
   connEvents: number;
   badConnRecords: number;
+  operatorCommands: number;
+  badOperatorRecords: number;
   lastRejection: string;
   lastVenueError: string;
 }
@@ -65,12 +72,15 @@ export class IngestPipeline {
     venueErrors: 0,
     connEvents: 0,
     badConnRecords: 0,
+    operatorCommands: 0,
+    badOperatorRecords: 0,
     lastRejection: '',
     lastVenueError: '',
   };
   readonly gaps = new GapTracker();
   readonly conn: ConnStatus = { connected: false, epoch: -1, since: 0, lastEvent: 'none' };
   private pending: FeedHealthEvent[] = [];
+  private commands: unknown[] = [];
   private derivedSinceDrain = 0;
   private readonly builder: StateBuilder;
   private readonly onDerived: ((e: DerivedEvent) => void) | undefined;
@@ -88,6 +98,13 @@ export class IngestPipeline {
     return out;
   }
 
+  /** Operator commands journaled since the last drain (handed to the decision side at a tick). */
+  drainCommands(): unknown[] {
+    const out = this.commands;
+    this.commands = [];
+    return out;
+  }
+
   /** Derived events since the last drain (the live worker asks for an event tick when this grows). */
   get derivedPending(): number {
     return this.derivedSinceDrain;
@@ -101,6 +118,7 @@ export class IngestPipeline {
     }
     if (rec.kind === RecordKind.Frame) this.frame(rec);
     else if (rec.kind === RecordKind.Conn) this.connRecord(rec);
+    else if (rec.kind === RecordKind.Decision && rec.channel === 'operator') this.operatorRecord(rec);
   }
 
   private reject(code: string, message: string): void {
@@ -169,6 +187,16 @@ export class IngestPipeline {
     for (const e of events) {
       this.derivedSinceDrain++;
       this.onDerived?.(e);
+    }
+  }
+
+  private operatorRecord(rec: JournalRecord): void {
+    try {
+      this.commands.push(bytesJson(rec.data));
+      this.counters.operatorCommands++;
+    } catch (e) {
+      this.counters.badOperatorRecords++;
+      this.counters.lastRejection = `operator record ${rec.seq}: ${(e as Error).message}`;
     }
   }
 

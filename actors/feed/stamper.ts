@@ -7,7 +7,13 @@
  * the consumer also sees the hole in the local sequence.
  */
 import type { Clock } from '../../state/clock.ts';
-import { type ConnEvent, jsonBytes, RecordKind, sniffChannel } from '../../state/records.ts';
+import {
+  type ConnEvent,
+  type JournalRecord,
+  jsonBytes,
+  RecordKind,
+  sniffChannel,
+} from '../../state/records.ts';
 
 /** The process-wide local sequence (one per process: share it with anything else that stamps records). */
 export class SequenceCounter {
@@ -74,14 +80,8 @@ export interface StamperCounters {
   maxQueued: number;
 }
 
-interface Pending {
-  seq: number;
-  time: number;
-  epoch: number;
-  kind: RecordKind;
-  channel: string;
-  data: Uint8Array;
-}
+/** A record waiting in the overflow queue. */
+type Pending = JournalRecord;
 
 export class Stamper {
   readonly seq: SequenceCounter;

@@ -51,7 +51,6 @@ let records = 0;
 let frames = 0;
 let tickAckTimeouts = 0;
 let eventTickAsked = false;
-let pendingCommands: unknown[] = [];
 const byChannel: Record<string, number> = {};
 let samples: number[] = [];
 const lat = new Float64Array(1 << 16);
@@ -114,9 +113,8 @@ function onTick(rec: JournalRecord): void {
     version,
     cause,
     events: pipeline.drainEvents(),
-    commands: pendingCommands,
+    commands: pipeline.drainCommands(),
   });
-  pendingCommands = [];
   // wait until the decision side has read the hot state at this version
   if (Atomics.wait(ctrl, CTRL_ACK, 0, data.tickAckTimeoutMs) === 'timed-out') tickAckTimeouts++;
 }
@@ -130,14 +128,7 @@ function onRecord(rec: JournalRecord): void {
   }
   journal.append(rec); // journal first: nothing is parsed before it is kept
   if (rec.kind === RecordKind.Decision) {
-    pipeline.process(rec); // sequence continuity only
-    if (rec.channel === 'operator') {
-      try {
-        pendingCommands.push(bytesJson(rec.data));
-      } catch {
-        /* counted by the decision side's absence; never fatal */
-      }
-    }
+    pipeline.process(rec); // sequence continuity; operator commands are queued for the next tick
     return;
   }
   if (rec.kind === RecordKind.Frame) {
