@@ -6,10 +6,15 @@
 import { z } from 'zod';
 import { Decimal } from './decimal.ts';
 
-export const Address = z.string({ error: 'expected 0x address string' }).regex(/^0x[0-9a-fA-F]{40}$/, {
+/** A 0x address: 20 bytes hex. */
+export const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+/** A 0x transaction hash: 32 bytes hex. */
+export const TX_HASH_RE = /^0x[0-9a-fA-F]{64}$/;
+
+export const Address = z.string({ error: 'expected 0x address string' }).regex(ADDRESS_RE, {
   error: 'expected 0x address (20 bytes hex)',
 });
-export const TxHash = z.string({ error: 'expected 0x hash string' }).regex(/^0x[0-9a-fA-F]{64}$/, {
+export const TxHash = z.string({ error: 'expected 0x hash string' }).regex(TX_HASH_RE, {
   error: 'expected 0x hash (32 bytes hex)',
 });
 /** Client order id: 0x + 16 bytes hex. */

@@ -1,7 +1,10 @@
 /**
  * Parsing of venue frames. `parseServerFrame` never throws: it returns the typed frame or a counted,
  * classified error whose message names the channel, the field path and the problem, e.g.
- * `l2Book: data.levels[0][3].px: expected decimal string, got number 5`.
+ * `l2Book: data.levels[0][3].px: expected decimal string, got number 5`. Frames of the hot channels
+ * (l2Book, bbo, trades, activeAssetCtx) are first validated in place by hot-validate.ts, which is
+ * equivalent to their zod schemas and returns the parsed JSON itself without a copy; zod remains the
+ * schema of record and produces every error message.
  */
 import type { z } from 'zod';
 import {
@@ -25,6 +28,7 @@ import {
   type WsUserEventKind,
 } from './ws-schemas.ts';
 import { INFO_RESPONSE_SCHEMAS, type InfoRequestType, type InfoResponse } from './info-schemas.ts';
+import { isHotChannel, validateHot } from './hot-validate.ts';
 
 export type {
   WsActiveAssetCtx,
@@ -146,6 +150,9 @@ export function parseServerValue(raw: unknown): ParseResult {
       return { ok: true, frame: { channel: 'error', data } };
     }
     if (channel === 'user') return parseUserEvent(data);
+    if (isHotChannel(channel) && validateHot(channel, data)) {
+      return { ok: true, frame: { channel, data } as ServerFrame };
+    }
     const schema = DATA_SCHEMAS[channel as keyof typeof DATA_SCHEMAS];
     const r = schema.safeParse(data, PARSE_PARAMS);
     if (!r.success) return fail('schema', channel, formatIssues(channel, 'data', r.error.issues, data));
