@@ -36,6 +36,8 @@ const RING_MAGIC = 0x52494e47; // 'RING'
 export const RECORD_HEADER_BYTES = 32;
 const PAD_MARK = 0xffffffff;
 const MAX_CHANNEL_BYTES = 255;
+/** Distinct channel names the consumer keeps decoded. */
+const CHANNEL_CACHE = 16;
 
 const align8 = (n: number) => (n + 7) & ~7;
 
@@ -202,8 +204,7 @@ export class RingConsumer extends RingBase {
     channel: '',
     data: new Uint8Array(0),
   };
-  private lastChannelBytes = new Uint8Array(0);
-  private lastChannel = '';
+  private readonly channels: Array<{ bytes: Uint8Array; name: string }> = [];
 
   constructor(buffer: SharedArrayBuffer) {
     super(buffer);
@@ -315,24 +316,29 @@ export class RingConsumer extends RingBase {
     r.data = this.bytes.subarray(chStart + chLen, chStart + chLen + len);
   }
 
-  /** Channel names repeat: reuse the last decoded string when the bytes are equal. */
+  /**
+   * Channel names repeat (a handful interleave: bbo, trades, l2Book …): reuse a decoded string when its
+   * bytes match one of the last few seen, so the steady state allocates nothing here.
+   */
   private channelAt(start: number, len: number): string {
     const b = this.bytes;
-    const last = this.lastChannelBytes;
-    if (last.length === len) {
+    const cache = this.channels;
+    for (let c = 0; c < cache.length; c++) {
+      const known = cache[c]!;
+      if (known.bytes.length !== len) continue;
       let same = true;
       for (let i = 0; i < len; i++) {
-        if (b[start + i] !== last[i]) {
+        if (b[start + i] !== known.bytes[i]) {
           same = false;
           break;
         }
       }
-      if (same) return this.lastChannel;
+      if (same) return known.name;
     }
-    let s = '';
-    for (let i = 0; i < len; i++) s += String.fromCharCode(b[start + i]!);
-    this.lastChannelBytes = b.slice(start, start + len);
-    this.lastChannel = s;
-    return s;
+    let name = '';
+    for (let i = 0; i < len; i++) name += String.fromCharCode(b[start + i]!);
+    if (cache.length >= CHANNEL_CACHE) cache.shift();
+    cache.push({ bytes: b.slice(start, start + len), name });
+    return name;
   }
 }
