@@ -178,6 +178,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       segmentMs: config.journal.segmentMs,
       lagBytes: config.journal.maxLagBytes,
     },
+    spinUs: config.ingest.spinUs,
+    youngGenerationMb: config.ingest.youngGenerationMb,
     onTick,
     onEventTick: () => {
       if (!decide || eventTickPending || !feedRef) return;

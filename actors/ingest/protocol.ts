@@ -1,4 +1,5 @@
 /** Messages between the main thread and the ingest worker (structured-clone data only). */
+import type { HistogramSnapshot } from './histogram.ts';
 import type { HotStateLayout } from '../../state/hotstate-layout.ts';
 import type { FeedHealthEvent, PipelineCounters } from '../../state/pipeline.ts';
 
@@ -19,6 +20,8 @@ export interface IngestWorkerData {
   /** How long the worker waits for the main thread to finish a tick before going on (ms). */
   tickAckTimeoutMs: number;
   statsEveryMs: number;
+  /** Busy-poll the ring for this long (µs) after the last record before sleeping; 0 = always sleep. */
+  spinUs: number;
 }
 
 export interface TickMessage {
@@ -42,8 +45,11 @@ export interface WorkerStats {
     pendingRecords: number;
     errors: number;
   };
-  /** Frame receive → hot-state publish latency over the last interval, µs. */
-  latencyUs: { count: number; p50: number; p99: number; max: number };
+  /**
+   * Frame receive → hot-state publish latency over the last interval, µs: percentiles from the
+   * interval's histogram (2 % buckets), and the histogram itself so intervals can be summed exactly.
+   */
+  latencyUs: { count: number; p50: number; p99: number; max: number; hist: HistogramSnapshot };
   ringUsed: number;
   tickAckTimeouts: number;
   /** Frames per channel since start (cumulative). */

@@ -4,6 +4,9 @@
  * hot state). A control tick is journaled with the hot-state version it stands at and handed to the main
  * thread, and the worker waits for the decision side to finish reading before it applies anything else,
  * so live decisions see exactly the state a replay of the journal reproduces.
+ *
+ * Between bursts the worker busy-polls the ring for `spinUs` after the last record (in slices, letting
+ * its event loop turn in between), then sleeps on `Atomics.waitAsync` until the producer notifies it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { StateBuilder } from '../../state/builder.ts';
@@ -19,6 +22,7 @@ import {
 import { RingConsumer } from '../feed/ring.ts';
 import { SystemClock } from '../journal/system-clock.ts';
 import { JournalWriter } from '../journal/writer.ts';
+import { LatencyHistogram } from './histogram.ts';
 import { CTRL_ACK, type IngestWorkerData, type WorkerMessage, type WorkerStats } from './protocol.ts';
 
 const data = workerData as IngestWorkerData;
@@ -53,18 +57,17 @@ let tickAckTimeouts = 0;
 let eventTickAsked = false;
 const byChannel: Record<string, number> = {};
 let samples: number[] = [];
-const lat = new Float64Array(1 << 16);
-let latN = 0;
-let latMax = 0;
+const hist = new LatencyHistogram();
 
 function latencyStats(): WorkerStats['latencyUs'] {
-  const n = Math.min(latN, lat.length);
-  if (n === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
-  const s = lat.slice(0, n).sort();
-  const q = (p: number) => s[Math.min(n - 1, Math.ceil(p * n) - 1)]!;
-  const out = { count: latN, p50: q(0.5), p99: q(0.99), max: latMax };
-  latN = 0;
-  latMax = 0;
+  const out = {
+    count: hist.total,
+    p50: hist.quantile(0.5),
+    p99: hist.quantile(0.99),
+    max: hist.max,
+    hist: hist.snapshot(),
+  };
+  hist.reset();
   return out;
 }
 
@@ -139,9 +142,8 @@ function onRecord(rec: JournalRecord): void {
   pipeline.process(rec);
   if (rec.kind === RecordKind.Frame) {
     const us = (clock.now() - rec.time) * 1000;
-    lat[latN++ & (lat.length - 1)] = us;
-    if ((latN & 15) === 0 && samples.length < 512) samples.push(us);
-    if (us > latMax) latMax = us;
+    hist.record(us);
+    if ((hist.total & 15) === 0 && samples.length < 512) samples.push(us);
   }
   if (!eventTickAsked && pipeline.derivedPending > 0) {
     eventTickAsked = true;
@@ -162,7 +164,21 @@ post({
   recovery: journal.recovery,
 });
 
+/** Longest stretch (ms) the worker busy-polls before it lets its event loop turn (journal callbacks). */
+const SPIN_SLICE_MS = 0.5;
+const spinMs = data.spinUs / 1000;
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Busy-poll the ring until a record is there (true) or `deadline` passes (false). Allocates nothing. */
+function spinUntil(deadline: number): boolean {
+  for (let k = 1; ; k++) {
+    if (!consumer.isEmpty()) return true;
+    if ((k & 255) === 0 && clock.now() >= deadline) return false;
+  }
+}
+
 let lastStats = clock.now();
+let lastRecordAt = Number.NEGATIVE_INFINITY;
 async function loop(): Promise<void> {
   for (;;) {
     const n = consumer.read(onRecord, 4096);
@@ -172,11 +188,17 @@ async function loop(): Promise<void> {
       post({ type: 'stats', stats: stats() });
     }
     if (n > 0) {
+      lastRecordAt = now;
       // let the journal's group-commit callbacks run between batches
-      await new Promise<void>((r) => setImmediate(r));
+      await turn();
       continue;
     }
     if (stopping) break;
+    // records came recently: poll instead of sleeping, so the next burst does not wait for a wake-up
+    if (now - lastRecordAt < spinMs) {
+      if (!spinUntil(Math.min(lastRecordAt + spinMs, now + SPIN_SLICE_MS))) await turn();
+      continue;
+    }
     await consumer.waitAsync(20);
   }
   await journal.close();
