@@ -1,87 +1,158 @@
 /**
- * Frame → hot-state publish latency over loopback: the simulator at ×110 offers about 5 000 frames/s (its
- * realistic mix of l2Book, bbo, trades, activeAssetCtx), the real feed stamps and rings them, and the real
- * ingest worker journals, parses, builds and publishes each one. Latency is the worker's publish time minus
- * the frame's receive stamp. Five runs of 11 s, the first 3 s of each (connection, subscription snapshots,
- * JIT warm-up) not counted; medians over runs of each run's p50 / p99 / max.
+ * Frame → hot-state publish latency over loopback at about 5 000 frames/s. The simulator plays the venue
+ * in its own process (as the venue is another machine in production), at ×88 its realistic mix of
+ * l2Book, bbo, trades and activeAssetCtx for BTC, ETH and SOL, niced +10 so that on a small machine the
+ * load generator yields the CPU to the system under test. The real feed stamps and rings each frame; the
+ * real ingest worker journals (group commit, fdatasync), parses, builds and publishes it. Latency is the
+ * worker's publish time minus the frame's receive stamp, for every frame, into a 2 %-bucket histogram.
+ * Five runs of 11 s; the first 3 s of each (connection, subscription snapshots, JIT warm-up) not counted.
+ * Figures: medians over runs of each run's p50 / p99 / max (every frame of the run pooled).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { LatencyHistogram } from '../actors/ingest/histogram.ts';
 import { SystemClock } from '../actors/journal/system-clock.ts';
-import { startSystem } from '../runtime/system.ts';
 import { parseConfig } from '../runtime/config.ts';
-import { startSim } from '../sim/server.ts';
+import { startSystem } from '../runtime/system.ts';
 import { type BenchFigure, median, round } from './lib.ts';
 
 const WARMUP_MS = 3_000;
-// the simulator's pace giving about 5 000 frames/s of its default mix (BTC, ETH, SOL)
-const SPEED = 110;
+// the simulator's pace giving about 5 000 frames/s of its default mix (BTC, ETH, SOL): ×110 measured
+// 6 230 frames/s with the simulator in its own process
+const SPEED = 88;
+const SIM_NICE = 10;
+const CLI = fileURLToPath(new URL('../runtime/cli.ts', import.meta.url));
 
-async function once(
-  seconds: number,
-  speed: number,
-): Promise<{ p50: number; p99: number; max: number; fps: number }> {
+interface Sim {
+  wsUrl: string;
+  niced: boolean;
+  child: ChildProcess;
+}
+
+/** `runtime sim` in a child process; resolves with its URL once it serves. */
+function startSimProcess(speed: number): Promise<Sim> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'sim', '--seed', '5', '--scenario', 'default', '--speed', String(speed)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let niced = false;
+  try {
+    setPriority(child.pid!, SIM_NICE);
+    niced = true;
+  } catch {
+    /* not permitted here: the simulator competes at normal priority (reported) */
+  }
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code) => reject(new Error(`simulator exited (${code}) before serving: ${out}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /serving (ws:\/\/\S+)/.exec(out);
+      if (m) {
+        child.removeAllListeners('exit');
+        resolve({ wsUrl: m[1]!, niced, child });
+      }
+    });
+  });
+}
+
+interface RunResult {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  fps: number;
+  niced: boolean;
+}
+
+async function once(seconds: number, speed: number, spinUs: number): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-lat-'));
   const clock = new SystemClock();
-  const sim = await startSim({ seed: 5, scenario: 'default', speed, clock });
-  const config = parseConfig({ dataDir: dir });
+  const sim = await startSimProcess(speed);
   const system = await startSystem({
-    config,
+    config: parseConfig({ dataDir: dir, ingest: { spinUs } }),
     url: sim.wsUrl,
     clock,
     journalDir: join(dir, 'journal'),
     logger: pino({ level: 'silent' }),
     decide: false,
   });
-  const samples: Array<{ p50: number; p99: number; max: number; count: number }> = [];
+  const hist = new LatencyHistogram();
   const t0 = clock.now();
-  let f0 = 0;
+  let f0 = -1;
+  let tStart = 0;
   await new Promise<void>((resolve) => {
     const poll = () => {
       const s = system.stats();
+      const now = clock.now();
       // steady state only: skip the first 3 s (connection, subscription snapshots, JIT warm-up)
-      if (s && s.latencyUs.count > 0 && clock.now() - t0 > WARMUP_MS) samples.push({ ...s.latencyUs });
-      if (clock.now() - t0 >= WARMUP_MS && f0 === 0) f0 = system.summary().frames;
-      if (clock.now() - t0 >= seconds * 1000) resolve();
+      if (now - t0 > WARMUP_MS) {
+        if (f0 < 0) {
+          f0 = system.summary().frames;
+          tStart = now;
+        } else if (s) hist.addSnapshot(s.latencyUs.hist);
+      }
+      if (now - t0 >= seconds * 1000) resolve();
       else setTimeout(poll, 1000);
     };
     setTimeout(poll, 1000);
   });
-  const frames = system.summary().frames - f0;
+  const fps = (system.summary().frames - f0) / ((clock.now() - tStart) / 1000);
   await system.stop();
-  await sim.close();
+  sim.child.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
-  const w = (k: 'p50' | 'p99') =>
-    samples.reduce((a, s) => a + s[k] * s.count, 0) /
-    Math.max(
-      1,
-      samples.reduce((a, s) => a + s.count, 0),
-    );
   return {
-    p50: w('p50'),
-    p99: w('p99'),
-    max: Math.max(...samples.map((s) => s.max)),
-    fps: frames / (seconds - 1),
+    p50: hist.quantile(0.5),
+    p99: hist.quantile(0.99),
+    p999: hist.quantile(0.999),
+    max: hist.max,
+    fps,
+    niced: sim.niced,
   };
 }
 
 export default async function ({ quick }: { quick: boolean }): Promise<BenchFigure[]> {
   const runs = quick ? 2 : 5;
   const seconds = quick ? 6 : 11;
-  const res = [];
-  for (let i = 0; i < runs; i++) res.push(await once(seconds, SPEED));
-  return [
-    {
-      bench: 'ingest.latency',
+  const spinUs = parseConfig({}).ingest.spinUs;
+  // the configured default (busy-poll after activity) and pure sleep/wake, interleaved run by run
+  const res: Record<'spin' | 'sleep', RunResult[]> = { spin: [], sleep: [] };
+  for (let i = 0; i < runs; i++) {
+    res.spin.push(await once(seconds, SPEED, spinUs));
+    res.sleep.push(await once(seconds, SPEED, 0));
+  }
+  const fig = (name: string, rs: RunResult[], mode: string): BenchFigure => {
+    const med = (k: 'p50' | 'p99' | 'p999' | 'max' | 'fps', d = 1) => round(median(rs.map((r) => r[k])), d);
+    return {
+      bench: name,
       unit: 'us',
-      median: round(median(res.map((r) => r.p50)), 1),
-      p99: round(median(res.map((r) => r.p99)), 1),
-      max: round(median(res.map((r) => r.max)), 1),
+      median: med('p50'),
+      p99: med('p99'),
+      p999: med('p999'),
+      max: med('max'),
       runs,
-      offeredFps: round(median(res.map((r) => r.fps)), 0),
-      note: 'frame receive stamp (main thread) → hot-state publish (ingest worker), journal append included; p99/max are medians over runs of each run’s figure',
-    },
-  ];
+      p99Runs: rs.map((r) => round(r.p99, 0)),
+      offeredFps: med('fps', 0),
+      target: { p99: 1000 },
+      worker: mode,
+      simulator: `own process, speed ×${SPEED}, ${rs.every((r) => r.niced) ? `nice +${SIM_NICE}` : 'not niced (not permitted)'}`,
+      note: 'frame receive stamp (main thread) → hot-state publish (ingest worker), journal append included; every frame after the 3 s warm-up in a 2 % histogram; p50/p99/p999/max are medians over runs',
+    };
+  };
+  const main = fig(
+    'ingest.latency',
+    res.spin,
+    `default config: busy-poll ${spinUs} µs after the last record, then sleep`,
+  );
+  const base = fig(
+    'ingest.latency.sleep',
+    res.sleep,
+    'ingest.spinUs = 0: sleep on Atomics.waitAsync whenever the ring is empty',
+  );
+  return [main, base];
 }

@@ -2,12 +2,15 @@
  * Venue protocol hot paths:
  *  - sign.order: build an order action (rounding + wire) + actionHash (msgpack + keccak) + EIP-712
  *    sign, µs per signed order;
- *  - parse.l2Book: parseServerFrame on the real 20×20 l2Book fixture, µs per frame, with
- *    JSON.parse alone on the same frame as baseline.
+ *  - parse.l2Book: parseServerFrame on the real 20×20 l2Book fixture (the hot channels are validated
+ *    in place, hyperliquid/hot-validate.ts), µs per frame, with JSON.parse alone on the same frame as
+ *    baseline; parse.l2Book.zod: the same frame through the zod schema (the schema of record, and the
+ *    path every other channel takes), same baseline.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseServerFrame } from '../hyperliquid/parse.ts';
+import { parseServerFrame, parseWith } from '../hyperliquid/parse.ts';
+import { WsBook } from '../hyperliquid/ws-schemas.ts';
 import { roundPrice, roundSize } from '../hyperliquid/rounding.ts';
 import { signL1Action } from '../hyperliquid/signing.ts';
 import { orderAction } from '../hyperliquid/wire.ts';
@@ -45,15 +48,21 @@ export default async ({ quick }: { quick: boolean }): Promise<BenchFigure[]> => 
     const r = parseServerFrame(BOOK);
     if (r.ok) sink++;
   };
+  const zodOne = (): void => {
+    const o = JSON.parse(BOOK) as { data: unknown };
+    if (parseWith(WsBook, o.data, 'l2Book').ok) sink++;
+  };
   const jsonOne = (): void => {
     const o = JSON.parse(BOOK) as { channel: string };
     if (o.channel === 'l2Book') sink++;
   };
   for (let i = 0; i < 2000; i++) {
     parseOne();
+    zodOne();
     jsonOne();
   }
   const parse = timePerCall(parseOne, parseIters, runs);
+  const zod = timePerCall(zodOne, parseIters, runs);
   const json = timePerCall(jsonOne, parseIters, runs);
   if (sink < 0) console.error('unreachable');
 
@@ -62,6 +71,10 @@ export default async ({ quick }: { quick: boolean }): Promise<BenchFigure[]> => 
     figure('sign.order', 'us', us(sign.perRun), { iterations: signIters }),
     withBaseline(
       figure('parse.l2Book', 'us', us(parse.perRun), { iterations: parseIters, frameBytes: BOOK.length }),
+      figure('json.parse.l2Book', 'us', us(json.perRun), { iterations: parseIters }),
+    ),
+    withBaseline(
+      figure('parse.l2Book.zod', 'us', us(zod.perRun), { iterations: parseIters, frameBytes: BOOK.length }),
       figure('json.parse.l2Book', 'us', us(json.perRun), { iterations: parseIters }),
     ),
   ];
