@@ -22,6 +22,7 @@ import { type HotChannel, isHotChannel, validateHot } from '../../hyperliquid/ho
 import { parseServerFrame, parseServerValue } from '../../hyperliquid/parse.ts';
 import { WsActiveAssetCtx, WsBbo, WsBook, WsTrades } from '../../hyperliquid/ws-schemas.ts';
 import { fixtureFiles, fixtureText } from './fixtures.ts';
+import { BOOK, CORPUS, mutate } from './malformed-corpus.ts';
 
 const SCHEMAS: { [C in HotChannel]: z.ZodType } = {
   l2Book: WsBook,
@@ -145,109 +146,16 @@ describe('real venue frames take the fast path', () => {
 // Malformed corpus (the l2Book / bbo / trades / activeAssetCtx entries of malformed.test.ts)
 // ---------------------------------------------------------------------------------------------
 
-const BOOK = fixtureText('ws/l2Book_BTC_1751427259657.json');
-const TRADES = fixtureText('ws/trades_BTC_1751430933565.json');
-
-function mutate(text: string, f: (o: Json) => void): string {
-  const o = JSON.parse(text);
-  f(o);
-  return JSON.stringify(o);
-}
-
-/** [name, frame text, exact message or a substring of it], as in malformed.test.ts. */
-const MALFORMED: [string, string, string][] = [
-  ['null data', '{"channel":"l2Book","data":null}', 'l2Book: data: expected object, got null'],
-  ['missing data', '{"channel":"bbo"}', 'bbo: data: expected object, got missing'],
-  [
-    'number where a decimal string is required',
-    mutate(BOOK, (o) => {
-      o.data.levels[0][3].px = 106193;
-    }),
-    'l2Book: data.levels[0][3].px: expected decimal string, got number 106193',
-  ],
-  [
-    'exponent decimal string',
-    mutate(BOOK, (o) => {
-      o.data.levels[1][0].sz = '1e-3';
-    }),
-    'l2Book: data.levels[1][0].sz: expected decimal string, got string "1e-3"',
-  ],
-  [
-    'missing level count',
-    mutate(BOOK, (o) => {
-      delete o.data.levels[1][2].n;
-    }),
-    'l2Book: data.levels[1][2].n: expected integer, got missing',
-  ],
-  [
-    'fractional level count',
-    mutate(BOOK, (o) => {
-      o.data.levels[0][0].n = 1.5;
-    }),
-    'l2Book: data.levels[0][0].n: expected integer',
-  ],
-  [
-    'one side only',
-    mutate(BOOK, (o) => {
-      o.data.levels = [o.data.levels[0]];
-    }),
-    'l2Book: data.levels',
-  ],
-  [
-    'time as string',
-    mutate(BOOK, (o) => {
-      o.data.time = '1751427259657';
-    }),
-    'l2Book: data.time: expected integer, got string "1751427259657"',
-  ],
-  [
-    'missing coin',
-    mutate(BOOK, (o) => {
-      delete o.data.coin;
-    }),
-    'l2Book: data.coin: expected string, got missing',
-  ],
-  [
-    'trades data not an array',
-    mutate(TRADES, (o) => {
-      o.data = o.data[0];
-    }),
-    'trades: data: expected array, got object',
-  ],
-  [
-    'trade side not A/B',
-    mutate(TRADES, (o) => {
-      o.data[0].side = 'S';
-    }),
-    'trades: data[0].side: expected side "A" or "B", got string "S"',
-  ],
-  [
-    'trade users not a pair',
-    mutate(TRADES, (o) => {
-      o.data[0].users = ['0xcc0a3b6e3267c84361e91d8230868eea53431e4b'];
-    }),
-    'trades: data[0].users',
-  ],
-  [
-    'trade hash not hex',
-    mutate(TRADES, (o) => {
-      o.data[0].hash = 'nothex';
-    }),
-    'trades: data[0].hash: expected 0x hash (32 bytes hex), got string "nothex"',
-  ],
-  [
-    'bbo side not a level',
-    '{"channel":"bbo","data":{"coin":"BTC","time":1,"bbo":[{"px":"1"},null]}}',
-    'bbo: data.bbo[0].sz: expected decimal string, got missing',
-  ],
-  [
-    'activeAssetCtx numeric funding',
-    '{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"funding":0.0001,"openInterest":"1","prevDayPx":"1","dayNtlVlm":"1","premium":null,"oraclePx":"1","markPx":"1","midPx":null,"impactPxs":null,"dayBaseVlm":"1"}}}',
-    'activeAssetCtx: data.ctx.funding: expected decimal string, got number 0.0001',
-  ],
-];
+/** [name, frame text, exact message or a substring of it]: the corpus entries of the hot channels. */
+const MALFORMED: [string, string, string][] = CORPUS.flatMap(([name, input, code, channel, msg]) =>
+  code === 'schema' && channel !== undefined && isHotChannel(channel) && typeof input === 'string'
+    ? [[name, input, msg] as [string, string, string]]
+    : [],
+);
 
 describe('malformed frames never take the fast path, and keep their zod error messages', () => {
+  it('the corpus has hot-channel entries', () => expect(MALFORMED.length).toBeGreaterThanOrEqual(12));
+
   for (const [name, text, msg] of MALFORMED) {
     it(name, () => {
       const raw = JSON.parse(text) as { channel: HotChannel; data: unknown };
