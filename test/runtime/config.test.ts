@@ -33,11 +33,14 @@ describe('config', () => {
     expect(c.control.tickMs).toBe(1000);
     expect(c.feed).toMatchObject({ pingAfterMs: 20_000, pongTimeoutMs: 10_000 });
     expect(c.journal.fsyncIntervalMs).toBeLessThanOrEqual(10);
+    expect(c.ingest).toEqual({ spinUs: 1_000, youngGenerationMb: 8 });
   });
 
   it('a bad field gets a clear error naming it', () => {
     expect(() => parseConfig({ regime: { confirmTicks: 0 } })).toThrow(/regime\.confirmTicks/);
     expect(() => parseConfig({ risk: { startEquity: -1 } })).toThrow(/risk\.startEquity/);
+    expect(() => parseConfig({ ingest: { spinUs: -1 } })).toThrow(/ingest\.spinUs/);
+    expect(() => parseConfig({ ingest: { spinUs: 1.5 } })).toThrow(/ingest\.spinUs/);
     expect(() => parseConfig({ coinz: ['BTC'] })).toThrow(ConfigError);
     try {
       parseConfig({ dashboard: { host: '0.0.0.0' } });
