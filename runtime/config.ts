@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { INGEST_SPIN_US, INGEST_YOUNG_GENERATION_MB } from '../actors/ingest/protocol.ts';
 
 const pos = z.number().positive();
 const nonneg = z.number().nonnegative();
@@ -31,14 +32,13 @@ export const ConfigSchema = z
     ingest: z
       .object({
         /**
-         * Busy-poll the ring for this long (µs) after the last record before the ingest worker sleeps.
-         * A sleeping worker must be woken by the OS; on a virtual machine whose idle vCPUs halt, that
-         * wake can take milliseconds (measured 2.5–5 ms here). Spinning costs CPU only while records
-         * keep arriving within the window (a whole core at thousands of frames/s); 0 = always sleep.
+         * Busy-poll the ring for this long (µs) after the last record before the ingest worker sleeps
+         * (see INGEST_SPIN_US): a whole core at thousands of frames/s, a few per cent at the venue's
+         * own pace; 0 = always sleep.
          */
-        spinUs: z.number().int().min(0).max(100_000).default(1_000),
-        /** V8 young-generation cap of the ingest worker (MB); see actors/ingest/host.ts. */
-        youngGenerationMb: pos.default(8),
+        spinUs: z.number().int().min(0).max(100_000).default(INGEST_SPIN_US),
+        /** V8 young-generation cap of the ingest worker, MB (see INGEST_YOUNG_GENERATION_MB). */
+        youngGenerationMb: pos.default(INGEST_YOUNG_GENERATION_MB),
       })
       .prefault({}),
     journal: z

@@ -7,6 +7,8 @@ import { HotStateReader } from '../../state/hotstate.ts';
 import { createRingBuffer, RingProducer } from '../feed/ring.ts';
 import {
   CTRL_ACK,
+  INGEST_SPIN_US,
+  INGEST_YOUNG_GENERATION_MB,
   type IngestWorkerData,
   type TickMessage,
   type WorkerMessage,
@@ -19,7 +21,7 @@ export interface IngestOptions {
   ringBytes: number;
   tickAckTimeoutMs?: number;
   statsEveryMs?: number;
-  /** Busy-poll the ring this long (µs) after the last record before sleeping (default 0: sleep). */
+  /** Busy-poll the ring this long (µs) after the last record before sleeping (default `INGEST_SPIN_US`). */
   spinUs?: number;
   /** The worker's young-generation cap in MB (default `INGEST_YOUNG_GENERATION_MB`). */
   youngGenerationMb?: number;
@@ -31,15 +33,6 @@ export interface IngestOptions {
   onLag?: (lagging: boolean, evidence: unknown) => void;
   onError?: (message: string) => void;
 }
-
-/**
- * The ingest worker's V8 young generation, capped (MB). Its live heap is small (~15 MB) and V8 sizes a
- * worker's new space from the machine's memory (up to 3 × 16 MB here); with more new space than old-
- * generation headroom, V8 starts a full incremental mark-compact every ~200 ms instead of scavenging
- * (measured: 27 mark-compacts in 9 s, pauses up to 8.6 ms, all on the frame path). A small new space
- * keeps collections to cheap scavenges of the short-lived per-frame garbage.
- */
-export const INGEST_YOUNG_GENERATION_MB = 8;
 
 export interface IngestHost {
   readonly producer: RingProducer;
@@ -64,7 +57,7 @@ export async function startIngest(opts: IngestOptions): Promise<IngestHost> {
     journal: opts.journal,
     tickAckTimeoutMs: opts.tickAckTimeoutMs ?? 5_000,
     statsEveryMs: opts.statsEveryMs ?? 1_000,
-    spinUs: opts.spinUs ?? 0,
+    spinUs: opts.spinUs ?? INGEST_SPIN_US,
   };
   const worker = new Worker(new URL('../worker-boot.mjs', import.meta.url), {
     workerData: data,

@@ -69,5 +69,22 @@ export type WorkerMessage =
 
 export type HostMessage = { type: 'stop' };
 
+/**
+ * How long (µs) the ingest worker busy-polls the ring after the last record before it sleeps. A sleeping
+ * worker must be woken by the OS, and on a virtual machine whose idle vCPUs halt that takes milliseconds
+ * (2.5–5 ms measured with `perf sched` on the 2-vCPU guest of BENCHMARKS.md); polling costs CPU only while
+ * records keep arriving within the window.
+ */
+export const INGEST_SPIN_US = 1_000;
+
+/**
+ * The ingest worker's V8 young generation, capped (MB). Its live heap is small (~15 MB) and V8 sizes a
+ * worker's new space from the machine's memory (up to 3 × 16 MB here); with more new space than old-
+ * generation headroom, V8 starts a full incremental mark-compact every ~200 ms instead of scavenging
+ * (measured: 27 mark-compacts in 9 s, pauses up to 8.6 ms, all on the frame path). A small new space
+ * keeps collections to cheap scavenges of the short-lived per-frame garbage.
+ */
+export const INGEST_YOUNG_GENERATION_MB = 8;
+
 export const CTRL_ACK = 0;
 export const CTRL_STOP = 1;
