@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startIngest } from '../../actors/ingest/host.ts';
 import { readJournal } from '../../actors/journal/reader.ts';
 import { jsonBytes, RecordKind } from '../../state/records.ts';
+import { until } from '../feed/local-venue.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -29,11 +30,6 @@ function bbo(i: number): Uint8Array {
       ],
     },
   });
-}
-
-/** Resolve once `cond()` holds, checking on every event-loop turn (bounded by the test timeout). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setImmediate(r));
 }
 
 describe.each([
@@ -77,9 +73,9 @@ describe.each([
       });
       expect(ok).toBe(true);
       // bursts of 100, then let the worker drain and go idle (poll or sleep) before the next one
-      if (i % 100 === 99) await until(() => frames >= i + 1);
+      if (i % 100 === 99) await until(() => frames >= i + 1, `the worker to take frame ${i + 1}`);
     }
-    await until(() => frames === N);
+    await until(() => frames === N, `all ${N} frames`);
     expect(host.reader.version()).toBeGreaterThanOrEqual(N);
     const last = await host.stop();
     expect(last?.frames).toBe(N);
