@@ -534,7 +534,8 @@ export class DecisionEngine {
   }
 
   command(c: OperatorCommand): void {
-    this.emit({ t: this.clock.now(), kind: 'operator', command: c.type, ...c });
+    // the echo is a decision record under its own kind: the `operator` channel carries commands (inputs) only
+    this.emit({ t: this.clock.now(), kind: 'operator.applied', command: c.type, ...c });
     switch (c.type) {
       case 'KILL':
         this.execution.kill(c.reason ?? 'operator kill switch');

@@ -13,6 +13,7 @@ import { SequenceCounter } from '../actors/feed/stamper.ts';
 import { startIngest, type IngestHost } from '../actors/ingest/host.ts';
 import type { TickMessage, WorkerStats } from '../actors/ingest/protocol.ts';
 import type { Venue } from '../actors/venue/types.ts';
+import type { ConnectionInput } from '../machines/connection.types.ts';
 import {
   DecisionEngine,
   type DecisionLine,
@@ -77,6 +78,16 @@ export interface RunningSystem {
   stop(): Promise<SystemSummary>;
 }
 
+/** The feed section of the config as the connection machine's timings (the backoff is nested there). */
+export function feedTimings(feed: Config['feed']): NonNullable<ConnectionInput['timings']> {
+  return {
+    pingAfterMs: feed.pingAfterMs,
+    pongTimeoutMs: feed.pongTimeoutMs,
+    receiveTimeoutMs: feed.receiveTimeoutMs,
+    backoff: { baseMs: feed.backoffBaseMs, maxMs: feed.backoffMaxMs },
+  };
+}
+
 export function subscriptionsFor(coins: readonly string[], fastBook: boolean): Subscription[] {
   const subs: Subscription[] = [];
   for (const coin of coins) {
@@ -121,7 +132,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     recent.push(text);
     if (recent.length > keep) recent.shift();
     if (
-      /^(regime|gate|health|strategy|lease|alarm|operator|strategy\.error|exec\.(intent|verdict|fill|closing))$/.test(
+      /^(regime|gate|health|strategy|lease|alarm|operator\.applied|strategy\.error|exec\.(intent|verdict|fill|closing))$/.test(
         l.kind,
       )
     ) {
@@ -215,17 +226,11 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     subscriptions: subscriptionsFor(coins, config.feed.fastBook),
     clock,
     producer: ingest.producer,
-    logger: logger.child({ actor: 'connection' }) as never,
+    logger: logger.child({ actor: 'connection' }),
     config: {
       seq,
       overflowRecords: config.feed.overflowFrames,
-      timings: {
-        pingAfterMs: config.feed.pingAfterMs,
-        pongTimeoutMs: config.feed.pongTimeoutMs,
-        receiveTimeoutMs: config.feed.receiveTimeoutMs,
-        backoffBaseMs: config.feed.backoffBaseMs,
-        backoffMaxMs: config.feed.backoffMaxMs,
-      } as never,
+      timings: feedTimings(config.feed),
     },
     onLoss: (lost, reason) => log.error({ lost, reason }, 'frames lost: gap reported'),
   });

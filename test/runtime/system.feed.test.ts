@@ -1,0 +1,34 @@
+/**
+ * The configured feed timings reach the connection machine (issue 20, defect 13: the reconnect backoff was
+ * handed over as flat keys under a cast and never applied).
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveTimings } from '../../machines/connection.machine.ts';
+import { parseConfig } from '../../runtime/config.ts';
+import { feedTimings } from '../../runtime/system.ts';
+
+describe('feed timings from the config', () => {
+  it('backoff base and max reach the machine, as do ping, pong and receive timeouts', () => {
+    const config = parseConfig({
+      feed: {
+        backoffBaseMs: 1234,
+        backoffMaxMs: 5678,
+        pingAfterMs: 11_000,
+        pongTimeoutMs: 7_000,
+        receiveTimeoutMs: 33_000,
+      },
+    });
+    const t = resolveTimings(feedTimings(config.feed));
+    expect(t.backoff.baseMs).toBe(1234);
+    expect(t.backoff.maxMs).toBe(5678);
+    expect(t.pingAfterMs).toBe(11_000);
+    expect(t.pongTimeoutMs).toBe(7_000);
+    expect(t.receiveTimeoutMs).toBe(33_000);
+  });
+
+  it('the defaults of the config, not of the machine, apply when the file says nothing', () => {
+    const t = resolveTimings(feedTimings(parseConfig({}).feed));
+    expect(t.backoff.baseMs).toBe(250);
+    expect(t.backoff.maxMs).toBe(30_000);
+  });
+});
