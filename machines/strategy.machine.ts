@@ -82,10 +82,11 @@ export const strategyMachine = setup({
     ),
     rememberSetup: assign(({ event }) => (event.type === 'TICK' ? { setup: event.eval.setup } : {})),
     clearSetup: assign({ setup: null }),
+    // The entry carries the setup frozen at arming (its side, stop and target), never a recomputed one.
     emitEntry: emit(({ context, event }) => {
-      if (event.type !== 'TICK' || event.eval.setup === null)
-        throw new Error('emitEntry needs a TICK with setup');
-      const s = event.eval.setup;
+      if (event.type !== 'TICK') throw new Error('emitEntry needs a TICK');
+      const s = context.setup ?? event.eval.setup;
+      if (s === null) throw new Error('emitEntry needs a held setup');
       const intent: EntryIntent = {
         kind: 'entry',
         id: `${context.strategy}:${context.coin}:${context.intentSeq}`,
@@ -101,8 +102,7 @@ export const strategyMachine = setup({
       };
       return { type: 'intent' as const, intent };
     }),
-    claimIntentId: assign(({ context, event }) => ({
-      setup: event.type === 'TICK' && event.eval.setup ? event.eval.setup : context.setup,
+    claimIntentId: assign(({ context }) => ({
       pendingIntentId: `${context.strategy}:${context.coin}:${context.intentSeq}`,
       intentSeq: context.intentSeq + 1,
     })),
@@ -225,7 +225,8 @@ export const strategyMachine = setup({
                 actions: ['recordTick', 'emitEntry', 'claimIntentId'],
               },
               { guard: 'setupGone', target: '#strategy.SCANNING', actions: 'recordTick' },
-              { actions: ['recordTick', 'rememberSetup'] },
+              // the setup still holds: keep the one frozen at arming (never overwritten while ARMED)
+              { actions: 'recordTick' },
             ],
           },
         },

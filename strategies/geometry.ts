@@ -166,6 +166,13 @@ export type LifecyclePhase = 'DISABLED' | 'SCANNING' | 'ARMED' | 'ENTERED' | 'EX
 /**
  * The verdict for one control tick given the lifecycle phase and (while ARMED/ENTERED) the setup held.
  * Called by the strategy actor inside a try/catch: an exception becomes STRATEGY_ERROR.
+ *
+ * The setup, its side and its edge are frozen when the strategy arms (RULEBOOK "Strategy lifecycle"):
+ * while ARMED the trigger measures "beyond the edge" against the held setup's edge, never against the
+ * rolling `rangeLow15m`/`rangeHigh15m` of this tick (which already contains this tick's mid). The setup
+ * condition is still evaluated on every ARMED tick: when it is false for the held side ("setup gone"),
+ * the verdict carries no setup and the lifecycle goes back to SCANNING. While it holds, the verdict
+ * carries the held setup unchanged, so the entry intent's stop and target are the frozen ones.
  */
 export function evaluateGeometry(
   v: GeometryView,
@@ -177,15 +184,17 @@ export function evaluateGeometry(
   const none: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
   if (phase === 'SCANNING' || phase === 'ARMED') {
     if (!ctx.healthy || ctx.stale) return none;
-    const setup = geometrySetup(v, p);
-    if (!setup || phase === 'SCANNING') return { ...none, setup };
-    const t = geometryTrigger(v, setup, p);
+    const now = geometrySetup(v, p);
+    if (phase === 'SCANNING') return { ...none, setup: now };
+    // ARMED: the setup condition must still hold for the frozen side; the trigger uses the frozen setup
+    if (!now || !held || now.side !== held.side) return none;
+    const t = geometryTrigger(v, held, p);
     return {
-      setup,
+      setup: held,
       trigger: t.fired,
       triggerReason: t.reason,
       exit: null,
-      sizeFraction: t.fired ? sizeFraction(v.mid, setup.stop, p) : 0,
+      sizeFraction: t.fired ? sizeFraction(v.mid, held.stop, p) : 0,
     };
   }
   if (phase === 'ENTERED' && held) return { ...none, exit: geometryExit(v, held, ctx, p) };

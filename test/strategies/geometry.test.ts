@@ -155,3 +155,36 @@ describe('evaluateGeometry per phase', () => {
     });
   });
 });
+
+describe('Geometry: the edge is frozen at arming (RULEBOOK "frozen when the strategy arms")', () => {
+  // Armed at the low edge 99.6; then mid slides 40 bps below that frozen edge while the rolling 15 m low
+  // follows it down, so the recomputed setup (edge = the new low) still holds and the flow is absorbed.
+  const armedAt = atLow();
+  const slid = atLow({ mid: 99.2, rangeLow15m: 99.19, sellNotional5s: 30_000 });
+  it('the trigger measures "beyond the edge" against the frozen edge, not the rolling low', () => {
+    const frozen = evaluateGeometry(armedAt, 'SCANNING', null, healthy).setup!;
+    expect(frozen.edge).toBe(99.6);
+    expect(geometrySetup(slid)?.side).toBe('LONG'); // the setup condition still holds on this tick
+    const ev = evaluateGeometry(slid, 'ARMED', frozen, healthy);
+    expect(ev.trigger).toBe(false);
+    expect(ev.triggerReason).toMatch(/beyond edge/);
+  });
+  it('while ARMED the verdict carries the frozen setup (side, edge, stop, target), not the recomputed one', () => {
+    const frozen = evaluateGeometry(armedAt, 'SCANNING', null, healthy).setup!;
+    const back = atLow({ mid: 99.6 * (1 - 0.0004), rangeLow15m: 99.5, sellNotional5s: 30_000 });
+    const ev = evaluateGeometry(back, 'ARMED', frozen, healthy);
+    expect(ev.trigger).toBe(true); // 4 bps beyond the frozen edge: within breakBps
+    expect(ev.setup).toEqual(frozen);
+    expect(ev.sizeFraction).toBeCloseTo(sizeFraction(back.mid, frozen.stop), 12);
+  });
+  it('setup gone while ARMED (setup condition false on this tick) reports no setup', () => {
+    const frozen = evaluateGeometry(armedAt, 'SCANNING', null, healthy).setup!;
+    expect(evaluateGeometry(base, 'ARMED', frozen, healthy).setup).toBeNull(); // mid-range
+    expect(evaluateGeometry(atLow({ depthBid20: 1 }), 'ARMED', frozen, healthy).setup).toBeNull();
+    // the condition now holds only for the other side: the LONG setup is gone
+    expect(evaluateGeometry(atHigh({ sellNotional5s: 1e9 }), 'ARMED', frozen, healthy)).toMatchObject({
+      setup: null,
+      trigger: false,
+    });
+  });
+});
