@@ -10,7 +10,12 @@ export interface TickEvent {
 
 export type StrategyEvent =
   | { type: 'ENABLE' }
-  | { type: 'DISABLE'; reason?: string }
+  /**
+   * From the regime controller (the only sender): the strategy's regime has left. `reason` is the
+   * controller's why; `regime` the regime the coin is in now. A position open on it is closed as an
+   * invalidation whose reason names the regime (RULEBOOK "Strategy lifecycle").
+   */
+  | { type: 'DISABLE'; reason?: string; regime?: string }
   /** Forced reset: to DISABLED, through an emergency exit if a position is open. */
   | { type: 'RESET'; reason?: string }
   /** Operator re-enable after a strategy exception (clears the lock-out); the controller still gates. */

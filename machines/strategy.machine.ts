@@ -21,7 +21,7 @@ import type {
 export type StrategyEmitted =
   | { type: 'intent'; intent: Intent }
   /** An event that has no transition in the current state: ignored, and logged by the actor. */
-  | { type: 'ignored'; event: string; state: string }
+  | { type: 'ignored'; event: string; state: string; note?: string }
   /** The exit did not fill in time: re-sent, and this is an alarm. */
   | { type: 'alarm'; message: string; attempt: number };
 
@@ -110,7 +110,11 @@ export const strategyMachine = setup({
       let lastExit: { reason: ExitReason; detail: string };
       if (event.type === 'TICK' && event.eval.exit) lastExit = event.eval.exit;
       else if (event.type === 'DISABLE')
-        lastExit = { reason: 'disable', detail: event.reason ?? 'disabled by controller' };
+        // the controller disables a strategy when its regime leaves: an invalidation naming the regime
+        lastExit = {
+          reason: 'invalidation',
+          detail: `regime left${event.regime ? ` (now ${event.regime})` : ''}: ${event.reason ?? 'disabled by the regime controller'}`,
+        };
       else if (event.type === 'RESET') lastExit = { reason: 'reset', detail: event.reason ?? 'forced reset' };
       else if (event.type === 'STRATEGY_ERROR')
         lastExit = { reason: event.exitReason ?? 'exception', detail: event.message };
@@ -118,7 +122,11 @@ export const strategyMachine = setup({
       return {
         lastExit,
         exitAttempts: 0,
-        enabled: event.type === 'DISABLE' || event.type === 'RESET' ? false : context.enabled,
+        // an exception ends DISABLED too (EXITED → COOLDOWN → DISABLED), whatever the operator does meanwhile
+        enabled:
+          event.type === 'DISABLE' || event.type === 'RESET' || event.type === 'STRATEGY_ERROR'
+            ? false
+            : context.enabled,
         resetPending: context.resetPending || event.type === 'RESET',
         lockedOut: context.lockedOut || event.type === 'STRATEGY_ERROR',
       };
@@ -157,6 +165,12 @@ export const strategyMachine = setup({
       event: event.type,
       state: JSON.stringify(self.getSnapshot().value),
     })),
+    emitResetNoop: emit(() => ({
+      type: 'ignored' as const,
+      event: 'RESET',
+      state: JSON.stringify('DISABLED'),
+      note: 'RESET while DISABLED: no-op',
+    })),
   },
 }).createMachine({
   id: 'strategy',
@@ -180,6 +194,8 @@ export const strategyMachine = setup({
   // Any event without a transition in the active state ends here: ignored, counted and logged.
   on: {
     '*': { actions: ['noteIgnored', 'emitIgnored'] },
+    // an operator re-enable clears the lock-out in any state; the controller still gates (ENABLE)
+    OPERATOR_ENABLE: { actions: 'operatorUnlock' },
   },
   states: {
     DISABLED: {
@@ -191,7 +207,9 @@ export const strategyMachine = setup({
       ],
       on: {
         ENABLE: { guard: 'notLockedOut', target: 'SCANNING', actions: 'markEnabled' },
-        OPERATOR_ENABLE: { actions: 'operatorUnlock' },
+        // RULEBOOK row "DISABLED | DISABLE | DISABLED": nothing to do
+        DISABLE: {},
+        RESET: { actions: ['noteIgnored', 'emitResetNoop'] },
       },
     },
     SCANNING: {
@@ -273,7 +291,7 @@ export const strategyMachine = setup({
           { guard: 'isPendingIntent', target: 'COOLDOWN', actions: 'clearPending' },
         ],
         TICK: { actions: 'recordTick' },
-        ENABLE: { actions: 'markEnabled' },
+        ENABLE: { guard: 'notLockedOut', actions: 'markEnabled' },
         DISABLE: { actions: 'markDisabled' },
         RESET: { actions: 'requestReset' },
         STRATEGY_ERROR: { actions: 'lockOut' },
@@ -286,7 +304,7 @@ export const strategyMachine = setup({
       },
       on: {
         TICK: { actions: 'recordTick' },
-        ENABLE: { actions: 'markEnabled' },
+        ENABLE: { guard: 'notLockedOut', actions: 'markEnabled' },
         DISABLE: 'DISABLED',
         RESET: 'DISABLED',
         STRATEGY_ERROR: { target: 'DISABLED', actions: 'lockOut' },

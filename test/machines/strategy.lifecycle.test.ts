@@ -159,9 +159,10 @@ describe('strategy lifecycle: valid transitions (RULEBOOK table)', () => {
   it('ENTERED —DISABLE→ EXITED (emergency exit at market), then DISABLED after COOLDOWN', () => {
     const h = harness();
     h.to('ENTERED');
-    h.actor.send({ type: 'DISABLE', reason: 'regime left SIDEWAYS' });
+    h.actor.send({ type: 'DISABLE', reason: 'oiRange15m 0.01 > 0.006', regime: 'DISABLED' });
     expect(h.state()).toBe('EXITED');
-    expect(h.intents.at(-1)).toMatchObject({ kind: 'exit', emergency: true, reason: 'disable' });
+    expect(h.intents.at(-1)).toMatchObject({ kind: 'exit', emergency: true, reason: 'invalidation' });
+    expect((h.intents.at(-1) as { detail: string }).detail).toMatch(/regime left.*DISABLED.*oiRange15m/);
     h.actor.send({ type: 'EXIT_FILLED', intentId: h.pending() });
     h.clock.advance(TIMINGS.cooldownMs);
     expect(h.state()).toBe('DISABLED');
@@ -199,7 +200,7 @@ describe('strategy lifecycle: invalid transitions are ignored and logged', () =>
       tick({ setup }),
       { type: 'ENTRY_FILLED', intentId: 'x' },
       { type: 'EXIT_FILLED', intentId: 'x' },
-      { type: 'DISABLE' },
+      { type: 'STRATEGY_ERROR', message: 'boom' },
     ],
     SCANNING: [
       { type: 'ENABLE' },
@@ -270,5 +271,99 @@ describe('strategy lifecycle: forced RESET from every state', () => {
     expect(h.state()).toBe('EXITED');
     h.actor.send({ type: 'EXIT_FILLED', intentId: h.pending() });
     expect(h.state()).toBe('DISABLED');
+  });
+});
+
+describe('strategy lifecycle: RULEBOOK rows pinned by issue 21', () => {
+  it('DISABLED —DISABLE→ DISABLED is a table row: a silent no-op, not an ignored event', () => {
+    const h = harness();
+    h.actor.send({ type: 'DISABLE' });
+    expect(h.state()).toBe('DISABLED');
+    expect(h.ignored).toEqual([]);
+    expect(h.actor.getSnapshot().context.ignored).toBe(0);
+  });
+  it('RESET while DISABLED is a no-op, logged as such', () => {
+    const h = harness();
+    const notes: string[] = [];
+    h.actor.on('ignored', (e) => notes.push(e.note ?? ''));
+    h.actor.send({ type: 'RESET', reason: 'operator' });
+    expect(h.state()).toBe('DISABLED');
+    expect(h.ignored).toEqual(['RESET@"DISABLED"']);
+    expect(notes).toEqual([expect.stringMatching(/RESET while DISABLED: no-op/)]);
+    expect(h.intents).toEqual([]);
+  });
+  for (const [ev, reason] of [
+    [{ type: 'DISABLE', reason: 'family SLBRS excluded in EXPANSION', regime: 'EXPANSION' }, 'invalidation'],
+    [{ type: 'RESET' }, 'reset'],
+    [{ type: 'STRATEGY_ERROR', message: 'boom' }, 'exception'],
+  ] as const) {
+    it(`ARMED with its entry in flight —${ev.type}→ EXITED (any fill closed at market), then as EXITED`, () => {
+      const h = harness();
+      h.to('ARMED.entering');
+      const entry = h.pending();
+      h.actor.send(ev);
+      expect(h.state()).toBe('EXITED');
+      expect(h.intents.at(-1)).toMatchObject({ kind: 'exit', atMarket: true, emergency: true, reason });
+      h.actor.send({ type: 'ENTRY_FILLED', intentId: entry }); // the in-flight entry's verdict: too late
+      expect(h.state()).toBe('EXITED');
+      h.actor.send({ type: 'EXIT_FILLED', intentId: h.pending() });
+      if (ev.type === 'RESET') {
+        expect(h.state()).toBe('DISABLED'); // forced: no cooldown
+        return;
+      }
+      expect(h.state()).toBe('COOLDOWN');
+      h.clock.advance(TIMINGS.cooldownMs);
+      expect(h.state()).toBe('DISABLED');
+      h.actor.send({ type: 'ENABLE' });
+      expect(h.state()).toBe(ev.type === 'STRATEGY_ERROR' ? 'DISABLED' : 'SCANNING'); // an exception locks out
+    });
+  }
+  it('EXITED —DISABLE→ stays EXITED until the exit fills, then DISABLED after COOLDOWN (no new exit)', () => {
+    const h = harness();
+    h.to('EXITED');
+    const exits = h.intents.filter((i) => i.kind === 'exit').length;
+    h.actor.send({ type: 'DISABLE', reason: 'x', regime: 'DISABLED' });
+    expect(h.state()).toBe('EXITED');
+    expect(h.intents.filter((i) => i.kind === 'exit').length).toBe(exits);
+    h.actor.send({ type: 'EXIT_FILLED', intentId: h.pending() });
+    expect(h.state()).toBe('COOLDOWN');
+    h.clock.advance(TIMINGS.cooldownMs - 1);
+    expect(h.state()).toBe('COOLDOWN');
+    h.clock.advance(1);
+    expect(h.state()).toBe('DISABLED');
+  });
+  it('the controller DISABLE without a regime field still exits as an invalidation naming its reason', () => {
+    const h = harness();
+    h.to('ENTERED');
+    h.actor.send({ type: 'DISABLE', reason: 'regime DISABLED: health DEGRADED' });
+    expect(h.intents.at(-1)).toMatchObject({ kind: 'exit', reason: 'invalidation' });
+    expect((h.intents.at(-1) as { detail: string }).detail).toMatch(/regime DISABLED: health DEGRADED/);
+  });
+  it('an exception: EXITED → COOLDOWN → DISABLED even if the operator re-enables meanwhile; the re-enable clears the lock-out', () => {
+    const h = harness();
+    h.to('ENTERED');
+    h.actor.send({ type: 'STRATEGY_ERROR', message: 'TypeError' });
+    expect(h.state()).toBe('EXITED');
+    h.actor.send({ type: 'ENABLE' }); // the controller's ENABLE is refused while locked out
+    expect(h.ignored.at(-1)).toMatch(/^ENABLE@/);
+    h.actor.send({ type: 'OPERATOR_ENABLE' }); // accepted in any state: clears the lock-out only
+    expect(h.actor.getSnapshot().context.lockedOut).toBe(false);
+    h.actor.send({ type: 'EXIT_FILLED', intentId: h.pending() });
+    h.clock.advance(TIMINGS.cooldownMs);
+    expect(h.state()).toBe('DISABLED'); // the exception disabled it: no way back without the controller
+    h.actor.send({ type: 'ENABLE' });
+    expect(h.state()).toBe('SCANNING');
+  });
+  it('OPERATOR_ENABLE during COOLDOWN after an exception is not lost', () => {
+    const h = harness();
+    h.to('ENTERED');
+    h.actor.send({ type: 'STRATEGY_ERROR', message: 'TypeError' });
+    h.actor.send({ type: 'EXIT_FILLED', intentId: h.pending() });
+    expect(h.state()).toBe('COOLDOWN');
+    h.actor.send({ type: 'OPERATOR_ENABLE' });
+    h.clock.advance(TIMINGS.cooldownMs);
+    expect(h.state()).toBe('DISABLED');
+    h.actor.send({ type: 'ENABLE' });
+    expect(h.state()).toBe('SCANNING');
   });
 });
