@@ -1,6 +1,11 @@
 /**
  * The one configuration: a JSON file validated by zod, overridable by environment (`HLT_*`) and flags.
  * Every RULEBOOK default lives here and is printed at start (secrets redacted). Errors name the field.
+ *
+ * Strict everywhere: an unknown key in any section is an error naming the key (and, from the
+ * environment, the variable) and its nearest valid name; a key-like name (`privateKey`, `secret`, …)
+ * or a key-shaped value (64 hex digits, with or without 0x) anywhere is refused, and the error never
+ * quotes the value. Limits that are unsafe when too large (or meaningless when too small) are bounded.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -10,12 +15,33 @@ const pos = z.number().positive();
 const nonneg = z.number().nonnegative();
 const frac = z.number().min(0).max(1);
 
+/**
+ * A perp coin as the venue names it: the `meta` name (`BTC`, `kPEPE`) or a HIP-3 `dex:COIN`
+ * (`xyz:XYZ100`) — docs/hyperliquid-protocol.md, "Coin naming".
+ */
+const COIN_RE = /^(?:[a-z][a-z0-9]{0,9}:)?[A-Za-z0-9]{1,20}$/;
+
+const coinList = z
+  .array(z.string().regex(COIN_RE, 'not a coin name (a perp as the venue names it: BTC, kPEPE or dex:COIN)'))
+  .min(1)
+  .superRefine((coins, ctx) => {
+    const seen = new Set<string>();
+    for (const c of coins) {
+      if (seen.has(c)) ctx.addIssue({ code: 'custom', message: `duplicate coin '${c}'` });
+      seen.add(c);
+    }
+  });
+
 export const ConfigSchema = z
   .object({
-    network: z.enum(['mainnet', 'testnet', 'sim']).default('sim'),
+    /**
+     * The network orders are signed for. No default: runtime/network.ts resolves it from this (or
+     * `--network`), the URL and what the venue announces, and refuses a mismatch or an ambiguity.
+     */
+    network: z.enum(['mainnet', 'testnet', 'sim']).optional(),
     /** WebSocket URL of the data source; default per network (sim: the embedded simulator). */
     url: z.string().url().optional(),
-    coins: z.array(z.string().min(1)).min(1).default(['BTC', 'ETH', 'SOL']),
+    coins: coinList.default(['BTC', 'ETH', 'SOL']),
     dataDir: z.string().default('./data'),
     feed: z
       .object({
@@ -28,6 +54,7 @@ export const ConfigSchema = z
         overflowFrames: pos.default(200_000),
         fastBook: z.boolean().default(true),
       })
+      .strict()
       .prefault({}),
     ingest: z
       .object({
@@ -40,6 +67,7 @@ export const ConfigSchema = z
         /** V8 young-generation cap of the ingest worker, MB (see INGEST_YOUNG_GENERATION_MB). */
         youngGenerationMb: pos.default(INGEST_YOUNG_GENERATION_MB),
       })
+      .strict()
       .prefault({}),
     journal: z
       .object({
@@ -49,23 +77,45 @@ export const ConfigSchema = z
         segmentMs: pos.default(3_600_000),
         maxLagBytes: pos.default(64 * 1024 * 1024),
       })
+      .strict()
       .prefault({}),
     health: z
       .object({
-        /** Per channel: stale after this many expected intervals. */
-        staleFactor: pos.default(3),
+        /**
+         * Per channel: stale after this many expected intervals. At least 1 (stale before one interval
+         * has passed means always stale); at most 10 (beyond that a channel that stopped is trusted
+         * for ten of its intervals — 50 s of a silent slow book).
+         */
+        staleFactor: z.number().min(1).max(10).default(3),
         fastBookMs: pos.default(500),
         slowBookMs: pos.default(5_000),
         bboMs: pos.default(2_000),
         assetCtxMs: pos.default(5_000),
         tradesMs: pos.default(60_000),
-        /** Fresh data on every channel for this long before HEALTHY again. */
-        validationMs: pos.default(5_000),
-        /** The decision side treats hot state older than this as stale. */
-        hotStateMaxAgeMs: pos.default(3_000),
+        /**
+         * Fresh data on every channel for this long before HEALTHY again. At least 1 s: a shorter
+         * window is passed by a single burst of frames and lets health flap back after every gap.
+         */
+        validationMs: z.number().min(1_000).default(5_000),
+        /**
+         * The decision side treats hot state older than this as stale. 100 ms – 10 s: below 100 ms
+         * ordinary scheduling jitter makes everything stale; above 10 s orders are priced on a
+         * market that may have moved by a whole stop distance.
+         */
+        hotStateMaxAgeMs: z.number().min(100).max(10_000).default(3_000),
       })
+      .strict()
       .prefault({}),
-    control: z.object({ tickMs: pos.default(1_000) }).prefault({}),
+    control: z
+      .object({
+        /**
+         * The control tick. 100 ms – 10 s: faster than 100 ms only burns CPU on the same hot state;
+         * slower than 10 s leaves invalidations, stops and the kill switch unacted on for too long.
+         */
+        tickMs: z.number().min(100).max(10_000).default(1_000),
+      })
+      .strict()
+      .prefault({}),
     regime: z
       .object({
         sideways: z
@@ -74,6 +124,7 @@ export const ConfigSchema = z
             fundingDevMax: nonneg.default(0.00002),
             depthAsymAbsMax: nonneg.default(0.25),
           })
+          .strict()
           .prefault({}),
         expansion: z
           .object({
@@ -81,9 +132,11 @@ export const ConfigSchema = z
             fundingDevMin: nonneg.default(0.00004),
             depthAsymAbsMin: nonneg.default(0.3),
           })
+          .strict()
           .prefault({}),
         confirmTicks: z.number().int().min(1).default(3),
       })
+      .strict()
       .prefault({}),
     strategy: z
       .object({
@@ -93,6 +146,7 @@ export const ConfigSchema = z
         exitRetryMs: pos.default(2_000),
         entryTimeoutMs: pos.default(5_000),
       })
+      .strict()
       .prefault({}),
     geometry: z
       .object({
@@ -103,22 +157,47 @@ export const ConfigSchema = z
         absorptionMult: pos.default(2),
         breakBps: pos.default(5),
         stopBps: pos.default(10),
-        riskPerTrade: frac.default(0.005),
+        // no riskPerTrade here: the one risk-per-trade setting is risk.riskPerTrade (issue 21)
         thinningFraction: frac.default(0.5),
         oiDropExit: frac.default(0.02),
       })
+      .strict()
       .prefault({}),
     risk: z
       .object({
         startEquity: pos.default(100_000),
-        dailyLossHalt: frac.default(0.02),
-        maxCoinNotionalFraction: frac.default(0.2),
-        maxTotalExposure: pos.default(1),
-        riskPerTrade: frac.default(0.005),
+        /**
+         * Halt after losing this fraction of the day's starting equity. At most 10 %: a halt that
+         * waits for more no longer protects the account (the RULEBOOK's is 2 %).
+         */
+        dailyLossHalt: pos.max(0.1).default(0.02),
+        /** Largest position notional per coin, as a fraction of equity. At most half the account in one coin. */
+        maxCoinNotionalFraction: pos.max(0.5).default(0.2),
+        /**
+         * Total exposure as a multiple of equity. At most 3×: beyond that a 33 % move takes the whole
+         * account, and the venue's margin, not this system, becomes the stop.
+         */
+        maxTotalExposure: pos.max(3).default(1),
+        /**
+         * The RULEBOOK's risk rule: (entry − stop) × size = riskPerTrade × equity, applied by execution
+         * and used by the strategies' sizing — the one setting for both. At most 2 % of equity a trade
+         * (the default is 0.5 %): a few losers in a row above that trip the daily-loss halt.
+         */
+        riskPerTrade: pos.max(0.02).default(0.005),
         minNotionalUsd: pos.default(10),
-        exitSlippageBps: pos.default(50),
-        ordersPerMinute: pos.default(60),
+        /**
+         * How far through the book an exposure-reducing close may reach. At most 5 %: a close priced
+         * further than that is a market dump into an empty book, not an exit.
+         */
+        exitSlippageBps: pos.max(500).default(50),
+        /**
+         * Order-rate limit. At most 300 a minute (5 a second): the strategies place a handful of
+         * orders a minute per coin, so more is a runaway loop, and it stays inside the venue's
+         * budgets (docs/hyperliquid-protocol.md: 1 200 REST weight and 2 000 WS messages a minute).
+         */
+        ordersPerMinute: pos.max(300).default(60),
       })
+      .strict()
       .prefault({}),
     paper: z
       .object({
@@ -126,6 +205,7 @@ export const ConfigSchema = z
         makerFee: nonneg.default(0.00015),
         latencyMs: nonneg.default(50),
       })
+      .strict()
       .prefault({}),
     live: z
       .object({
@@ -151,10 +231,22 @@ export const ConfigSchema = z
         host: z.literal('127.0.0.1').default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(0),
       })
+      .strict()
       .prefault({}),
-    shutdown: z.object({ flatten: z.boolean().default(true) }).prefault({}),
+    shutdown: z
+      .object({ flatten: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
   })
   .strict();
+
+/** The fields of an object section (through defaults and optionals), or null for a leaf. */
+export function objectShapeOf(s: z.core.$ZodType): Record<string, z.core.$ZodType> | null {
+  if (s instanceof z.ZodObject) return s.shape;
+  if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional)
+    return objectShapeOf(s.unwrap());
+  return null;
+}
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -174,12 +266,141 @@ export function formatIssues(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
 }
 
-export function parseConfig(input: unknown, source = 'config'): Config {
-  const r = ConfigSchema.safeParse(input);
-  if (!r.success) {
-    const issues = formatIssues(r.error);
-    throw new ConfigError(`invalid ${source}:\n  ${issues.join('\n  ')}`, issues);
+/** One issue: one line; several: a heading and one indented line each. */
+function configError(heading: string, issues: string[]): ConfigError {
+  const text = issues.length === 1 ? `${heading}: ${issues[0]}` : `${heading}:\n  ${issues.join('\n  ')}`;
+  return new ConfigError(text, issues);
+}
+
+// ------------------------------------------------------------------ secrets
+
+/**
+ * What a private key looks like: 64 hex digits in a row (with or without 0x). No legitimate config
+ * string holds that many (a coin, a path, a URL, a variable name), so any string containing such a
+ * run is refused — a key pasted into `live.keyEnv` instead of the variable's name, or into a path.
+ */
+const KEY_SHAPED = /[0-9a-fA-F]{64}/;
+/** Anything of 8 or more hex digits in free text we did not write (e.g. a JSON parser's quote of the input). */
+const HEX_RUN = /(?:0[xX])?[0-9a-fA-F]{8,}/g;
+/** Names under which someone puts a key in a config; never valid fields, refused wherever they appear. */
+const SECRET_NAME =
+  /^(?:private_?key|priv_?key|key|secret(?:_?key)?|api_?secret|mnemonic|seed_?phrase|pass_?phrase|password)$/i;
+const NO_KEY_HERE =
+  'the config must not hold a private key — name an environment variable (live.keyEnv) or a file (live.keyFile) that holds it';
+
+/** How a path is named to the operator: `risk.dailyLosHalt`, or the environment variable that set it. */
+type Namer = (path: readonly string[]) => string;
+const dotted: Namer = (path) => (path.length ? path.join('.') : '(root)');
+
+/** `risk.dailyLossHalt` → `HLT_RISK__DAILY_LOSS_HALT` (the inverse of envOverrides' mapping). */
+export function envVarName(path: readonly string[]): string {
+  return `HLT_${path.map((p) => p.replace(/([A-Z])/g, '_$1').toUpperCase()).join('__')}`;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Every string anywhere in `v` that looks like a private key, by path. The value is never kept. */
+function keyShapedPaths(v: unknown, path: string[], out: string[][]): void {
+  if (typeof v === 'string') {
+    if (KEY_SHAPED.test(v)) out.push(path);
+  } else if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) keyShapedPaths(x, [...path, String(i)], out);
+  } else if (isPlainObject(v)) {
+    for (const [k, x] of Object.entries(v)) keyShapedPaths(x, [...path, k], out);
   }
+}
+
+// ------------------------------------------------------------------ unknown keys
+
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= y.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[y.length]!;
+}
+
+/** Every valid path of the schema (sections and fields). */
+function schemaPaths(): string[][] {
+  const out: string[][] = [];
+  const walk = (s: z.core.$ZodType, path: string[]) => {
+    const shape = objectShapeOf(s);
+    if (!shape) return;
+    for (const [k, v] of Object.entries(shape)) {
+      out.push([...path, k]);
+      walk(v, [...path, k]);
+    }
+  };
+  walk(ConfigSchema, []);
+  return out;
+}
+let allPaths: string[][] | null = null;
+
+/**
+ * The valid path nearest to an unknown `key` under `section`: a sibling by edit distance, or the same
+ * name in another section (moving costs one edit), so `geometry.riskPerTrade` → `risk.riskPerTrade`
+ * and a root-level `dailyLossHalt` → `risk.dailyLossHalt`. Ties prefer the sibling, then schema order.
+ */
+function nearest(section: readonly string[], key: string, siblings: readonly string[]): string[] {
+  let best: string[] = [...section, siblings[0] ?? key];
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const s of siblings) {
+    const d = editDistance(key, s);
+    if (d < bestD) [best, bestD] = [[...section, s], d];
+  }
+  allPaths ??= schemaPaths();
+  const here = section.join('.');
+  for (const p of allPaths) {
+    if (p.slice(0, -1).join('.') === here) continue;
+    const d = editDistance(key, p.at(-1)!) + 1;
+    if (d < bestD) [best, bestD] = [p, d];
+  }
+  return best;
+}
+
+/** Unknown and key-like names in `input`, checked against the schema's sections; messages via `name`. */
+function unknownKeys(input: unknown, name: Namer): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, schema: z.core.$ZodType, path: string[]) => {
+    const shape = objectShapeOf(schema);
+    if (!shape || !isPlainObject(v)) return; // a leaf, or a wrong type zod will name
+    const fields = Object.keys(shape);
+    for (const [k, x] of Object.entries(v)) {
+      const at = [...path, k];
+      const field = shape[k];
+      if (field && Object.hasOwn(shape, k)) walk(x, field, at);
+      else if (SECRET_NAME.test(k)) out.push(`${name(at)}: ${NO_KEY_HERE}`);
+      else {
+        const near = nearest(path, k, fields);
+        out.push(`${name(at)}: unknown key — did you mean ${name(near)}?`);
+      }
+    }
+  };
+  walk(input, ConfigSchema, []);
+  return out;
+}
+
+/** Secrets and unknown keys in one source (the file, the environment or the flags): issue lines. */
+function sourceIssues(input: unknown, name: Namer): string[] {
+  const keyed: string[][] = [];
+  keyShapedPaths(input, [], keyed);
+  const secrets = keyed.map((p) => `${name(p)}: looks like a private key (64 hex digits); ${NO_KEY_HERE}`);
+  return [...secrets, ...unknownKeys(input, name)];
+}
+
+export function parseConfig(input: unknown, source = 'config'): Config {
+  const early = sourceIssues(input, dotted);
+  if (early.length) throw configError(`invalid ${source}`, early);
+  const r = ConfigSchema.safeParse(input);
+  if (!r.success) throw configError(`invalid ${source}`, formatIssues(r.error));
   return r.data;
 }
 
@@ -191,34 +412,76 @@ export function mergeDeep(
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    if (v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)) {
-      out[k] = mergeDeep(b as Record<string, unknown>, v as Record<string, unknown>);
-    } else if (v !== undefined) out[k] = v;
+    if (isPlainObject(v) && isPlainObject(b)) out[k] = mergeDeep(b, v);
+    else if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** One `HLT_*` variable: its name, the config path it sets and its value (JSON when it parses). */
+export interface EnvEntry {
+  variable: string;
+  path: string[];
+  value: unknown;
+}
+
+/** `HLT_RISK__START_EQUITY=50000` → { variable, path: ['risk', 'startEquity'], value: 50000 }. */
+export function envEntries(env: NodeJS.ProcessEnv): EnvEntry[] {
+  const out: EnvEntry[] = [];
+  for (const [k, raw] of Object.entries(env)) {
+    if (!k.startsWith('HLT_') || raw === undefined) continue;
+    const path = k
+      .slice(4)
+      .split('__')
+      .map((p) => p.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    out.push({ variable: k, path, value });
+  }
+  return out;
+}
+
+/** Nest entries into one object; a later entry under an earlier leaf replaces it. */
+function nest(entries: readonly { path: readonly string[]; value: unknown }[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { path, value } of entries) {
+    let o = out;
+    for (const p of path.slice(0, -1)) {
+      const next = o[p];
+      if (isPlainObject(next)) o = next;
+      else {
+        const fresh: Record<string, unknown> = {};
+        o[p] = fresh;
+        o = fresh;
+      }
+    }
+    const last = path.at(-1);
+    if (last !== undefined) o[last] = value;
   }
   return out;
 }
 
 /** `HLT_RISK__START_EQUITY=50000` → { risk: { startEquity: 50000 } } (values parsed as JSON when they can be). */
 export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, raw] of Object.entries(env)) {
-    if (!k.startsWith('HLT_') || raw === undefined) continue;
-    const path = k
-      .slice(4)
-      .split('__')
-      .map((p) => p.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw;
-    }
-    let o = out;
-    for (let i = 0; i < path.length - 1; i++) {
-      o[path[i]!] = (o[path[i]!] as Record<string, unknown>) ?? {};
-      o = o[path[i]!] as Record<string, unknown>;
-    }
-    o[path.at(-1)!] = value;
+  return nest(envEntries(env));
+}
+
+/** Issues of the environment, each naming its variable: `HLT_RISK__DAILY_LOS_HALT (risk.dailyLosHalt): …`. */
+function envIssues(entries: readonly EnvEntry[]): string[] {
+  const out: string[] = [];
+  for (const e of entries) {
+    const within = (p: readonly string[], q: readonly string[]) => p.every((x, i) => q[i] === x);
+    // the variable's own path (or a section on it) is named by the variable; a suggestion by its path and variable
+    const byVar: Namer = (p) => {
+      if (within(p, e.path)) return `${e.variable} (${dotted(p)})`;
+      if (within(e.path, p)) return `${e.variable}.${p.slice(e.path.length).join('.')} (${dotted(p)})`;
+      return `${dotted(p)} (${envVarName(p)})`;
+    };
+    out.push(...sourceIssues(nest([e]), byVar));
   }
   return out;
 }
@@ -237,22 +500,27 @@ export function loadConfig(opts: {
     } catch (e) {
       throw new ConfigError(`cannot read config file ${opts.file}: ${(e as Error).message}`, []);
     }
+    let parsed: unknown;
     try {
-      fromFile = JSON.parse(text) as Record<string, unknown>;
+      parsed = JSON.parse(text);
     } catch (e) {
-      throw new ConfigError(`config file ${opts.file} is not valid JSON: ${(e as Error).message}`, []);
+      // the parser quotes the start of the input, which may be a key: never echo a run of hex digits
+      const why = (e as Error).message.replace(HEX_RUN, '[hex]');
+      throw new ConfigError(`config file ${opts.file} is not valid JSON: ${why}`, []);
     }
-    if (!fromFile || typeof fromFile !== 'object' || Array.isArray(fromFile)) {
+    if (!isPlainObject(parsed)) {
       throw new ConfigError(`config file ${opts.file} must hold a JSON object`, []);
     }
-    const live = (fromFile.live ?? {}) as Record<string, unknown>;
-    if ('privateKey' in fromFile || 'key' in live || 'privateKey' in live) {
-      throw new ConfigError(
-        `config file ${opts.file} must not hold a private key: name an environment variable (live.keyEnv) or a file (live.keyFile)`,
-        ['live: a key in the config file'],
-      );
-    }
+    fromFile = parsed;
+    const issues = sourceIssues(fromFile, dotted);
+    if (issues.length) throw configError(`invalid config file ${opts.file}`, issues);
   }
-  const merged = mergeDeep(mergeDeep(fromFile, envOverrides(opts.env ?? {})), opts.overrides ?? {});
+  const env = envEntries(opts.env ?? {});
+  const fromEnv = envIssues(env);
+  if (fromEnv.length) throw configError('invalid config in the environment', fromEnv);
+  const overrides = opts.overrides ?? {};
+  const fromFlags = sourceIssues(overrides, dotted);
+  if (fromFlags.length) throw configError('invalid config from the flags', fromFlags);
+  const merged = mergeDeep(mergeDeep(fromFile, nest(env)), overrides);
   return parseConfig(merged, opts.file ? `config (${opts.file} + environment + flags)` : 'config');
 }

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, envOverrides, loadConfig, parseConfig } from '../../runtime/config.ts';
+import type { z } from 'zod';
+import { guarded } from '../../runtime/commands/common.ts';
+import {
+  ConfigError,
+  ConfigSchema,
+  envOverrides,
+  loadConfig,
+  objectShapeOf,
+  parseConfig,
+} from '../../runtime/config.ts';
 import { createLogger, scrubSecrets } from '../../runtime/logger.ts';
 
 describe('config', () => {
@@ -86,5 +95,282 @@ describe('logger redaction', () => {
     const all = lines.join('');
     expect(all).not.toContain('abababab');
     expect(all).toContain('[REDACTED]');
+  });
+});
+
+/** Every object section of the schema, as paths (the root is []). */
+function sections(): string[][] {
+  const out: string[][] = [];
+  const walk = (s: z.core.$ZodType, path: string[]) => {
+    const shape = objectShapeOf(s);
+    if (!shape) return;
+    out.push(path);
+    for (const [k, v] of Object.entries(shape)) walk(v, [...path, k]);
+  };
+  walk(ConfigSchema, []);
+  return out;
+}
+
+/** Every leaf field of the schema, as dotted paths. */
+function leaves(): string[] {
+  const out: string[] = [];
+  const walk = (s: z.core.$ZodType, path: string[]) => {
+    const shape = objectShapeOf(s);
+    if (!shape) {
+      out.push(path.join('.'));
+      return;
+    }
+    for (const [k, v] of Object.entries(shape)) walk(v, [...path, k]);
+  };
+  walk(ConfigSchema, []);
+  return out;
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+/** A logger whose every line lands in `lines` (no pretty transport). */
+function capturingLogger(): { log: ReturnType<typeof createLogger>; lines: string[] } {
+  const lines: string[] = [];
+  const dest = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return { log: createLogger({ destination: dest as any, level: 'trace' }), lines };
+}
+
+const KEY_HEX = 'c0ffee'.repeat(10) + 'beef';
+const KEYS = [KEY_HEX, `0x${KEY_HEX}`, `0X${KEY_HEX.toUpperCase()}`];
+
+describe('strict config (issue 20 item 7)', () => {
+  it('a typo in a nested section is an error naming the key and its nearest valid name', () => {
+    const e = configError(() => parseConfig({ risk: { dailyLosHalt: 0.05 } }));
+    expect(e.issues).toEqual(['risk.dailyLosHalt: unknown key — did you mean risk.dailyLossHalt?']);
+    expect(e.message).toContain('risk.dailyLosHalt: unknown key — did you mean risk.dailyLossHalt?');
+  });
+
+  it('the same typo from the file names the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const f = join(dir, 'c.json');
+    writeFileSync(f, JSON.stringify({ risk: { dailyLosHalt: 0.05 } }));
+    const e = configError(() => loadConfig({ file: f }));
+    expect(e.message).toContain(f);
+    expect(e.issues).toEqual(['risk.dailyLosHalt: unknown key — did you mean risk.dailyLossHalt?']);
+  });
+
+  it('the same typo from the environment names the variable', () => {
+    const e = configError(() => loadConfig({ env: { HLT_RISK__DAILY_LOS_HALT: '0.05' } }));
+    expect(e.issues).toEqual([
+      'HLT_RISK__DAILY_LOS_HALT (risk.dailyLosHalt): unknown key — did you mean risk.dailyLossHalt (HLT_RISK__DAILY_LOSS_HALT)?',
+    ]);
+    // the right spelling works
+    expect(loadConfig({ env: { HLT_RISK__DAILY_LOSS_HALT: '0.05' } }).risk.dailyLossHalt).toBe(0.05);
+  });
+
+  it('a typo in a section name, and at the root, is caught too', () => {
+    expect(configError(() => parseConfig({ rsik: { dailyLossHalt: 0.05 } })).issues).toEqual([
+      'rsik: unknown key — did you mean risk?',
+    ]);
+    expect(
+      configError(() => loadConfig({ env: { HLT_REGIME__SIDWAYS__OI_RANGE15M_MAX: '0.01' } })).issues,
+    ).toEqual([
+      'HLT_REGIME__SIDWAYS__OI_RANGE15M_MAX (regime.sidways): unknown key — did you mean regime.sideways (HLT_REGIME__SIDEWAYS)?',
+    ]);
+    expect(
+      configError(() => loadConfig({ env: { HLT_REGIME__SIDEWAYS__OI_RANGE15M_MAXX: '0.01' } })).issues,
+    ).toEqual([
+      'HLT_REGIME__SIDEWAYS__OI_RANGE15M_MAXX (regime.sideways.oiRange15mMaxx): unknown key — did you mean regime.sideways.oiRange15mMax (HLT_REGIME__SIDEWAYS__OI_RANGE15M_MAX)?',
+    ]);
+    // digits may be written as their own word: OI_RANGE_15M_MAX is oiRange15mMax too
+    expect(
+      loadConfig({ env: { HLT_REGIME__SIDEWAYS__OI_RANGE_15M_MAX: '0.01' } }).regime.sideways.oiRange15mMax,
+    ).toBe(0.01);
+    // a field in the wrong section points at the right one
+    expect(configError(() => parseConfig({ dailyLossHalt: 0.05 })).issues).toEqual([
+      'dailyLossHalt: unknown key — did you mean risk.dailyLossHalt?',
+    ]);
+  });
+
+  it('every section is strict (an unknown key in each is refused with a hint)', () => {
+    const all = sections();
+    let refused = 0;
+    for (const path of all) {
+      const input: Record<string, unknown> = {};
+      let o = input;
+      for (const p of path) {
+        o[p] = {};
+        o = o[p] as Record<string, unknown>;
+      }
+      o.zzNotAField = 1;
+      const e = configError(() => parseConfig(input));
+      const key = [...path, 'zzNotAField'].join('.');
+      expect(e.issues).toHaveLength(1);
+      expect(e.issues[0]).toMatch(
+        new RegExp(`^${key.replace(/\./g, '\\.')}: unknown key — did you mean \\S+\\?`),
+      );
+      refused++;
+    }
+    console.log(`strict config: ${refused} of ${all.length} sections refuse an unknown key`);
+    expect(refused).toBe(all.length);
+    expect(all.length).toBeGreaterThanOrEqual(16); // the root + 15 nested sections today
+  });
+
+  it('risk.privateKey (or a key-like name anywhere) is refused, not stripped', () => {
+    for (const input of [
+      { risk: { privateKey: 'x' } },
+      { privateKey: 'x' },
+      { live: { key: 'x' } },
+      { feed: { secret: 'x' } },
+      { regime: { sideways: { mnemonic: 'x' } } },
+    ]) {
+      const e = configError(() => parseConfig(input));
+      expect(e.issues).toHaveLength(1);
+      expect(e.issues[0]).toMatch(/must not hold a private key/);
+    }
+    expect(configError(() => parseConfig({ risk: { privateKey: 'x' } })).issues[0]).toMatch(
+      /^risk\.privateKey: /,
+    );
+  });
+
+  it('a key-shaped value in any string field is refused and never echoed or logged', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const f = join(dir, 'c.json');
+    let checked = 0;
+    for (const key of KEYS) {
+      const cases: Array<{ where: RegExp; run: () => unknown }> = [
+        { where: /^live\.keyEnv: /, run: () => parseConfig({ live: { keyEnv: key } }) },
+        { where: /^live\.keyFile: /, run: () => parseConfig({ live: { keyFile: `/keys/${key}` } }) },
+        { where: /^dataDir: /, run: () => parseConfig({ dataDir: key }) },
+        { where: /^coins\.1: /, run: () => parseConfig({ coins: ['BTC', key] }) },
+        { where: /^network: /, run: () => parseConfig({ network: key }) },
+        {
+          where: /^HLT_LIVE__KEY_ENV \(live\.keyEnv\): /,
+          run: () => loadConfig({ env: { HLT_LIVE__KEY_ENV: key } }),
+        },
+        {
+          where: /^live\.keyEnv: /,
+          run: () => {
+            writeFileSync(f, JSON.stringify({ live: { keyEnv: key } }));
+            return loadConfig({ file: f });
+          },
+        },
+        { where: /^url: /, run: () => loadConfig({ overrides: { url: `ws://127.0.0.1/${key}` } }) },
+      ];
+      for (const c of cases) {
+        const e = configError(c.run);
+        expect(e.issues).toHaveLength(1);
+        expect(e.issues[0]).toMatch(c.where);
+        expect(e.issues[0]).toMatch(/must not hold a private key/);
+        const { log, lines } = capturingLogger();
+        log.error({ err: e, issues: e.issues }, e.message);
+        log.fatal(String(e));
+        const text = [e.message, ...e.issues, String(e.stack), JSON.stringify(e), ...lines].join('\n');
+        expect(lines.length).toBe(2);
+        expect(text.toLowerCase()).not.toContain(KEY_HEX.slice(0, 16));
+        checked++;
+      }
+    }
+    console.log(`key-shaped values: ${checked} placements refused, none echoed`);
+    expect(checked).toBe(KEYS.length * 8);
+  });
+
+  it('a config file that is itself a key is refused without quoting it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const f = join(dir, 'c.json');
+    for (const key of KEYS) {
+      writeFileSync(f, `${key}\n`);
+      const e = configError(() => loadConfig({ file: f }));
+      expect(e.message).toMatch(/not valid JSON/);
+      // not even a fragment: Node's JSON error quotes the first 10 characters of the input
+      expect(e.message.toLowerCase()).not.toContain(KEY_HEX.slice(0, 8));
+    }
+  });
+
+  it('limits have upper bounds where a larger value is unsafe', () => {
+    const bounds: Array<[string, string, number, number]> = [
+      ['risk', 'dailyLossHalt', 0.1, 0.11],
+      ['risk', 'maxCoinNotionalFraction', 0.5, 0.51],
+      ['risk', 'maxTotalExposure', 3, 3.1],
+      ['risk', 'riskPerTrade', 0.02, 0.021],
+      ['risk', 'ordersPerMinute', 300, 301],
+      ['risk', 'exitSlippageBps', 500, 501],
+      ['health', 'hotStateMaxAgeMs', 10_000, 10_001],
+      ['health', 'staleFactor', 10, 11],
+      ['control', 'tickMs', 10_000, 10_001],
+    ];
+    for (const [section, field, ok, bad] of bounds) {
+      expect(parseConfig({ [section]: { [field]: ok } })[section as 'risk'][field as 'riskPerTrade']).toBe(
+        ok,
+      );
+      expect(configError(() => parseConfig({ [section]: { [field]: bad } })).issues[0]).toMatch(
+        new RegExp(`^${section}\\.${field}: `),
+      );
+    }
+    const floors: Array<[string, string, number, number]> = [
+      ['health', 'validationMs', 1_000, 999],
+      ['health', 'hotStateMaxAgeMs', 100, 99],
+      ['health', 'staleFactor', 1, 0.9],
+      ['control', 'tickMs', 100, 99],
+    ];
+    for (const [section, field, ok, bad] of floors) {
+      expect(parseConfig({ [section]: { [field]: ok } })[section as 'health'][field as 'validationMs']).toBe(
+        ok,
+      );
+      expect(configError(() => parseConfig({ [section]: { [field]: bad } })).issues[0]).toMatch(
+        new RegExp(`^${section}\\.${field}: `),
+      );
+    }
+  });
+
+  it('duplicate and invalid coins: a one-line error', () => {
+    const dup = configError(() => parseConfig({ coins: ['BTC', 'ETH', 'BTC'] }));
+    expect(dup.message).toBe("invalid config: coins: duplicate coin 'BTC'");
+    expect(dup.message.split('\n')).toHaveLength(1);
+    const bad = configError(() => parseConfig({ coins: ['BTC', 'ETH USD'] }));
+    expect(bad.message.split('\n')).toHaveLength(1);
+    expect(bad.message).toMatch(/^invalid config: coins\.1: /);
+    expect(parseConfig({ coins: ['BTC', 'kPEPE', 'xyz:XYZ100'] }).coins).toEqual([
+      'BTC',
+      'kPEPE',
+      'xyz:XYZ100',
+    ]);
+  });
+
+  it('a command prints a config error as its message, not a stack trace', async () => {
+    const err: string[] = [];
+    const code = await guarded({ stdout: () => {}, stderr: (s) => err.push(s) }, 'usage', async () => {
+      loadConfig({ env: { HLT_COINS: '["BTC","BTC"]' } });
+      return 0;
+    });
+    expect(code).toBe(2);
+    expect(err.join('')).toBe("invalid config: coins: duplicate coin 'BTC'");
+  });
+});
+
+describe('one riskPerTrade (issue 21)', () => {
+  it('the schema has exactly one risk-per-trade setting: risk.riskPerTrade', () => {
+    const all = leaves();
+    expect(all.length).toBeGreaterThan(50);
+    expect(all.filter((p) => /riskpertrade/i.test(p))).toEqual(['risk.riskPerTrade']);
+    expect(parseConfig({}).risk.riskPerTrade).toBe(0.005);
+    expect('riskPerTrade' in parseConfig({}).geometry).toBe(false);
+  });
+
+  it('a config still naming geometry.riskPerTrade is told to use risk.riskPerTrade', () => {
+    expect(configError(() => parseConfig({ geometry: { riskPerTrade: 0.01 } })).issues).toEqual([
+      'geometry.riskPerTrade: unknown key — did you mean risk.riskPerTrade?',
+    ]);
+    expect(
+      configError(() => loadConfig({ env: { HLT_GEOMETRY__RISK_PER_TRADE: '0.01' } })).issues[0],
+    ).toMatch(/did you mean risk\.riskPerTrade \(HLT_RISK__RISK_PER_TRADE\)\?$/);
   });
 });
