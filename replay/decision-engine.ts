@@ -612,7 +612,8 @@ export function engineConfigFrom(c: {
   control: { tickMs: number };
   regime: RegimeThresholds;
   strategy: StrategyTimings;
-  geometry: GeometryParams & { enabled: boolean };
+  /** Geometry's own parameters: its sizing uses the one `risk.riskPerTrade`. */
+  geometry: Omit<GeometryParams, 'riskPerTrade'> & { enabled: boolean };
   health: Omit<EngineConfig['health'], 'fastBook'>;
   feed: { fastBook: boolean };
   risk: EngineConfig['risk'];
@@ -623,7 +624,7 @@ export function engineConfigFrom(c: {
     tickMs: c.control.tickMs,
     regime: c.regime,
     strategy: c.strategy,
-    geometry: c.geometry,
+    geometry: { ...c.geometry, riskPerTrade: c.risk.riskPerTrade },
     health: { ...c.health, fastBook: c.feed.fastBook },
     risk: c.risk,
     paper: c.paper,

@@ -27,6 +27,9 @@ import { type Clock, ManualClock } from '../state/clock.ts';
 import { jsonBytes, RecordKind } from '../state/records.ts';
 import type { Config } from './config.ts';
 
+/** How long a shutdown waits for its final (flattening) tick. */
+const SHUTDOWN_TICK_MS = 10_000;
+
 export interface SystemOptions {
   config: Config;
   url: string;
@@ -250,10 +253,23 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   };
   schedule();
 
-  const waitForTick = (target: number) =>
-    new Promise<void>((resolve) => {
-      if (lastTickSeq >= target) return resolve();
-      tickWaiters.push({ seq: target, resolve });
+  /** Wait until the decision side has seen the tick at `target`; false when `timeoutMs` passed first. */
+  const waitForTick = (target: number, timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      if (lastTickSeq >= target) return resolve(true);
+      const timer = setTimeout(() => {
+        const i = tickWaiters.indexOf(waiter);
+        if (i >= 0) tickWaiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      const waiter = {
+        seq: target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      tickWaiters.push(waiter);
     });
 
   const summary = (): SystemSummary => {
@@ -300,7 +316,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
           ? { type: 'KILL', reason: 'shutdown: flatten' }
           : { type: 'SET_TRADING', state: 'REDUCING' };
         feed.stamper.control(RecordKind.Decision, 'operator', jsonBytes(cmd));
-        await waitForTick(requestTick('event'));
+        // bounded: a journal that cannot make the tick durable must not hang the shutdown
+        if (!(await waitForTick(requestTick('event'), SHUTDOWN_TICK_MS)))
+          log.error(
+            { waitedMs: SHUTDOWN_TICK_MS },
+            'shutdown: the final tick was not handed on (journal not durable?)',
+          );
       }
       feed.stop();
       feed.stamper.drain();

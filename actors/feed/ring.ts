@@ -196,6 +196,8 @@ export type RecordView = JournalRecord;
 
 export class RingConsumer extends RingBase {
   private tail: number;
+  /** Set by `endRead()` inside a read callback. */
+  private ending = false;
   private readonly scratch: JournalRecord = {
     seq: 0,
     time: 0,
@@ -212,13 +214,19 @@ export class RingConsumer extends RingBase {
   }
 
   /** True when nothing is waiting to be read. */
+  /** Called from a `read` callback: end that read after the current record. */
+  endRead(): void {
+    this.ending = true;
+  }
+
   isEmpty(): boolean {
     return Atomics.load(this.ctl, HEAD) >>> 0 === this.tail;
   }
 
   /**
    * Read up to `max` records, calling `cb` for each with a reused record object whose `data` is a view
-   * into the ring (copy it to keep it). Space is freed after each callback. Returns the count read.
+   * into the ring (copy it to keep it). Space is freed after each callback; a callback that calls
+   * `endRead()` ends the read after its record. Returns the count read.
    */
   read(cb: (rec: RecordView) => void, max = Number.POSITIVE_INFINITY): number {
     let n = 0;
@@ -236,6 +244,7 @@ export class RingConsumer extends RingBase {
         size = this.view.getUint32(0, true);
       }
       this.decode(off);
+      this.ending = false;
       try {
         cb(this.scratch);
       } finally {
@@ -243,6 +252,7 @@ export class RingConsumer extends RingBase {
         this.release();
       }
       n++;
+      if (this.ending) break;
     }
     return n;
   }

@@ -52,6 +52,8 @@ export interface WorkerStats {
   latencyUs: { count: number; p50: number; p99: number; max: number; hist: HistogramSnapshot };
   ringUsed: number;
   tickAckTimeouts: number;
+  /** Ticks not handed to the decision side because the journal could not make them durable. */
+  undurableTicks: number;
   /** Frames per channel since start (cumulative). */
   byChannel: Record<string, number>;
   /** A sample of this interval's latencies (µs), for histograms. */

@@ -23,7 +23,13 @@ import { RingConsumer } from '../feed/ring.ts';
 import { SystemClock } from '../journal/system-clock.ts';
 import { JournalWriter } from '../journal/writer.ts';
 import { LatencyHistogram } from './histogram.ts';
-import { CTRL_ACK, type IngestWorkerData, type WorkerMessage, type WorkerStats } from './protocol.ts';
+import {
+  CTRL_ACK,
+  type IngestWorkerData,
+  type TickMessage,
+  type WorkerMessage,
+  type WorkerStats,
+} from './protocol.ts';
 
 const data = workerData as IngestWorkerData;
 const port = parentPort!;
@@ -92,10 +98,15 @@ function stats(): WorkerStats {
     latencyUs: latencyStats(),
     ringUsed: consumer.used(),
     tickAckTimeouts,
+    undurableTicks,
     byChannel: { ...byChannel },
     latencySamplesUs: takeSamples(),
   };
 }
+
+/** A tick journaled but not yet durable: the read loop stops at it and hands it on once fsynced. */
+let pendingTick: TickMessage | null = null;
+let undurableTicks = 0;
 
 function onTick(rec: JournalRecord): void {
   let cause: TickRecord['cause'] = 'timer';
@@ -108,8 +119,7 @@ function onTick(rec: JournalRecord): void {
   const tick: TickRecord = { version, cause };
   journal.append({ ...rec, data: jsonBytes(tick) });
   if (cause === 'event') eventTickAsked = false;
-  Atomics.store(ctrl, CTRL_ACK, 0);
-  post({
+  pendingTick = {
     type: 'tick',
     seq: rec.seq,
     time: rec.time,
@@ -117,8 +127,28 @@ function onTick(rec: JournalRecord): void {
     cause,
     events: pipeline.drainEvents(),
     commands: pipeline.drainCommands(),
-  });
-  // wait until the decision side has read the hot state at this version
+  };
+}
+
+/**
+ * Hand the pending tick to the decision side once the journal holds it (and everything before it) on disk:
+ * a decision is only ever made on records a replay after any crash will see. Nothing else is applied
+ * until the decision side has read the hot state at this version.
+ */
+async function handOnTick(tick: TickMessage): Promise<void> {
+  try {
+    await journal.flush();
+  } catch (e) {
+    // not durable: the decision side does not act on it (it keeps its last state; health sees no ticks)
+    undurableTicks++;
+    post({
+      type: 'error',
+      message: `tick ${tick.seq} not handed on: journal not durable: ${(e as Error).message}`,
+    });
+    return;
+  }
+  Atomics.store(ctrl, CTRL_ACK, 0);
+  post(tick);
   if (Atomics.wait(ctrl, CTRL_ACK, 0, data.tickAckTimeoutMs) === 'timed-out') tickAckTimeouts++;
 }
 
@@ -127,6 +157,7 @@ function onRecord(rec: JournalRecord): void {
   if (rec.kind === RecordKind.Tick) {
     pipeline.process(rec); // sequence continuity only
     onTick(rec);
+    consumer.endRead(); // nothing more is applied before the decision side has read this tick
     return;
   }
   journal.append(rec); // journal first: nothing is parsed before it is kept
@@ -182,6 +213,11 @@ let lastRecordAt = Number.NEGATIVE_INFINITY;
 async function loop(): Promise<void> {
   for (;;) {
     const n = consumer.read(onRecord, 4096);
+    if (pendingTick !== null) {
+      const tick = pendingTick;
+      pendingTick = null;
+      await handOnTick(tick);
+    }
     const now = clock.now();
     if (now - lastStats >= data.statsEveryMs) {
       lastStats = now;
