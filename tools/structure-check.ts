@@ -6,14 +6,19 @@
  *     nothing of ours, strategies cannot reach signing or anything holding a key;
  *  4. imports every module under machines/, strategies/, state/, hyperliquid/ in a fresh worker and
  *     fails if that opened a socket, file, timer or worker (active handles/resources before vs after,
- *     plus traps on the calls that open them).
+ *     plus traps on the calls that open them);
+ *  5. fails on any silencing cast — `as never` or `as unknown as T` (or their `<never>` / `<unknown>`
+ *     forms) — in production code: every folder but test/ and bench/ (issue 20 item 13: a cast hid a
+ *     setting that never reached its machine). Found in the syntax tree, so a comment or a string
+ *     that says "as never" is not a cast.
  * Prints `STRUCTURE OK — PROCEED` on success. `--root DIR` checks another tree (used by its tests).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cruise, type IForbiddenRuleType } from 'dependency-cruiser';
+import ts from 'typescript';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -84,12 +89,28 @@ function rules(): IForbiddenRuleType[] {
   return out;
 }
 
+/** A cast that silences the type checker instead of stating a type. */
+export interface SilencingCast {
+  /** Relative to the checked root. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  cast: 'as never' | 'as unknown as';
+  /** The cast expression as written (first line, trimmed to 120 characters). */
+  text: string;
+}
+
 export interface StructureReport {
   modules: number;
   dependencies: number;
   violations: Array<{ rule: string; from: string; to: string; cycle?: string[] }>;
   sideEffects: Array<{ module: string; opened: string[] }>;
+  casts: SilencingCast[];
 }
+
+/** Folders that are not production code (or not ours): never scanned for casts. */
+export const CAST_EXEMPT_DIRS = new Set(['test', 'bench', 'node_modules', 'dist', 'coverage', 'data', 'tmp']);
+const TS_SOURCE = /\.(?:ts|mts|cts|tsx)$/;
 
 function listTs(root: string, folder: string): string[] {
   const dir = join(root, folder);
@@ -106,7 +127,7 @@ function listTs(root: string, folder: string): string[] {
   return out;
 }
 
-export async function checkGraph(root: string): Promise<Omit<StructureReport, 'sideEffects'>> {
+export async function checkGraph(root: string): Promise<Omit<StructureReport, 'sideEffects' | 'casts'>> {
   const present = LAYERS.filter((l) => existsSync(join(root, l)));
   const cwd = process.cwd();
   process.chdir(root); // dependency-cruiser reports paths relative to the working directory
@@ -150,10 +171,64 @@ export async function checkSideEffects(root: string): Promise<StructureReport['s
   return results.map((r) => ({ module: relative(root, r.module), opened: r.opened }));
 }
 
+/** Production TypeScript files under `root`: everything but the exempt folders and dot-folders. */
+function productionSources(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d).sort()) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) {
+        if (!f.startsWith('.') && !(d === root && CAST_EXEMPT_DIRS.has(f)) && f !== 'node_modules') walk(p);
+      } else if (TS_SOURCE.test(f) && !f.endsWith('.d.ts')) out.push(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function castKind(node: ts.Node): SilencingCast['cast'] | null {
+  if (!ts.isAsExpression(node) && !ts.isTypeAssertionExpression(node)) return null;
+  if (node.type.kind === ts.SyntaxKind.NeverKeyword) return 'as never';
+  let inner: ts.Expression = node.expression;
+  while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+  if (
+    (ts.isAsExpression(inner) || ts.isTypeAssertionExpression(inner)) &&
+    inner.type.kind === ts.SyntaxKind.UnknownKeyword
+  )
+    return 'as unknown as';
+  return null;
+}
+
+/** Every `as never` / `as unknown as` in one source text (`file` names it in the report). */
+export function findSilencingCasts(file: string, text: string): SilencingCast[] {
+  const kind = file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
+  const out: SilencingCast[] = [];
+  const visit = (node: ts.Node) => {
+    const cast = castKind(node);
+    if (cast) {
+      const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+      const first = node.getText(sf).split('\n')[0]!.trim();
+      out.push({ file, line, cast, text: first.length > 120 ? `${first.slice(0, 117)}...` : first });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** Silencing casts in the production code under `root`, by file and line. */
+export function checkCasts(root: string): SilencingCast[] {
+  return productionSources(root).flatMap((p) =>
+    findSilencingCasts(relative(root, p), readFileSync(p, 'utf8')),
+  );
+}
+
 export async function checkStructure(root: string): Promise<StructureReport> {
   const graph = await checkGraph(root);
   const sideEffects = await checkSideEffects(root);
-  return { ...graph, sideEffects };
+  const casts = checkCasts(root);
+  return { ...graph, sideEffects, casts };
 }
 
 async function main(): Promise<void> {
@@ -169,9 +244,12 @@ async function main(): Promise<void> {
   for (const s of report.sideEffects) {
     console.error(`SIDE EFFECT on import of ${s.module}: ${s.opened.join(', ')}`);
   }
-  if (report.violations.length || report.sideEffects.length) {
+  for (const c of report.casts) {
+    console.error(`SILENCING CAST ${c.file}:${c.line}: ${c.cast} — state the real type (${c.text})`);
+  }
+  if (report.violations.length || report.sideEffects.length || report.casts.length) {
     console.error(
-      `STRUCTURE FAILED — ${report.violations.length} violation(s), ${report.sideEffects.length} module(s) with side effects`,
+      `STRUCTURE FAILED — ${report.violations.length} violation(s), ${report.sideEffects.length} module(s) with side effects, ${report.casts.length} silencing cast(s)`,
     );
     process.exit(1);
   }
