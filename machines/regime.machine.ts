@@ -9,6 +9,12 @@
  * - Family exclusion: an active regime first waits until every member of the other family reports
  *   DISABLED (after any emergency exit), then enables its own family.
  * - Position lease: at most one strategy holds a position in the coin at a time.
+ * - Lock-out: a member that reaches DISABLED while this controller has it enabled left the gate on its
+ *   own (a strategy exception: its actor locked it out). The controller records the lock-out, stops
+ *   counting it as enabled and does not enable it again until an operator re-enables it; after
+ *   OPERATOR_ENABLE, if the strategy's regime is active, it is enabled at the next tick (gate logged).
+ * - A DISABLE sent because the regime left names that regime (reason "SIDEWAYS → DISABLED: …", logged
+ *   as "regime left SIDEWAYS → DISABLED: …"), so the strategy's exit reason does.
  * Every regime change, gate and lease verdict is emitted as a decision record with inputs and reason.
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
@@ -36,8 +42,11 @@ export interface RegimeTickEvent {
 
 export type RegimeEvent =
   | RegimeTickEvent
-  /** A member strategy reports the top-level state it entered. */
-  | { type: 'MEMBER_STATE'; strategy: string; state: string }
+  /**
+   * A member strategy reports the top-level state it entered (and, when it says so, whether it is
+   * locked out after an exception).
+   */
+  | { type: 'MEMBER_STATE'; strategy: string; state: string; lockedOut?: boolean }
   | { type: 'ACQUIRE_LEASE'; strategy: string }
   | { type: 'RELEASE_LEASE'; strategy: string }
   /** Operator re-enables a strategy locked out by an exception (forwarded to it). */
@@ -66,8 +75,12 @@ export interface RegimeContext {
   version: number;
   /** Last top-level state each member reported. */
   memberStates: Record<string, string>;
-  /** Gates as last sent by this controller. */
+  /** Gates as last sent by this controller (a locked-out member is not enabled). */
   enabled: Record<string, boolean>;
+  /** Members locked out after an exception, as this controller knows it: not enabled until OPERATOR_ENABLE. */
+  lockedOut: Record<string, boolean>;
+  /** The regime state the controller is in (the one a DISABLE names when it leaves). */
+  regime: Regime;
   lease: string | null;
 }
 
@@ -165,25 +178,46 @@ export const regimeMachine = setup({
         version: event.version,
       };
     }),
-    recordMember: assign(({ context, event }) =>
-      event.type === 'MEMBER_STATE'
-        ? { memberStates: { ...context.memberStates, [event.strategy]: event.state } }
-        : {},
-    ),
-    announceRegime: emit(({ context }, params: { regime: Regime }) =>
-      decision(context, params.regime, 'regime', context.lastReason),
-    ),
-    disableAll: enqueueActions(({ context, enqueue }) => {
+    recordMember: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'MEMBER_STATE' || !context.members.some((m) => m.strategy === event.strategy))
+        return;
+      const s = event.strategy;
+      // Locked out: the member says so, or it reached DISABLED while the controller had it enabled
+      // (only an exception takes a strategy out of the gate on its own).
+      const lockedOut =
+        event.lockedOut ??
+        (context.lockedOut[s] || (event.state === 'DISABLED' && context.enabled[s] === true));
+      enqueue.assign({
+        memberStates: { ...context.memberStates, [s]: event.state },
+        lockedOut: { ...context.lockedOut, [s]: lockedOut },
+        enabled: { ...context.enabled, [s]: context.enabled[s] === true && !lockedOut },
+      });
+      if (lockedOut && context.enabled[s])
+        enqueue.emit(
+          decision(
+            context,
+            context.regime,
+            'gate',
+            `${s} locked out after a strategy exception (reported ${event.state}): not enabled again until an operator re-enables it`,
+            { action: 'DISABLE', strategy: s },
+          ),
+        );
+    }),
+    announceRegime: enqueueActions(({ context, enqueue }, params: { regime: Regime }) => {
+      enqueue.assign({ regime: params.regime });
+      enqueue.emit(decision(context, params.regime, 'regime', context.lastReason));
+    }),
+    /** The regime left: every enabled member is disabled with a reason that names the regime. */
+    disableAll: enqueueActions(({ context, enqueue }, params: { left: Regime }) => {
       const enabled: Record<string, boolean> = {};
+      // the strategy's exit detail reads "regime left: <this reason>"
+      const reason = `${params.left} → DISABLED: ${context.lastReason}`;
       for (const m of context.members) {
         enabled[m.strategy] = false;
         if (context.enabled[m.strategy]) {
-          enqueue.sendTo(m.strategy, {
-            type: 'DISABLE',
-            reason: `regime ${context.candidate}: ${context.lastReason}`,
-          });
+          enqueue.sendTo(m.strategy, { type: 'DISABLE', reason });
           enqueue.emit(
-            decision(context, 'DISABLED', 'gate', context.lastReason, {
+            decision(context, 'DISABLED', 'gate', `regime left ${reason}`, {
               action: 'DISABLE',
               strategy: m.strategy,
             }),
@@ -210,20 +244,28 @@ export const regimeMachine = setup({
       }
       enqueue.assign({ enabled });
     }),
-    enableFamily: enqueueActions(({ context, enqueue }, params: { family: Family; regime: Regime }) => {
-      const enabled = { ...context.enabled };
-      for (const m of membersOf(context, params.family)) {
-        enabled[m.strategy] = true;
-        enqueue.sendTo(m.strategy, { type: 'ENABLE' });
-        enqueue.emit(
-          decision(context, params.regime, 'gate', context.lastReason, {
-            action: 'ENABLE',
-            strategy: m.strategy,
-          }),
-        );
-      }
-      enqueue.assign({ enabled });
-    }),
+    /**
+     * Enables every member of the family that is not enabled yet and not locked out. On entering the
+     * regime's active state that is the whole family (less any locked-out member); on a later tick it is
+     * a member an operator re-enabled meanwhile.
+     */
+    enableFamily: enqueueActions(
+      ({ context, enqueue }, params: { family: Family; regime: Regime; why?: string }) => {
+        const enabled = { ...context.enabled };
+        for (const m of membersOf(context, params.family)) {
+          if (enabled[m.strategy] || context.lockedOut[m.strategy]) continue;
+          enabled[m.strategy] = true;
+          enqueue.sendTo(m.strategy, { type: 'ENABLE' });
+          enqueue.emit(
+            decision(context, params.regime, 'gate', `${params.why ?? ''}${context.lastReason}`, {
+              action: 'ENABLE',
+              strategy: m.strategy,
+            }),
+          );
+        }
+        enqueue.assign({ enabled });
+      },
+    ),
     grantLease: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'ACQUIRE_LEASE') return;
       enqueue.assign({ lease: event.strategy });
@@ -252,10 +294,12 @@ export const regimeMachine = setup({
         }),
       );
     }),
+    /** Forwarded to the strategy (it clears its lock-out); the controller clears its own record of it. */
     forwardOperatorEnable: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'OPERATOR_ENABLE') return;
       if (!context.members.some((m) => m.strategy === event.strategy)) return;
       enqueue.sendTo(event.strategy, { type: 'OPERATOR_ENABLE' });
+      enqueue.assign({ lockedOut: { ...context.lockedOut, [event.strategy]: false } });
     }),
   },
 }).createMachine({
@@ -273,6 +317,8 @@ export const regimeMachine = setup({
     version: 0,
     memberStates: Object.fromEntries(input.members.map((m) => [m.strategy, 'DISABLED'])),
     enabled: Object.fromEntries(input.members.map((m) => [m.strategy, false])),
+    lockedOut: Object.fromEntries(input.members.map((m) => [m.strategy, false])),
+    regime: 'DISABLED',
     lease: null,
   }),
   entry: 'spawnMembers',
@@ -285,7 +331,8 @@ export const regimeMachine = setup({
   },
   states: {
     DISABLED: {
-      entry: ['disableAll', { type: 'announceRegime', params: { regime: 'DISABLED' } }],
+      // nothing is enabled here: the transitions into DISABLED disable every member, naming the regime left
+      entry: { type: 'announceRegime', params: { regime: 'DISABLED' } },
       on: {
         TICK: [
           { guard: 'confirmsSideways', target: 'SIDEWAYS', actions: 'recordTick' },
@@ -302,14 +349,33 @@ export const regimeMachine = setup({
       on: {
         TICK: [
           { guard: 'stillSideways', actions: 'recordTick' },
-          { target: 'DISABLED', actions: 'recordTick' },
+          {
+            target: 'DISABLED',
+            actions: ['recordTick', { type: 'disableAll', params: { left: 'SIDEWAYS' } }],
+          },
         ],
       },
       initial: 'waitingFamily',
       states: {
         // the other family must be fully DISABLED (after any emergency exit) before this one is enabled
         waitingFamily: { always: { guard: 'effcsAllDisabled', target: 'active' } },
-        active: { entry: { type: 'enableFamily', params: { family: 'SLBRS', regime: 'SIDEWAYS' } } },
+        active: {
+          entry: { type: 'enableFamily', params: { family: 'SLBRS', regime: 'SIDEWAYS' } },
+          on: {
+            // each tick the regime holds: a member an operator re-enabled meanwhile (no longer locked out)
+            // is enabled now; everyone else already is, so this sends nothing
+            TICK: {
+              guard: 'stillSideways',
+              actions: [
+                'recordTick',
+                {
+                  type: 'enableFamily',
+                  params: { family: 'SLBRS', regime: 'SIDEWAYS', why: 'operator re-enable: ' },
+                },
+              ],
+            },
+          },
+        },
       },
     },
     EXPANSION: {
@@ -320,13 +386,32 @@ export const regimeMachine = setup({
       on: {
         TICK: [
           { guard: 'stillExpansion', actions: 'recordTick' },
-          { target: 'DISABLED', actions: 'recordTick' },
+          {
+            target: 'DISABLED',
+            actions: ['recordTick', { type: 'disableAll', params: { left: 'EXPANSION' } }],
+          },
         ],
       },
       initial: 'waitingFamily',
       states: {
         waitingFamily: { always: { guard: 'slbrsAllDisabled', target: 'active' } },
-        active: { entry: { type: 'enableFamily', params: { family: 'EFFCS', regime: 'EXPANSION' } } },
+        active: {
+          entry: { type: 'enableFamily', params: { family: 'EFFCS', regime: 'EXPANSION' } },
+          on: {
+            // each tick the regime holds: a member an operator re-enabled meanwhile (no longer locked out)
+            // is enabled now; everyone else already is, so this sends nothing
+            TICK: {
+              guard: 'stillExpansion',
+              actions: [
+                'recordTick',
+                {
+                  type: 'enableFamily',
+                  params: { family: 'EFFCS', regime: 'EXPANSION', why: 'operator re-enable: ' },
+                },
+              ],
+            },
+          },
+        },
       },
     },
   },

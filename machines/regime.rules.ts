@@ -1,6 +1,7 @@
 /**
  * The regime classification as a pure function (RULEBOOK "Regime controller"). Ambiguity is DISABLED:
- * neither, both, any input NULL (NaN), health not HEALTHY, hot state stale.
+ * neither, both, any input NULL (NaN or not finite), health not HEALTHY, hot state stale. Thresholds are
+ * inclusive (`≤` for SIDEWAYS, `≥` for EXPANSION) and `depthAsym5s` is read as its absolute value.
  */
 import type { Classification, HealthLevel, Regime, RegimeInputs, RegimeThresholds } from './regime.types.ts';
 
@@ -14,7 +15,11 @@ export function classify(
 ): Classification {
   if (health !== 'HEALTHY') return { regime: 'DISABLED', reason: `health ${health}` };
   if (stale) return { regime: 'DISABLED', reason: 'hot state stale' };
-  const nulls = (Object.keys(inputs) as Array<keyof RegimeInputs>).filter((k) => Number.isNaN(inputs[k]));
+  // NULL (NaN) and anything else that is not a finite number (±Infinity from a zero divisor, a missing
+  // field): a rule that needs it is false, so no regime.
+  const nulls = (Object.keys(inputs) as Array<keyof RegimeInputs>)
+    .filter((k) => !Number.isFinite(inputs[k]))
+    .map((k) => (Number.isNaN(inputs[k]) ? k : `${k}=${String(inputs[k])}`));
   if (nulls.length > 0) return { regime: 'DISABLED', reason: `NULL input: ${nulls.join(', ')}` };
   const asym = Math.abs(inputs.depthAsym5s);
   const s = th.sideways;
