@@ -9,11 +9,16 @@
  *  - a coin with a position, an order or a close in progress takes no new entry (one owner per coin);
  *  - any position that should not exist (late fill after a rejection or timeout, fill while halted or
  *    unhealthy, unknown order, owner conflict, flip) is flattened at once;
- *  - a close that does not fill completely is retried after `exitRetryMs`, with an alarm each time.
+ *  - a close that cannot be priced or does not fill completely is retried by ONE retry timer per close,
+ *    at least `exitRetryMs` apart (backoff to `closeRetryMaxMs` when configured): nothing else (control
+ *    ticks, a re-sent exit, reports) starts a second attempt while a retry is scheduled;
+ *  - a close in trouble alarms once per change of its condition (cannot price / did not fill / timed
+ *    out), reminds every `closeAlarmReminderMs` while it is still not done, and alarms once when done.
  */
 import { applyFill, applyFunding, emptyLedger, netPnl } from './execution.ledger.ts';
 import { roundPx, roundSz, snap } from './execution.rules.ts';
 import type {
+  CloseCondition,
   Closing,
   DayState,
   EntryIntent,
@@ -33,13 +38,16 @@ import type {
   VenueCommand,
   VenueReport,
 } from './execution.types.ts';
+import { MIN_CLOSE_REMINDER_MS, MIN_CLOSE_RETRY_MS } from './execution.types.ts';
 
 export const DAY_MS = 86_400_000;
 
 export type Effect =
   | { do: 'venue'; cmd: VenueCommand }
   | { do: 'emit'; ev: ExecutionEmitted }
-  | { do: 'schedule'; ev: ExecutionEvent; delay: number };
+  /** A delayed event on the actor's clock; `id` lets a later `cancel` drop it. */
+  | { do: 'schedule'; ev: ExecutionEvent; delay: number; id?: string }
+  | { do: 'cancel'; id: string };
 
 export interface Step {
   context: ExecutionContext;
@@ -58,6 +66,8 @@ export function initialContext(input: ExecutionInput): ExecutionContext {
     equity: input.day?.startEquity ?? 0,
     day: input.day ?? { index: -1, startEquity: 0, startPnl: 0 },
     trading: 'ACTIVE',
+    tradingReason: 'start',
+    timerSeq: 0,
     alarms: 0,
     errors: 0,
   };
@@ -101,6 +111,8 @@ export function dailyLossBreached(ctx: ExecutionContext, tick: TickFacts): boole
   return dayPnl(ctx, tick.quotes) < -ctx.config.dailyLossHalt * ctx.day.startEquity;
 }
 
+const orderTimeoutId = (clientId: string) => `order-timeout-${clientId}`;
+
 class Work {
   readonly c: ExecutionContext;
   readonly fx: Effect[] = [];
@@ -137,11 +149,18 @@ class Work {
     this.fx.push({ do: 'venue', cmd });
   }
 
-  schedule(ev: ExecutionEvent, delay: number): void {
-    this.fx.push({ do: 'schedule', ev, delay });
+  schedule(ev: ExecutionEvent, delay: number, id?: string): void {
+    this.fx.push(id === undefined ? { do: 'schedule', ev, delay } : { do: 'schedule', ev, delay, id });
+  }
+
+  cancel(id: string): void {
+    this.fx.push({ do: 'cancel', id });
   }
 
   setOrder(o: OrderState, event: string): void {
+    // the venue answered: the order's timeout timer has nothing left to do
+    if (o.status !== 'pending' && this.c.orders[o.clientId]?.status === 'pending')
+      this.cancel(orderTimeoutId(o.clientId));
     if (isUnresolved(o)) this.c.orders[o.clientId] = o;
     else delete this.c.orders[o.clientId];
     this.record({ kind: 'order', event, order: o });
@@ -172,7 +191,7 @@ function submit(
   w.setOrder(order, 'submit');
   const { clientId, coin, side, size, limitPx, tif, reduceOnly } = order;
   w.venue({ type: 'SUBMIT', order: { clientId, coin, side, size, limitPx, tif, reduceOnly } });
-  w.schedule({ type: 'ORDER_TIMEOUT', clientId }, w.c.config.orderTimeoutMs);
+  w.schedule({ type: 'ORDER_TIMEOUT', clientId }, w.c.config.orderTimeoutMs, orderTimeoutId(clientId));
   return order;
 }
 
@@ -228,6 +247,63 @@ export function stepOrder(o: OrderState, r: Exclude<VenueReport, { type: 'fundin
 
 // ---------------------------------------------------------------- closing
 
+const retryId = (timer: number) => `close-retry-${timer}`;
+const reminderId = (timer: number) => `close-reminder-${timer}`;
+
+const CONDITION_TEXT: Record<CloseCondition, string> = {
+  unpriced: 'cannot be priced',
+  unfilled: 'did not fill',
+  timedOut: 'timed out at the venue',
+};
+
+/** Interval before the next attempt of a close that has made `attempts` attempts (pure). */
+export function closeRetryDelay(cfg: ExecutionContext['config'], attempts: number): number {
+  const base = Number.isFinite(cfg.exitRetryMs) ? Math.max(MIN_CLOSE_RETRY_MS, cfg.exitRetryMs) : 2_000;
+  const cap = Number.isFinite(cfg.closeRetryMaxMs) ? Math.max(base, cfg.closeRetryMaxMs) : base;
+  const factor =
+    Number.isFinite(cfg.closeRetryBackoff) && cfg.closeRetryBackoff > 1 ? cfg.closeRetryBackoff : 1;
+  const delay = base * factor ** Math.max(0, attempts - 1);
+  return Number.isFinite(delay) ? Math.min(delay, cap) : cap;
+}
+
+function reminderDelay(cfg: ExecutionContext['config']): number {
+  return Number.isFinite(cfg.closeAlarmReminderMs)
+    ? Math.max(MIN_CLOSE_REMINDER_MS, cfg.closeAlarmReminderMs)
+    : 60_000;
+}
+
+/** The close's one retry timer, unless one is pending already (never a second for the same close). */
+function scheduleRetry(w: Work, coin: string, delay: number): void {
+  const cl = w.c.closing[coin];
+  if (!cl || cl.retryTimer !== null) return;
+  const timer = ++w.c.timerSeq;
+  w.c.closing[coin] = { ...cl, retryTimer: timer };
+  w.schedule({ type: 'CLOSE_RETRY', coin, timer }, delay, retryId(timer));
+}
+
+/**
+ * The close is in trouble: alarm when the condition changes (not on every attempt), and keep one
+ * reminder timer running while it lasts.
+ */
+function trouble(w: Work, coin: string, condition: CloseCondition, detail: string): void {
+  const cl = w.c.closing[coin];
+  if (!cl) return;
+  const changed = cl.condition !== condition;
+  let next: Closing = { ...cl, condition, reminders: changed ? 0 : cl.reminders };
+  if (changed)
+    w.alarm(
+      coin,
+      `close of ${coin} ${CONDITION_TEXT[condition]}: ${detail}; retrying every ${closeRetryDelay(w.c.config, cl.attempts)} ms${w.c.config.closeRetryBackoff > 1 ? ` (backoff to ${w.c.config.closeRetryMaxMs} ms)` : ''}, reminder every ${reminderDelay(w.c.config)} ms`,
+      cl.attempts,
+    );
+  if (next.reminderTimer === null) {
+    const timer = ++w.c.timerSeq;
+    next = { ...next, reminderTimer: timer };
+    w.schedule({ type: 'CLOSE_REMINDER', coin, timer }, reminderDelay(w.c.config), reminderId(timer));
+  }
+  w.c.closing[coin] = next;
+}
+
 function startClosing(
   w: Work,
   coin: string,
@@ -237,13 +313,27 @@ function startClosing(
   const prev = w.c.closing[coin];
   const cl: Closing = prev
     ? { ...prev, intentId: intent?.id ?? prev.intentId, strategy: intent?.strategy ?? prev.strategy }
-    : { coin, intentId: intent?.id ?? null, strategy: intent?.strategy ?? null, reason, attempts: 0 };
+    : {
+        coin,
+        intentId: intent?.id ?? null,
+        strategy: intent?.strategy ?? null,
+        reason,
+        attempts: 0,
+        unpriced: 0,
+        retryTimer: null,
+        reminderTimer: null,
+        condition: null,
+        reminders: 0,
+      };
   w.c.closing[coin] = cl;
   if (!prev) w.record({ kind: 'closing', coin, action: 'start', closing: cl });
   ensureClose(w, coin);
 }
 
-/** Submit the close IOC for the coin's position unless one is already working. */
+/**
+ * Submit the close IOC for the coin's position unless one is already working or a retry is
+ * scheduled (then only that timer tries again: a bounded rate, whoever else asks).
+ */
 function ensureClose(w: Work, coin: string): void {
   const cl = w.c.closing[coin];
   if (!cl) return;
@@ -254,6 +344,7 @@ function ensureClose(w: Work, coin: string): void {
   }
   for (const o of Object.values(w.c.orders))
     if (o.coin === coin && o.purpose === 'close' && isWorking(o)) return;
+  if (cl.retryTimer !== null) return;
   const side = pos.size > 0 ? 'SELL' : 'BUY';
   const q = w.c.quotes[coin];
   const szDecimals = w.c.config.assets[coin]?.szDecimals;
@@ -269,17 +360,19 @@ function ensureClose(w: Work, coin: string): void {
           side === 'SELL' ? 'down' : 'up',
         );
   const size = szDecimals === undefined ? 0 : roundSz(Math.abs(pos.size), szDecimals, 'nearest');
+  const attempts = cl.attempts + 1;
   if (!Number.isFinite(limitPx) || size <= 0) {
-    const attempt = cl.attempts + 1;
-    w.c.closing[coin] = { ...cl, attempts: attempt };
-    w.alarm(
+    w.c.closing[coin] = { ...cl, attempts, unpriced: cl.unpriced + 1 };
+    trouble(
+      w,
       coin,
-      `cannot price the close of ${coin} ${pos.size} (quote ${JSON.stringify(q ?? null)}, szDecimals ${szDecimals}); retrying in ${w.c.config.exitRetryMs} ms`,
-      attempt,
+      'unpriced',
+      `cannot price the close of ${coin} ${pos.size} (quote ${JSON.stringify(q ?? null)}, szDecimals ${szDecimals})`,
     );
-    w.schedule({ type: 'CLOSE_RETRY', coin }, w.c.config.exitRetryMs);
+    scheduleRetry(w, coin, closeRetryDelay(w.c.config, attempts));
     return;
   }
+  w.c.closing[coin] = { ...cl, attempts };
   submit(
     w,
     { coin, side, size, limitPx, tif: 'Ioc', reduceOnly: true },
@@ -294,7 +387,15 @@ function checkClosed(w: Work, coin: string): void {
   if (w.c.ledger.positions[coin]) return;
   for (const o of Object.values(w.c.orders)) if (o.coin === coin) return;
   delete w.c.closing[coin];
+  if (cl.retryTimer !== null) w.cancel(retryId(cl.retryTimer));
+  if (cl.reminderTimer !== null) w.cancel(reminderId(cl.reminderTimer));
   w.record({ kind: 'closing', coin, action: 'done', closing: cl });
+  if (cl.condition !== null)
+    w.alarm(
+      coin,
+      `close of ${coin} filled after ${cl.attempts} attempts: flat (it ${CONDITION_TEXT[cl.condition]} before)`,
+      cl.attempts,
+    );
   if (cl.intentId !== null && cl.strategy !== null)
     w.reply(cl.strategy, coin, { type: 'EXIT_FILLED', intentId: cl.intentId });
 }
@@ -399,16 +500,15 @@ function finalize(w: Work, o: OrderState): void {
       reason: `${o.status}: ${o.reason ?? ''}`.trim(),
     });
   }
-  if (o.purpose === 'close' && w.c.ledger.positions[o.coin] && w.c.closing[o.coin]) {
-    const cl = w.c.closing[o.coin]!;
-    const attempt = cl.attempts + 1;
-    w.c.closing[o.coin] = { ...cl, attempts: attempt };
-    w.alarm(
+  const cl = w.c.closing[o.coin];
+  if (o.purpose === 'close' && w.c.ledger.positions[o.coin] && cl) {
+    trouble(
+      w,
       o.coin,
-      `close ${o.clientId} of ${o.coin} ended ${o.status} with ${o.filled}/${o.size} filled (${o.reason ?? ''}); retry ${attempt} in ${w.c.config.exitRetryMs} ms`,
-      attempt,
+      'unfilled',
+      `close ${o.clientId} ended ${o.status} with ${o.filled}/${o.size} filled (${o.reason ?? ''})`,
     );
-    w.schedule({ type: 'CLOSE_RETRY', coin: o.coin }, w.c.config.exitRetryMs);
+    scheduleRetry(w, o.coin, closeRetryDelay(w.c.config, cl.attempts));
   }
   checkClosed(w, o.coin);
 }
@@ -533,15 +633,24 @@ export function onReport(ctx: ExecutionContext, r: VenueReport): Step {
 }
 
 function timedOut(w: Work, o: OrderState, why: string): void {
-  w.alarm(o.coin, `order ${o.clientId} (${o.purpose} ${o.coin}) timed out: ${why}; cancel sent`, 0);
+  const cl = w.c.closing[o.coin];
+  if (o.purpose === 'close' && cl)
+    trouble(w, o.coin, 'timedOut', `order ${o.clientId} timed out: ${why}; cancel sent`);
+  else w.alarm(o.coin, `order ${o.clientId} (${o.purpose} ${o.coin}) timed out: ${why}; cancel sent`, 0);
   requestCancel(w, w.c.orders[o.clientId] ?? o, 'timeout');
   const cur = w.c.orders[o.clientId];
   if (o.purpose === 'entry' && cur && cur.answered === null && cur.intentId !== null) {
     w.c.orders[o.clientId] = { ...cur, answered: 'rejected' };
     w.reply(o.strategy, o.coin, { type: 'ENTRY_REJECTED', intentId: cur.intentId, reason: 'timeout' });
   }
-  // a timed-out close no longer blocks a retry (reduce-only: a second close cannot over-close)
-  if (o.purpose === 'close' && w.c.closing[o.coin]) w.schedule({ type: 'CLOSE_RETRY', coin: o.coin }, 0);
+  // a timed-out close no longer blocks a retry (reduce-only: a second close cannot over-close); the
+  // retry keeps the interval since that order was sent
+  if (o.purpose === 'close' && cl)
+    scheduleRetry(
+      w,
+      o.coin,
+      Math.max(0, closeRetryDelay(w.c.config, cl.attempts) - w.c.config.orderTimeoutMs),
+    );
 }
 
 export function onOrderTimeout(ctx: ExecutionContext, clientId: string): Step {
@@ -566,12 +675,34 @@ export function onRestTimeout(ctx: ExecutionContext, clientId: string): Step {
   return w.done();
 }
 
-export function onCloseRetry(ctx: ExecutionContext, coin: string): Step {
+/** The close's retry timer fired (a timer that is not the close's current one is stale: ignored). */
+export function onCloseRetry(ctx: ExecutionContext, coin: string, timer: number): Step {
   const w = new Work(ctx);
   const cl = w.c.closing[coin];
-  if (!cl) return w.done();
-  w.record({ kind: 'closing', coin, action: 'retry', closing: cl });
+  if (!cl || cl.retryTimer !== timer) return w.done();
+  const next = { ...cl, retryTimer: null };
+  w.c.closing[coin] = next;
+  w.record({ kind: 'closing', coin, action: 'retry', closing: next });
   ensureClose(w, coin);
+  return w.done();
+}
+
+/** The close's reminder timer fired: alarm again while the close is still in trouble. */
+export function onCloseReminder(ctx: ExecutionContext, coin: string, timer: number): Step {
+  const w = new Work(ctx);
+  const cl = w.c.closing[coin];
+  if (!cl || cl.reminderTimer !== timer) return w.done();
+  w.c.closing[coin] = { ...cl, reminderTimer: null };
+  if (cl.condition === null) return w.done();
+  const reminders = cl.reminders + 1;
+  w.c.closing[coin] = { ...cl, reminderTimer: null, reminders };
+  const pos = w.c.ledger.positions[coin];
+  w.alarm(
+    coin,
+    `close of ${coin} still not done ${Math.round((reminders * reminderDelay(w.c.config)) / 1000)} s after it ${CONDITION_TEXT[cl.condition]}: ${cl.attempts} attempts (${cl.unpriced} could not be priced), position ${pos?.size ?? 0}`,
+    cl.attempts,
+  );
+  trouble(w, coin, cl.condition, '');
   return w.done();
 }
 
@@ -606,6 +737,7 @@ export function onTradingState(ctx: ExecutionContext, state: TradingState, reaso
   const w = new Work(ctx);
   const changed = w.c.trading !== state;
   w.c.trading = state;
+  if (changed || state !== 'ACTIVE') w.c.tradingReason = reason;
   if (changed || state !== 'ACTIVE') w.record({ kind: 'trading', state, reason });
   if (state !== 'ACTIVE') cancelEntries(w, `trading ${state}`);
   return w.done();

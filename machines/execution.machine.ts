@@ -9,13 +9,14 @@
  * `{ type: 'VENUE', report }`. Timeouts and retries are delayed events on the actor's clock. The work of
  * each event is a pure step function in `execution.core.ts`; this chart decides when it runs.
  */
-import { type ActionFunction, enqueueActions, fromCallback, setup } from 'xstate';
+import { enqueueActions, fromCallback, setup } from 'xstate';
 import {
   type Step,
   coinBusy,
   dailyLossBreached,
   dayPnl,
   initialContext,
+  onCloseReminder,
   onCloseRetry,
   onDeny,
   onEntry,
@@ -72,7 +73,8 @@ function perform(enqueue: Enqueue, step: Step): void {
   for (const fx of step.effects) {
     if (fx.do === 'venue') enqueue.sendTo('venue', fx.cmd);
     else if (fx.do === 'emit') enqueue.emit(fx.ev);
-    else enqueue.raise(fx.ev, { delay: fx.delay });
+    else if (fx.do === 'cancel') enqueue.cancel(fx.id);
+    else enqueue.raise(fx.ev, fx.id === undefined ? { delay: fx.delay } : { delay: fx.delay, id: fx.id });
   }
 }
 
@@ -89,17 +91,12 @@ function reasonOf(event: ExecutionEvent | { type: string }, context: ExecutionCo
     case 'TICK':
       return `daily loss ${dayPnl(context, 'quotes' in event ? event.quotes : {}).toFixed(2)} beyond ${context.config.dailyLossHalt} × start equity ${context.day.startEquity}`;
     case 'RESTORE':
-      return 'restored from the records of the previous run';
+      return 'reason' in event && event.reason
+        ? event.reason
+        : 'restored from the records of the previous run';
     default:
       return 'start';
   }
-}
-
-function enterState(state: TradingState) {
-  return enqueueActions(({ context, event, enqueue }) => {
-    const ctx = context as ExecutionContext;
-    perform(enqueue as Enqueue, onTradingState(ctx, state, reasonOf(event, ctx)));
-  }) as unknown as ActionFunction<any, any, any, any, any, any, any, any, any>;
 }
 
 export const executionMachine = setup({
@@ -152,7 +149,12 @@ export const executionMachine = setup({
       if (event.type === 'REST_TIMEOUT') perform(enqueue as Enqueue, onRestTimeout(context, event.clientId));
     }),
     handleCloseRetry: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'CLOSE_RETRY') perform(enqueue as Enqueue, onCloseRetry(context, event.coin));
+      if (event.type === 'CLOSE_RETRY')
+        perform(enqueue as Enqueue, onCloseRetry(context, event.coin, event.timer));
+    }),
+    handleCloseReminder: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'CLOSE_REMINDER')
+        perform(enqueue as Enqueue, onCloseReminder(context, event.coin, event.timer));
     }),
     applyTick: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === 'TICK') perform(enqueue as Enqueue, onTick(context, event));
@@ -165,9 +167,9 @@ export const executionMachine = setup({
       perform(enqueue as Enqueue, onKill(context, reasonOf(event, context), quotes));
     }),
     resetDay: enqueueActions(({ context, enqueue }) => perform(enqueue as Enqueue, onResetDay(context))),
-    enterActive: enterState('ACTIVE'),
-    enterReducing: enterState('REDUCING'),
-    enterHalted: enterState('HALTED'),
+    enterTrading: enqueueActions(({ context, event, enqueue }, params: { state: TradingState }) => {
+      perform(enqueue as Enqueue, onTradingState(context, params.state, reasonOf(event, context)));
+    }),
   },
 }).createMachine({
   id: 'execution',
@@ -182,10 +184,11 @@ export const executionMachine = setup({
     ORDER_TIMEOUT: { actions: 'handleOrderTimeout' },
     REST_TIMEOUT: { actions: 'handleRestTimeout' },
     CLOSE_RETRY: { actions: 'handleCloseRetry' },
+    CLOSE_REMINDER: { actions: 'handleCloseReminder' },
   },
   states: {
     ACTIVE: {
-      entry: 'enterActive',
+      entry: { type: 'enterTrading', params: { state: 'ACTIVE' } },
       on: {
         ENTRY: [{ guard: 'coinFree', actions: 'submitEntry' }, { actions: 'denyBusy' }],
         TICK: [
@@ -203,7 +206,7 @@ export const executionMachine = setup({
     },
     // Only exposure-reducing orders: entries are refused (and resting ones canceled on entry).
     REDUCING: {
-      entry: 'enterReducing',
+      entry: { type: 'enterTrading', params: { state: 'REDUCING' } },
       on: {
         ENTRY: { actions: 'denyTradingState' },
         TICK: [
@@ -216,7 +219,7 @@ export const executionMachine = setup({
     },
     // No new orders until an operator resets; closes and cancels still pass.
     HALTED: {
-      entry: 'enterHalted',
+      entry: { type: 'enterTrading', params: { state: 'HALTED' } },
       on: {
         ENTRY: { actions: 'denyTradingState' },
         TICK: { actions: 'applyTick' },

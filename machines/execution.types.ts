@@ -166,8 +166,20 @@ export interface ExecutionConfig {
   orderTimeoutMs: number;
   /** A resting (Gtc/Alo) entry is canceled after this. */
   restTimeoutMs: number;
-  /** An exit/close that did not (fully) fill is retried after this, with an alarm. */
+  /**
+   * A close that could not be priced or did not (fully) fill is retried after this (the minimum
+   * interval between two attempts of one close; at least MIN_CLOSE_RETRY_MS).
+   */
   exitRetryMs: number;
+  /** Each further retry of the same close waits this many times longer (1: a fixed interval). */
+  closeRetryBackoff: number;
+  /** Cap of the retry interval under backoff. */
+  closeRetryMaxMs: number;
+  /**
+   * A close in trouble alarms once per change of its condition (cannot price, did not fill, timed out)
+   * and then reminds every this many ms while it is still not done (at least MIN_CLOSE_REMINDER_MS).
+   */
+  closeAlarmReminderMs: number;
   /** Prefix of client order ids (make it unique per process run). */
   clientIdPrefix: string;
 }
@@ -189,6 +201,9 @@ export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
   orderTimeoutMs: 5_000,
   restTimeoutMs: 30_000,
   exitRetryMs: 2_000,
+  closeRetryBackoff: 1,
+  closeRetryMaxMs: 60_000,
+  closeAlarmReminderMs: 60_000,
   clientIdPrefix: 'x',
 };
 
@@ -196,14 +211,37 @@ export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
 
 export type TradingState = 'ACTIVE' | 'REDUCING' | 'HALTED';
 
-/** A coin being flattened: what asked for it, and how often the close has been tried. */
+/** Floors of the close timers, whatever the config says (a zero interval would spin). */
+export const MIN_CLOSE_RETRY_MS = 100;
+export const MIN_CLOSE_REMINDER_MS = 1_000;
+
+/** Why a close has not completed yet: alarmed once per change, then reminded periodically. */
+export type CloseCondition = 'unpriced' | 'unfilled' | 'timedOut';
+
+/**
+ * A coin being flattened: what asked for it, how often the close has been tried, and its timers. A
+ * close has at most ONE pending retry timer and ONE pending reminder timer (ids in `retryTimer` /
+ * `reminderTimer`); a timer event whose id is not the current one is stale and ignored. While a retry
+ * is scheduled nothing else (ticks, re-sent exits, reports) starts another attempt.
+ */
 export interface Closing {
   coin: string;
   /** The exit intent to answer with EXIT_FILLED when flat (null: execution's own emergency close). */
   intentId: string | null;
   strategy: string | null;
   reason: string;
+  /** Attempts so far: close orders sent plus tries that could not be priced. */
   attempts: number;
+  /** Of those, the tries that could not be priced (no order sent). */
+  unpriced: number;
+  /** The pending CLOSE_RETRY timer (null: none scheduled). */
+  retryTimer: number | null;
+  /** The pending CLOSE_REMINDER timer (null: none scheduled). */
+  reminderTimer: number | null;
+  /** What is wrong with the close (null: nothing so far). */
+  condition: CloseCondition | null;
+  /** Reminders sent for the current trouble. */
+  reminders: number;
 }
 
 export interface DayState {
@@ -212,6 +250,12 @@ export interface DayState {
   startEquity: number;
   /** Net PnL of the ledger at the start of the day (the day's PnL is measured from here). */
   startPnl: number;
+}
+
+/** The trading state with its reason (restart recovery restores both). */
+export interface TradingStatus {
+  state: TradingState;
+  reason: string;
 }
 
 export interface ExecutionInput {
@@ -234,6 +278,10 @@ export interface ExecutionContext {
   equity: number;
   day: DayState;
   trading: TradingState;
+  /** Why the trading state is what it is (kept verbatim across restarts). */
+  tradingReason: string;
+  /** Last id handed to a close timer (retry / reminder). */
+  timerSeq: number;
   alarms: number;
   /** Reports that could not be applied (unknown order, report after final, bad numbers), counted. */
   errors: number;
@@ -268,14 +316,18 @@ export type ExecutionEvent =
   /** Scheduled by the machine (delayed raise on the actor clock). */
   | { type: 'ORDER_TIMEOUT'; clientId: string }
   | { type: 'REST_TIMEOUT'; clientId: string }
-  | { type: 'CLOSE_RETRY'; coin: string }
+  | { type: 'CLOSE_RETRY'; coin: string; timer: number }
+  | { type: 'CLOSE_REMINDER'; coin: string; timer: number }
   /** Kill switch: HALTED and flatten everything. */
   | { type: 'KILL'; reason?: string; quotes?: Record<string, Quote> }
   | { type: 'RESET_HALT' }
   | { type: 'REDUCE'; reason?: string }
   | { type: 'RESUME' }
-  /** Restart recovery: the previous run's trading state (ignored unless ACTIVE). */
-  | { type: 'RESTORE'; trading: TradingState };
+  /**
+   * Restart recovery: the previous run's trading state and its reason (kept verbatim; a default
+   * reason when absent). Taken only in ACTIVE right after start; RESTORE of ACTIVE changes nothing.
+   */
+  | { type: 'RESTORE'; trading: TradingState; reason?: string };
 
 /** What execution tells a strategy actor (addressed by strategy and coin). */
 export type StrategyReply =

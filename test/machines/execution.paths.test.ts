@@ -96,7 +96,9 @@ const events: ExecutionEvent[] = [
   },
   { type: 'ORDER_TIMEOUT', clientId: 'x1' },
   { type: 'REST_TIMEOUT', clientId: 'x1' },
-  { type: 'CLOSE_RETRY', coin: 'BTC' },
+  // the close timers (ids from the context's timerSeq: the first retry / reminder of a close)
+  { type: 'CLOSE_RETRY', coin: 'BTC', timer: 1 },
+  { type: 'CLOSE_REMINDER', coin: 'BTC', timer: 2 },
   tick('HEALTHY', 100),
   tick('DEGRADED', 100),
   tick('HEALTHY', 50),
