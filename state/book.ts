@@ -5,12 +5,45 @@
  * source so the two never mix. Depth = notional (px × sz, USD) resting within 10/20/50 bps of mid.
  * Each level's decimals are parsed once, on arrival; nothing allocates per snapshot once the arrays
  * have grown to the venue's depth.
+ *
+ * Book sanity (issue 20 item 6) lives here, after validation, so the zod path and the in-place
+ * validator (hyperliquid/hot-validate.ts, which mirrors zod's shapes only) both pass through it: a
+ * snapshot or bbo with a non-finite, zero or negative price or size, a side out of order (bids
+ * strictly descending, asks strictly ascending), two levels at one price, or best bid ≥ best ask is
+ * rejected whole with a `BookRejectReason` and leaves the held book untouched. The checks allocate
+ * nothing for a sane message; only a rejection builds its message string.
  */
 import { parseDecimal, type WsBbo, type WsBook, type WsLevel } from './inputs.ts';
 
 /** Outcome of applying a venue message. */
 export const Apply = { Ok: 0, Stale: 1, Invalid: 2 } as const;
 export type Apply = (typeof Apply)[keyof typeof Apply];
+
+/**
+ * Why a book message was rejected. `malformed`: not the venue's shape (the parser lets none through;
+ * the builder is also fed directly by tools and tests); `non_finite`: a price or size that is not a
+ * finite number (a decimal string too long for float64); `non_positive_px` / `non_positive_sz`: ≤ 0;
+ * `unsorted`: bids not strictly descending or asks not strictly ascending; `duplicate_level`: two
+ * levels of one side at the same price; `crossed`: best bid ≥ best ask (locked counts as crossed).
+ */
+export type BookRejectReason =
+  | 'malformed'
+  | 'non_finite'
+  | 'non_positive_px'
+  | 'non_positive_sz'
+  | 'unsorted'
+  | 'duplicate_level'
+  | 'crossed';
+
+export const BOOK_REJECT_REASONS: readonly BookRejectReason[] = [
+  'malformed',
+  'non_finite',
+  'non_positive_px',
+  'non_positive_sz',
+  'unsorted',
+  'duplicate_level',
+  'crossed',
+];
 
 /** Where the current top of book came from. */
 export const TopSource = { None: 0, Book: 1, Bbo: 2 } as const;
@@ -67,47 +100,62 @@ export class Book {
   depthAsk20 = Number.NaN;
   depthAsk50 = Number.NaN;
 
-  /** Why the last message was rejected (for the error counter's log line); '' when accepted. */
+  /** Why the last message was dropped (for the error counter's log line); '' when accepted. */
   lastError = '';
+  /** The class of the last rejection (Apply.Invalid); '' when the last message was accepted or stale. */
+  lastReason: BookRejectReason | '' = '';
 
-  /** Replace the book with a snapshot. Stale (older `time`) and malformed snapshots leave it untouched. */
+  /**
+   * Replace the book with a snapshot. Stale (older `time`), malformed and insane snapshots (see the
+   * file comment) leave it untouched.
+   */
   applyBook(d: WsBook): Apply {
     const time = d.time;
     if (typeof time !== 'number' || !Number.isFinite(time))
-      return this.reject('l2Book: time is not a number');
+      return this.reject('malformed', 'time is not a number');
     if (time < this.bookTime) {
       this.lastError = `l2Book: time ${time} older than held ${this.bookTime}`;
+      this.lastReason = '';
       return Apply.Stale;
     }
     const lv = d.levels;
     if (!Array.isArray(lv) || !Array.isArray(lv[0]) || !Array.isArray(lv[1]))
-      return this.reject('l2Book: levels is not [bids[], asks[]]');
-    const eb = parseSide(lv[0], this.nextBids, -1);
-    if (eb !== '') return this.reject(`l2Book bids: ${eb}`);
-    const ea = parseSide(lv[1], this.nextAsks, 1);
-    if (ea !== '') return this.reject(`l2Book asks: ${ea}`);
+      return this.reject('malformed', 'levels is not [bids[], asks[]]');
+    const nb = this.nextBids;
+    const na = this.nextAsks;
+    if (!parseSide(lv[0], nb, -1, sideError)) return this.reject(sideError.reason, `bids: ${sideError.text}`);
+    if (!parseSide(lv[1], na, 1, sideError)) return this.reject(sideError.reason, `asks: ${sideError.text}`);
+    if (nb.n > 0 && na.n > 0 && !(nb.px[0]! < na.px[0]!))
+      return this.reject('crossed', `crossed: best bid ${nb.px[0]} ≥ best ask ${na.px[0]}`);
     const b = this.bids;
-    this.bids = this.nextBids;
+    this.bids = nb;
     this.nextBids = b;
     const a = this.asks;
-    this.asks = this.nextAsks;
+    this.asks = na;
     this.nextAsks = a;
     this.bookTime = time;
     this.lastError = '';
+    this.lastReason = '';
     this.recompute();
     return Apply.Ok;
   }
 
-  /** Take a `bbo` push. Older than the held bbo: dropped. A null side means that side is empty. */
+  /**
+   * Take a `bbo` push. Older than the held bbo: dropped. A null side means that side is empty. A side
+   * that is not a finite positive price and size, or bid ≥ ask, is rejected and leaves the held bbo.
+   */
   applyBbo(d: WsBbo): Apply {
     const time = d.time;
-    if (typeof time !== 'number' || !Number.isFinite(time)) return this.reject('bbo: time is not a number');
+    if (typeof time !== 'number' || !Number.isFinite(time))
+      return this.reject('malformed', 'time is not a number');
     if (time < this.bboTime) {
       this.lastError = `bbo: time ${time} older than held ${this.bboTime}`;
+      this.lastReason = '';
       return Apply.Stale;
     }
     const pair = d.bbo;
-    if (!Array.isArray(pair) || pair.length !== 2) return this.reject('bbo: bbo is not [bid|null, ask|null]');
+    if (!Array.isArray(pair) || pair.length !== 2)
+      return this.reject('malformed', 'bbo is not [bid|null, ask|null]');
     const b = pair[0];
     const a = pair[1];
     let bpx = Number.NaN;
@@ -115,27 +163,33 @@ export class Book {
     let apx = Number.NaN;
     let asz = Number.NaN;
     if (b !== null) {
-      bpx = parseDecimal(b?.px);
-      bsz = parseDecimal(b?.sz);
-      if (!(bpx > 0 && bsz >= 0)) return this.reject(`bbo: bad bid level ${levelText(b)}`);
+      const r = levelReason(b);
+      if (r !== '') return this.reject(r, `bid ${levelText(b)}: ${REASON_TEXT[r]}`);
+      bpx = parseDecimal(b.px);
+      bsz = parseDecimal(b.sz);
     }
     if (a !== null) {
-      apx = parseDecimal(a?.px);
-      asz = parseDecimal(a?.sz);
-      if (!(apx > 0 && asz >= 0)) return this.reject(`bbo: bad ask level ${levelText(a)}`);
+      const r = levelReason(a);
+      if (r !== '') return this.reject(r, `ask ${levelText(a)}: ${REASON_TEXT[r]}`);
+      apx = parseDecimal(a.px);
+      asz = parseDecimal(a.sz);
     }
+    if (b !== null && a !== null && !(bpx < apx))
+      return this.reject('crossed', `crossed: bid ${bpx} ≥ ask ${apx}`);
     this.bboTime = time;
     this.bboBidPx = bpx;
     this.bboBidSz = bsz;
     this.bboAskPx = apx;
     this.bboAskSz = asz;
     this.lastError = '';
+    this.lastReason = '';
     this.recompute();
     return Apply.Ok;
   }
 
-  private reject(why: string): Apply {
+  private reject(reason: BookRejectReason, why: string): Apply {
     this.lastError = why;
+    this.lastReason = reason;
     return Apply.Invalid;
   }
 
@@ -206,11 +260,48 @@ export class Book {
   }
 }
 
+const REASON_TEXT: { readonly [R in BookRejectReason]: string } = {
+  malformed: 'not a {px, sz} level of decimal strings',
+  non_finite: 'price or size is not a finite number',
+  non_positive_px: 'price is not > 0',
+  non_positive_sz: 'size is not > 0',
+  unsorted: 'out of order',
+  duplicate_level: 'a second level at the same price',
+  crossed: 'crossed',
+};
+
+/** Why one level is not a finite, positive price and size ('' when it is one). */
+function levelReason(l: WsLevel | null | undefined): BookRejectReason | '' {
+  return valueReason(l?.px, 'non_positive_px') || valueReason(l?.sz, 'non_positive_sz');
+}
+
+/** One decimal: '' when finite and > 0; otherwise why not (`nonPositive` names the field). */
+function valueReason(v: unknown, nonPositive: 'non_positive_px' | 'non_positive_sz'): BookRejectReason | '' {
+  const x = parseDecimal(v);
+  if (x > 0) return '';
+  if (!Number.isNaN(x)) return nonPositive;
+  // parseDecimal is NaN for a non-number and for a number that overflows float64: tell them apart
+  if (typeof v === 'string' && v.length > 0) {
+    const y = Number(v);
+    if (y === Number.POSITIVE_INFINITY || y === Number.NEGATIVE_INFINITY) return 'non_finite';
+  }
+  if (typeof v === 'number') return 'non_finite';
+  return 'malformed';
+}
+
+/** What was wrong with a side (filled only when `parseSide` returns false; reused, never allocated). */
+interface SideError {
+  reason: BookRejectReason;
+  text: string;
+}
+const sideError: SideError = { reason: 'malformed', text: '' };
+
 /**
- * Parse one side into `out`, checking each level and the order (bids strictly descending: dir −1,
- * asks strictly ascending: dir +1). Returns '' or what was wrong.
+ * Parse one side into `out`, checking each level (finite, px > 0, sz > 0) and the order (bids
+ * strictly descending: dir −1, asks strictly ascending: dir +1; an equal price is a duplicate level).
+ * True when sane; otherwise false with `err` filled.
  */
-function parseSide(levels: readonly WsLevel[], out: Side, dir: number): string {
+function parseSide(levels: readonly WsLevel[], out: Side, dir: number, err: SideError): boolean {
   const n = levels.length;
   out.ensure(n);
   const px = out.px;
@@ -221,15 +312,27 @@ function parseSide(levels: readonly WsLevel[], out: Side, dir: number): string {
     const l = levels[i];
     const p = parseDecimal(l?.px);
     const s = parseDecimal(l?.sz);
-    if (!(p > 0) || !(s >= 0)) return `level ${i} ${levelText(l)} is not a positive price and size`;
-    if (i > 0 && !((p - prev) * dir > 0)) return `level ${i} px ${p} out of order after ${prev}`;
+    if (!(p > 0) || !(s > 0)) {
+      const r = levelReason(l);
+      err.reason = r === '' ? 'malformed' : r;
+      err.text = `level ${i} ${levelText(l)}: ${REASON_TEXT[err.reason]}`;
+      return false;
+    }
+    if (i > 0 && !((p - prev) * dir > 0)) {
+      err.reason = p === prev ? 'duplicate_level' : 'unsorted';
+      err.text =
+        p === prev
+          ? `level ${i} px ${p}: a second level at the same price`
+          : `level ${i} px ${p} out of order after ${prev}`;
+      return false;
+    }
     px[i] = p;
     sz[i] = s;
     ntl[i] = p * s;
     prev = p;
   }
   out.n = n;
-  return '';
+  return true;
 }
 
 function levelText(l: unknown): string {

@@ -9,7 +9,7 @@
  * copy it) before the next call.
  */
 import type { Clock } from './clock.ts';
-import { Apply, Book } from './book.ts';
+import { Apply, Book, type BookRejectReason } from './book.ts';
 import {
   DEFAULT_DETECTORS,
   type DerivedEvent,
@@ -50,14 +50,34 @@ export interface BuilderCounters {
   staleBooks: number;
   /** bbo pushes older than the bbo held (dropped). */
   staleBbos: number;
-  /** Malformed messages or trades (dropped). */
+  /** Malformed messages or trades (dropped), book rejections included. */
   badInputs: number;
+  /** l2Book snapshots rejected by the book's sanity checks (malformed, crossed, unsorted …; see book.ts). */
+  rejectedBooks: number;
+  /** bbo pushes rejected likewise. */
+  rejectedBbos: number;
   /** Trades seen before (same coin, time, tid). */
   dupTrades: number;
   /** Records whose receive time was earlier than the coin's last (clamped to it). */
   clockBackwards: number;
   /** The last rejection, for the log line. */
   lastError: string;
+}
+
+/**
+ * What the last `onBook` / `onBbo` did to the coin's book gate, for the pipeline's feed events. One
+ * object, rewritten by each call (read it before the next).
+ */
+export interface BookVerdict {
+  channel: 'l2Book' | 'bbo';
+  /** The message's coin ('' when it had no slot). */
+  coin: string;
+  /** Why the message was rejected; '' when it was accepted, stale or had no slot. */
+  reason: BookRejectReason | '';
+  /** The rejection's message (channel, coin, what was wrong); '' unless rejected. */
+  message: string;
+  /** True when this accepted message lifted the coin's gate (gated before it, not after). */
+  cleared: boolean;
 }
 
 class TradeDedupe {
@@ -181,9 +201,19 @@ export class StateBuilder {
     staleBooks: 0,
     staleBbos: 0,
     badInputs: 0,
+    rejectedBooks: 0,
+    rejectedBbos: 0,
     dupTrades: 0,
     clockBackwards: 0,
     lastError: '',
+  };
+  /** What the last `onBook` / `onBbo` call did to the coin's book gate (see BookVerdict). */
+  readonly bookVerdict: BookVerdict = {
+    channel: 'l2Book',
+    coin: '',
+    reason: '',
+    message: '',
+    cleared: false,
   };
   readonly config: Readonly<DetectorConfig>;
   private readonly byCoin = new Map<string, CoinState>();
@@ -217,28 +247,45 @@ export class StateBuilder {
     return this.list;
   }
 
-  /** An `l2Book` snapshot. */
+  /**
+   * An `l2Book` snapshot. A rejected one (book.ts sanity) leaves the book as it was, sets the coin's
+   * `bookRejected` gate and publishes it; a valid one clears both gates.
+   */
   onBook(d: WsBook, recvTime: number, seq = Number.NaN): readonly DerivedEvent[] {
     this.events.length = 0;
+    const v = this.verdict('l2Book');
     const s = this.begin(d?.coin, recvTime);
     if (s === undefined) return this.events;
+    v.coin = s.coin;
     const r = s.book.applyBook(d);
+    if (r === Apply.Invalid) return this.bookRejected(s, 'l2Book', seq);
     if (r !== Apply.Ok) return this.rejected(s, r, 'l2Book', s.book.lastError);
     const slot = s.slot;
+    v.cleared = slot[F.bookRejected]! !== 0 || slot[F.bboRejected]! !== 0;
+    slot[F.bookRejected] = 0;
+    slot[F.bboRejected] = 0;
     slot[F.bookTime] = d.time;
     slot[F.bookRecvTime] = s.lastNow;
     this.bookChanged(s);
     return this.finish(s, d.time, seq);
   }
 
-  /** A `bbo` push. */
+  /**
+   * A `bbo` push. A rejected one leaves the bbo as it was and sets the `bboRejected` gate; a valid
+   * one clears that gate (an l2Book gate stays until a valid l2Book).
+   */
   onBbo(d: WsBbo, recvTime: number, seq = Number.NaN): readonly DerivedEvent[] {
     this.events.length = 0;
+    const v = this.verdict('bbo');
     const s = this.begin(d?.coin, recvTime);
     if (s === undefined) return this.events;
+    v.coin = s.coin;
     const r = s.book.applyBbo(d);
+    if (r === Apply.Invalid) return this.bookRejected(s, 'bbo', seq);
     if (r !== Apply.Ok) return this.rejected(s, r, 'bbo', s.book.lastError);
     const slot = s.slot;
+    v.cleared = slot[F.bboRejected]! !== 0 && slot[F.bookRejected]! === 0;
+    slot[F.bboRejected] = 0;
     slot[F.bboTime] = d.time;
     slot[F.bboRecvTime] = s.lastNow;
     this.bookChanged(s);
@@ -412,6 +459,42 @@ export class StateBuilder {
       return this.events;
     }
     return this.bad(s, why);
+  }
+
+  private verdict(channel: 'l2Book' | 'bbo'): BookVerdict {
+    const v = this.bookVerdict;
+    v.channel = channel;
+    v.coin = '';
+    v.reason = '';
+    v.message = '';
+    v.cleared = false;
+    return v;
+  }
+
+  /**
+   * A book message failed the sanity checks: count it with its reason, gate the coin (the slot's book
+   * fields stay as they were) and publish the gate, so the decision side sees it at once.
+   */
+  private bookRejected(s: CoinState, channel: 'l2Book' | 'bbo', seq: number): readonly DerivedEvent[] {
+    const v = this.bookVerdict;
+    const why = `${channel} ${s.coin}: ${s.book.lastError}`;
+    v.reason = s.book.lastReason === '' ? 'malformed' : s.book.lastReason;
+    v.message = why;
+    const slot = s.slot;
+    if (channel === 'l2Book') {
+      this.counters.rejectedBooks++;
+      slot[F.bookRejects]!++;
+      slot[F.bookRejected] = 1;
+    } else {
+      this.counters.rejectedBbos++;
+      slot[F.bboRejects]!++;
+      slot[F.bboRejected] = 1;
+    }
+    this.bad(s, why);
+    slot[F.recvTime] = s.lastNow;
+    slot[F.sequence] = seq;
+    if (this.hot) this.hot.publish(s.index, slot, this.clock ? this.clock.now() : s.lastNow);
+    return this.events;
   }
 
   private bad(s: CoinState | undefined, why: string): readonly DerivedEvent[] {

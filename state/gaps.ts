@@ -184,20 +184,27 @@ export class GapTracker {
         this.lastTime.set(key, d.time);
         return { keep: true, gaps: [] };
       }
-      case 'trades': {
+      case 'trades':
         if (!Array.isArray(f.data)) return { keep: true, gaps: [] };
-        const fresh: TradeLike[] = [];
-        for (const t of f.data as TradeLike[]) if (this.isNewTrade(t)) fresh.push(t);
-        const keep = fresh.length > 0;
-        const v: Verdict = { keep, trades: fresh, gaps: [] };
-        if (!keep) v.dropReason = `all ${f.data.length} trade(s) already seen`;
-        return v;
-      }
+        return this.tradesOf(f.data);
       case 'l4Book':
         return this.l4(f.data, l4Coin);
       default:
         return { keep: true, gaps: [] };
     }
+  }
+
+  /**
+   * The `trades` check on its own, typed by the caller's trade type: the verdict's `trades` are the new
+   * ones of `data` (the same objects, in order), duplicates and trades beyond the window removed.
+   */
+  tradesOf<T extends TradeLike>(data: readonly T[]): Verdict & { trades: T[] } {
+    const fresh: T[] = [];
+    for (const t of data) if (this.isNewTrade(t)) fresh.push(t);
+    const keep = fresh.length > 0;
+    const v: Verdict & { trades: T[] } = { keep, trades: fresh, gaps: [] };
+    if (!keep) v.dropReason = `all ${data.length} trade(s) already seen`;
+    return v;
   }
 
   private l4(data: unknown, coin: string | undefined): Verdict {

@@ -136,6 +136,12 @@ const SPEC = [
   ['staleBbos', 1],
   ['badInputs', 1],
   ['dupTrades', 1],
+  ['bookRejects', 1], // l2Book snapshots rejected as malformed, crossed or unsorted (state/book.ts)
+  ['bboRejects', 1], // bbo pushes rejected likewise
+  // book sanity gate: 1 from a rejected l2Book until the next valid l2Book; 1 from a rejected bbo
+  // until the next valid bbo or l2Book. While either is set the coin's book is not valid (HotView.bookInvalid)
+  ['bookRejected', 1],
+  ['bboRejected', 1],
   // wallet flags: placeholder, always 0 until the wallet tracker writes them
   ['walletFlags', 4],
 ] as const;
@@ -173,11 +179,15 @@ export const ZERO_INIT: readonly FieldName[] = [
   'staleBbos',
   'badInputs',
   'dupTrades',
+  'bookRejects',
+  'bboRejects',
+  'bookRejected',
+  'bboRejected',
   'sweepActiveBid',
   'sweepActiveAsk',
 ];
 
-export const LAYOUT_MAGIC = 'hl-hotstate/1';
+export const LAYOUT_MAGIC = 'hl-hotstate/2';
 const HEADER_BYTES = 64;
 const LOCK_STRIDE_BYTES = 64;
 

@@ -172,12 +172,18 @@ export class HotStateReader {
 }
 
 /**
- * Reader-side staleness of a copied slot: true when it was never published or its age against the
- * clock (`now − publishTime`) exceeds `maxAgeMs`.
+ * Reader-side staleness of a copied slot: true when it was never published, its age against the
+ * clock (`now − publishTime`) exceeds `maxAgeMs`, or its book is gated by a rejected l2Book / bbo
+ * (`isBookInvalid`): not to be traded on.
  */
 export function isStale(slot: Float64Array, now: number, maxAgeMs: number): boolean {
   const age = now - slot[F.publishTime]!;
-  return !(age <= maxAgeMs) || !(slot[F.slotVersion]! > 0);
+  return !(age <= maxAgeMs) || !(slot[F.slotVersion]! > 0) || isBookInvalid(slot);
+}
+
+/** True while the slot's book gate is set (a rejected l2Book or bbo not yet followed by a valid one). */
+export function isBookInvalid(slot: Float64Array): boolean {
+  return slot[F.bookRejected]! !== 0 || slot[F.bboRejected]! !== 0;
 }
 
 /** Age of a copied slot in ms against `now` (NaN when never published). */

@@ -5,11 +5,20 @@
  * view shows the new values. Allocates nothing per access.
  */
 import { F, FIELD_SPEC, type FieldName, type ScalarFieldName, TOP_N } from './hotstate-layout.ts';
-import { isStale } from './hotstate.ts';
+import { isBookInvalid, isStale } from './hotstate.ts';
 
 export type HotFields = { readonly [K in ScalarFieldName]: number };
 
-class HotViewBase {
+/**
+ * Every scalar field of the layout as a getter (`view.mid`): the getters are defined on the prototype
+ * from FIELD_SPEC when this module loads (below), before any view exists; this interface, merged with
+ * the class, is their type.
+ */
+export interface HotView extends HotFields {}
+
+/** `new HotView(buf)`: named getters for every scalar field of the layout, plus the helpers below. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the getters are installed from FIELD_SPEC below
+export class HotView {
   constructor(public buf: Float64Array) {}
 
   /** True once the slot has been published at least once. */
@@ -22,8 +31,21 @@ class HotViewBase {
     return now - this.buf[F.publishTime]!;
   }
 
+  /**
+   * True when the slot must not be traded on: never published, older than `maxAgeMs` against the
+   * reader's clock, or its book gated by a rejected l2Book / bbo (`bookInvalid`).
+   */
   stale(now: number, maxAgeMs: number): boolean {
     return isStale(this.buf, now, maxAgeMs);
+  }
+
+  /**
+   * True from a rejected (malformed, crossed, unsorted …) l2Book until the next valid l2Book, or from
+   * a rejected bbo until the next valid bbo or l2Book: the slot's book is the last valid one, but the
+   * venue's current book is in doubt.
+   */
+  get bookInvalid(): boolean {
+    return isBookInvalid(this.buf);
   }
 
   /** Notional resting within `bps` (10, 20 or 50) of mid on the bid side; NaN for other bands. */
@@ -75,15 +97,11 @@ class HotViewBase {
 for (const [name, width] of FIELD_SPEC) {
   if (width !== 1) continue;
   const off = F[name];
-  Object.defineProperty(HotViewBase.prototype, name, {
-    get(this: HotViewBase): number {
+  Object.defineProperty(HotView.prototype, name, {
+    get(this: HotView): number {
       return this.buf[off]!;
     },
     enumerable: true,
     configurable: false,
   });
 }
-
-export type HotView = HotViewBase & HotFields;
-/** `new HotView(buf)`: named getters for every scalar field of the layout, plus the helpers above. */
-export const HotView = HotViewBase as unknown as new (buf: Float64Array) => HotView;

@@ -10,10 +10,11 @@
  * A rejected frame is counted with its reason and never stops the pipeline.
  */
 import { parseServerFrame } from '../hyperliquid/parse.ts';
+import type { BookRejectReason } from './book.ts';
 import type { StateBuilder } from './builder.ts';
 import type { DerivedEvent } from './detectors.ts';
-import { GapTracker } from './gaps.ts';
-import type { WsActiveAssetCtx, WsBbo, WsBook, WsTrade } from './inputs.ts';
+import { GapTracker, type Verdict } from './gaps.ts';
+import type { WsTrade } from './inputs.ts';
 import { bytesJson, type ConnEvent, type JournalRecord, RecordKind } from './records.ts';
 
 /** Feed events for the health machine (structurally its CONNECTION_*, HEARTBEAT_TIMEOUT and GAP events). */
@@ -25,7 +26,39 @@ export type FeedHealthEvent =
   /** A heartbeat timeout (pong overdue, receive timeout): the connection is being replaced. */
   | { type: 'HEARTBEAT_TIMEOUT'; time: number; reason: string }
   /** A gap: sequence hole, lost frames, new epoch, skipped block height, data in doubt. */
-  | { type: 'GAP'; time: number; key: string; reason: string };
+  | { type: 'GAP'; time: number; key: string; reason: string }
+  | BookRejectedEvent
+  | BookValidEvent;
+
+/**
+ * A coin's l2Book or bbo failed the book's sanity checks (state/book.ts): it was not applied and the
+ * coin is gated (HotView.bookInvalid) until a valid one arrives. At most one per coin and channel per
+ * tick: `count` rejections since the last drain, `time`, `seq`, `reason` and `message` of the latest.
+ */
+export interface BookRejectedEvent {
+  type: 'BOOK_REJECTED';
+  time: number;
+  coin: string;
+  channel: 'l2Book' | 'bbo';
+  reason: BookRejectReason;
+  message: string;
+  seq: number;
+  count: number;
+}
+
+/**
+ * A valid l2Book (or bbo) lifted the coin's gate. At most one per coin per tick: `count` times since
+ * the last drain, `time`, `seq` and `channel` of the latest. Per coin, the order of the last
+ * BOOK_REJECTED and BOOK_VALID in a tick says whether the coin ended the tick gated.
+ */
+export interface BookValidEvent {
+  type: 'BOOK_VALID';
+  time: number;
+  coin: string;
+  channel: 'l2Book' | 'bbo';
+  seq: number;
+  count: number;
+}
 
 export interface PipelineCounters {
   records: number;
@@ -34,8 +67,15 @@ export interface PipelineCounters {
   applied: number;
   /** Control frames (subscriptionResponse, pong, error, post, other channels): journaled, not state. */
   control: number;
+  /** Frames rejected: by the parser (not JSON, wrong shape …) or by the book's sanity checks. */
   rejected: number;
+  /**
+   * `rejected` by reason: the parser's codes (not_json, not_object, unknown_channel, schema) and, for
+   * book sanity, `<channel>.<reason>` (`l2Book.crossed`, `bbo.non_positive_sz`, … see BookRejectReason).
+   */
   rejectedByCode: Record<string, number>;
+  /** l2Book / bbo frames rejected by the book's sanity checks (also in `rejected`). */
+  bookRejected: number;
   dropped: number;
   venueErrors: number;
   connEvents: number;
@@ -68,6 +108,7 @@ export class IngestPipeline {
     control: 0,
     rejected: 0,
     rejectedByCode: {},
+    bookRejected: 0,
     dropped: 0,
     venueErrors: 0,
     connEvents: 0,
@@ -80,6 +121,9 @@ export class IngestPipeline {
   readonly gaps = new GapTracker();
   readonly conn: ConnStatus = { connected: false, epoch: -1, since: 0, lastEvent: 'none' };
   private pending: FeedHealthEvent[] = [];
+  /** This tick's BOOK_REJECTED (by `channel:coin`) and BOOK_VALID (by coin) events, to merge repeats. */
+  private readonly bookRejects = new Map<string, BookRejectedEvent>();
+  private readonly bookValids = new Map<string, BookValidEvent>();
   private commands: unknown[] = [];
   private derivedSinceDrain = 0;
   private readonly builder: StateBuilder;
@@ -95,6 +139,8 @@ export class IngestPipeline {
     const out = this.pending;
     this.pending = [];
     this.derivedSinceDrain = 0;
+    this.bookRejects.clear();
+    this.bookValids.clear();
     return out;
   }
 
@@ -144,7 +190,14 @@ export class IngestPipeline {
       return;
     }
     const f = r.frame;
-    const verdict = this.gaps.frame(f as never);
+    // trades are checked typed, so the fresh ones (the same objects) keep the parser's type
+    let fresh: readonly WsTrade[] | undefined;
+    let verdict: Verdict;
+    if (f.channel === 'trades') {
+      const v = this.gaps.tradesOf(f.data);
+      fresh = v.trades;
+      verdict = v;
+    } else verdict = this.gaps.frame(f);
     for (const g of verdict.gaps)
       this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
     if (!verdict.keep) {
@@ -163,16 +216,18 @@ export class IngestPipeline {
     let events: readonly DerivedEvent[] = [];
     switch (f.channel) {
       case 'l2Book':
-        events = this.builder.onBook(f.data as unknown as WsBook, rec.time, rec.seq);
+        events = this.builder.onBook(f.data, rec.time, rec.seq);
+        if (this.bookOutcome(rec)) return;
         break;
       case 'bbo':
-        events = this.builder.onBbo(f.data as unknown as WsBbo, rec.time, rec.seq);
+        events = this.builder.onBbo(f.data, rec.time, rec.seq);
+        if (this.bookOutcome(rec)) return;
         break;
       case 'trades':
-        events = this.builder.onTrades((verdict.trades ?? f.data) as unknown as WsTrade[], rec.time, rec.seq);
+        events = this.builder.onTrades(fresh ?? f.data, rec.time, rec.seq);
         break;
       case 'activeAssetCtx':
-        events = this.builder.onAssetCtx(f.data as unknown as WsActiveAssetCtx, rec.time, rec.seq);
+        events = this.builder.onAssetCtx(f.data, rec.time, rec.seq);
         break;
       case 'error':
         this.counters.venueErrors++;
@@ -188,6 +243,59 @@ export class IngestPipeline {
       this.derivedSinceDrain++;
       this.onDerived?.(e);
     }
+  }
+
+  /**
+   * After an l2Book / bbo went to the builder: a sanity rejection is counted (with its reason) and
+   * becomes a BOOK_REJECTED event; a valid one that lifted the coin's gate becomes BOOK_VALID. Both
+   * are merged per tick (see the event types), so a stream of bad books cannot flood the decision
+   * side. True when the frame was rejected. Allocates nothing when the book was sane and not gated.
+   */
+  private bookOutcome(rec: JournalRecord): boolean {
+    const v = this.builder.bookVerdict;
+    if (v.reason !== '') {
+      const code = `${v.channel}.${v.reason}`;
+      this.reject(code, v.message);
+      this.counters.bookRejected++;
+      const key = `${v.channel}:${v.coin}`;
+      const prev = this.bookRejects.get(key);
+      const e: BookRejectedEvent = {
+        type: 'BOOK_REJECTED',
+        time: rec.time,
+        coin: v.coin,
+        channel: v.channel,
+        reason: v.reason,
+        message: v.message,
+        seq: rec.seq,
+        count: (prev?.count ?? 0) + 1,
+      };
+      this.replacePending(prev, e);
+      this.bookRejects.set(key, e);
+      return true;
+    }
+    if (v.cleared) {
+      const prev = this.bookValids.get(v.coin);
+      const e: BookValidEvent = {
+        type: 'BOOK_VALID',
+        time: rec.time,
+        coin: v.coin,
+        channel: v.channel,
+        seq: rec.seq,
+        count: (prev?.count ?? 0) + 1,
+      };
+      this.replacePending(prev, e);
+      this.bookValids.set(v.coin, e);
+    }
+    return false;
+  }
+
+  /** Queue `e`, taking `prev` (this tick's earlier event of the same key) out of the queue. */
+  private replacePending(prev: FeedHealthEvent | undefined, e: FeedHealthEvent): void {
+    if (prev !== undefined) {
+      const i = this.pending.lastIndexOf(prev);
+      if (i >= 0) this.pending.splice(i, 1);
+    }
+    this.pending.push(e);
   }
 
   private operatorRecord(rec: JournalRecord): void {

@@ -122,13 +122,25 @@ describe('writer and reader', () => {
     expect(() => HotStateReader.attach(new SharedArrayBuffer(64), w.layout)).toThrow(/buffer/);
   });
 
-  it('staleness is age against the reader clock', () => {
+  it('staleness is age against the reader clock, or a book gate', () => {
     const s = image(1);
     s[F.publishTime] = 1_000;
     s[F.slotVersion] = 3;
+    s[F.bookRejected] = 0;
+    s[F.bboRejected] = 0;
     expect(isStale(s, 1_500, 1_000)).toBe(false);
     expect(isStale(s, 2_000, 1_000)).toBe(false);
     expect(isStale(s, 2_000.5, 1_000)).toBe(true);
+    // a rejected l2Book or bbo gates the coin however fresh the slot
+    s[F.bookRejected] = 1;
+    expect(isStale(s, 1_500, 1_000)).toBe(true);
+    s[F.bookRejected] = 0;
+    s[F.bboRejected] = 1;
+    expect(isStale(s, 1_500, 1_000)).toBe(true);
+    expect(new HotView(s).stale(1_500, 1_000)).toBe(true);
+    expect(new HotView(s).bookInvalid).toBe(true);
+    s[F.bboRejected] = 0;
+    expect(new HotView(s).bookInvalid).toBe(false);
     s[F.publishTime] = Number.NaN;
     expect(isStale(s, 2_000, 1_000)).toBe(true);
   });
