@@ -9,7 +9,7 @@
  * `{ type: 'VENUE', report }`. Timeouts and retries are delayed events on the actor's clock. The work of
  * each event is a pure step function in `execution.core.ts`; this chart decides when it runs.
  */
-import { enqueueActions, fromCallback, setup } from 'xstate';
+import { assign, enqueueActions, fromCallback, setup } from 'xstate';
 import {
   type Step,
   coinBusy,
@@ -166,6 +166,9 @@ export const executionMachine = setup({
       const quotes = event.type === 'KILL' ? event.quotes : undefined;
       perform(enqueue as Enqueue, onKill(context, reasonOf(event, context), quotes));
     }),
+    restoreReason: assign(({ context, event }) => ({
+      tradingReason: event.type === 'RESTORE' && event.reason ? event.reason : context.tradingReason,
+    })),
     resetDay: enqueueActions(({ context, enqueue }) => perform(enqueue as Enqueue, onResetDay(context))),
     enterTrading: enqueueActions(({ context, event, enqueue }, params: { state: TradingState }) => {
       perform(enqueue as Enqueue, onTradingState(context, params.state, reasonOf(event, context)));
@@ -201,6 +204,7 @@ export const executionMachine = setup({
         RESTORE: [
           { guard: 'restoreHalted', target: 'HALTED' },
           { guard: 'restoreReducing', target: 'REDUCING' },
+          { actions: 'restoreReason' },
         ],
       },
     },

@@ -42,6 +42,25 @@ export interface ExecutionDeps {
   equity: number | (() => number);
   /** Decision records of a previous run: the ledger, trading state and day are rebuilt from them. */
   restore?: Iterable<unknown>;
+  /**
+   * The trading state and its reason to start in (restart recovery by the caller, e.g. from the
+   * journal's run.start record). Wins over the state found in `restore`. The reason is kept
+   * verbatim; `since` (ms) defaults to the clock's now. ACTIVE starts ACTIVE with this reason.
+   */
+  restoreTrading?: RestoreTrading;
+}
+
+export interface RestoreTrading {
+  state: TradingState;
+  reason: string;
+  since?: number;
+}
+
+/** The trading state, why, and since when (ms on the clock; a restored state keeps its own). */
+export interface TradingStatusView {
+  state: TradingState;
+  reason: string;
+  since: number;
 }
 
 export interface TickCtx {
@@ -68,6 +87,8 @@ export interface Execution {
   reduce(reason?: string): void;
   resume(): void;
   tradingState(): TradingState;
+  /** The trading state with its reason and the time it was entered (persist it; restore it with `restoreTrading`). */
+  tradingStatus(): TradingStatusView;
   positions(): LedgerView;
   equity(): number;
   /** Drain the decision records produced since the last call. */
@@ -93,6 +114,8 @@ function isIntent(x: unknown): x is Intent {
 export interface RestoredState {
   input: Partial<ExecutionInput>;
   trading: TradingState;
+  /** The last trading record's state, reason and time (null: none in the records). */
+  tradingStatus: TradingStatusView | null;
   applied: number;
   mismatches: number;
   skipped: number;
@@ -103,6 +126,7 @@ export function restoreState(records: Iterable<unknown>): RestoredState {
   const list = [...records];
   const { ledger, applied, mismatches, skipped } = restoreLedger(list);
   let trading: TradingState = 'ACTIVE';
+  let tradingStatus: TradingStatusView | null = null;
   let day: DayState | undefined;
   for (const r of list) {
     if (typeof r !== 'object' || r === null) continue;
@@ -110,13 +134,21 @@ export function restoreState(records: Iterable<unknown>): RestoredState {
     if (
       rec.kind === 'trading' &&
       (rec.state === 'ACTIVE' || rec.state === 'REDUCING' || rec.state === 'HALTED')
-    )
+    ) {
+      const changed: boolean = rec.state !== trading || tradingStatus === null;
       trading = rec.state;
+      const since = typeof rec.time === 'number' && Number.isFinite(rec.time) ? rec.time : Number.NaN;
+      tradingStatus = {
+        state: rec.state,
+        reason: typeof rec.reason === 'string' ? rec.reason : 'restored from the records of the previous run',
+        since: changed || tradingStatus === null ? since : tradingStatus.since,
+      };
+    }
     if (rec.kind === 'day' && typeof rec.day === 'object' && rec.day !== null) day = rec.day as DayState;
   }
   const input: Partial<ExecutionInput> = { ledger };
   if (day) input.day = day;
-  return { input, trading, applied, mismatches, skipped };
+  return { input, trading, tradingStatus, applied, mismatches, skipped };
 }
 
 export function createExecution(deps: ExecutionDeps): Execution {
@@ -133,11 +165,14 @@ export function createExecution(deps: ExecutionDeps): Execution {
   const markOf = (coin: string) => market.read(coin)?.mark ?? Number.NaN;
 
   const input: ExecutionInput = { config };
-  let restoredTrading: TradingState = 'ACTIVE';
+  let restoredTrading: RestoreTrading | null = null;
   if (deps.restore) {
     const r = restoreState(deps.restore);
     Object.assign(input, r.input);
-    restoredTrading = r.trading;
+    if (r.tradingStatus) {
+      const { state, reason, since } = r.tradingStatus;
+      restoredTrading = Number.isFinite(since) ? { state, reason, since } : { state, reason };
+    }
     if (r.mismatches > 0 || r.skipped > 0)
       push({
         kind: 'error',
@@ -145,11 +180,19 @@ export function createExecution(deps: ExecutionDeps): Execution {
       });
   }
 
+  if (deps.restoreTrading) restoredTrading = deps.restoreTrading;
+
   const machine = executionMachine.provide({ actors: { venue: venueActorLogic(venue, bridge) } });
   const actor = createActor(machine, { clock, input });
+  let since = clock.now();
+  let lastState: TradingState = 'ACTIVE';
   actor.on('record', (e) => {
     if (e.record.kind === 'order' && e.record.event === 'submit')
       bucket = takeToken(bucket, clock.now(), config);
+    if (e.record.kind === 'trading' && e.record.state !== lastState) {
+      lastState = e.record.state;
+      since = clock.now();
+    }
     push(e.record);
   });
   actor.on('strategy', (e) => {
@@ -160,7 +203,11 @@ export function createExecution(deps: ExecutionDeps): Execution {
       l({ coin: e.coin, message: e.message, attempt: e.attempt, time: clock.now() });
   });
   actor.start();
-  if (restoredTrading !== 'ACTIVE') actor.send({ type: 'RESTORE', trading: restoredTrading });
+  if (restoredTrading) {
+    actor.send({ type: 'RESTORE', trading: restoredTrading.state, reason: restoredTrading.reason });
+    if (restoredTrading.since !== undefined && Number.isFinite(restoredTrading.since))
+      since = restoredTrading.since;
+  }
 
   const ctx = () => actor.getSnapshot().context;
 
@@ -255,6 +302,7 @@ export function createExecution(deps: ExecutionDeps): Execution {
       actor.send({ type: 'RESUME' });
     },
     tradingState: () => ctx().trading,
+    tradingStatus: () => ({ state: ctx().trading, reason: ctx().tradingReason, since }),
     positions: () => ledgerView(ctx().ledger, markOf),
     equity,
     records() {

@@ -93,6 +93,7 @@ export function setup(
     paper?: Partial<PaperVenueConfig>;
     equity?: ExecutionDeps['equity'];
     restore?: Iterable<unknown>;
+    restoreTrading?: ExecutionDeps['restoreTrading'];
     clock?: ManualClock;
     market?: TestMarket;
   } = {},
@@ -108,6 +109,7 @@ export function setup(
     config: { assets: ASSETS, ...opts.config },
   };
   if (opts.restore) deps.restore = opts.restore;
+  if (opts.restoreTrading) deps.restoreTrading = opts.restoreTrading;
   const exec = createExecution(deps);
   const replies: { strategy: string; coin: string; type: string; intentId: string; reason?: string }[] = [];
   exec.onStrategyEvent((strategy, coin, e) => replies.push({ strategy, coin, ...e }));

@@ -108,6 +108,7 @@ const events: ExecutionEvent[] = [
   { type: 'RESUME' },
   { type: 'RESTORE', trading: 'HALTED' },
   { type: 'RESTORE', trading: 'REDUCING' },
+  { type: 'RESTORE', trading: 'ACTIVE', reason: 'operator: reset halt' },
 ];
 
 const serializeState = (s: AnyMachineSnapshot) => {
