@@ -222,12 +222,18 @@ export function parseClientRequest(input: string | Uint8Array): ValueResult<Clie
   return parseJsonWith(ClientRequest, input, 'request');
 }
 
+/**
+ * The info schemas as a mapped type: indexing it with a generic `T` gives `z.ZodType<InfoResponse<T>>`
+ * (each entry is checked against its own response type here, once).
+ */
+const INFO_SCHEMAS: { readonly [K in InfoRequestType]: z.ZodType<InfoResponse<K>> } = INFO_RESPONSE_SCHEMAS;
+
 /** An info response body (HTTP body, or `payload.data` of a WS post info response). */
 export function parseInfoResponse<T extends InfoRequestType>(
   type: T,
   body: unknown,
 ): ValueResult<InfoResponse<T>> {
-  return parseWith(INFO_RESPONSE_SCHEMAS[type] as unknown as z.ZodType<InfoResponse<T>>, body, type);
+  return parseWith(INFO_SCHEMAS[type], body, type);
 }
 
 /** An /exchange response body (or `payload` of a WS post action response). */
