@@ -23,6 +23,27 @@ let packr: Msgpackr.Packr | undefined;
 
 type AllocateForWrite = (size: number) => { target: Uint8Array; targetView: DataView; position: number };
 
+/**
+ * A PyUint64 as msgpack uint64 (0xcf + 8 bytes big-endian), written in place. msgpackr calls an
+ * extension's `pack(value, allocateForWrite)` and, when it returns nothing, adds no ext header: the
+ * bytes are the value. Its typings declare only `pack(value): Uint8Array`; the first overload states
+ * that form (the same 9 bytes, returned), so the function is passed as it is.
+ */
+function packPyUint64(v: PyUint64): Uint8Array;
+function packPyUint64(v: PyUint64, allocateForWrite: AllocateForWrite): undefined;
+function packPyUint64(v: PyUint64, allocateForWrite?: AllocateForWrite): Uint8Array | undefined {
+  if (allocateForWrite === undefined) {
+    const bytes = new Uint8Array(9);
+    bytes[0] = 0xcf;
+    new DataView(bytes.buffer).setBigUint64(1, v.value);
+    return bytes;
+  }
+  const { target, targetView, position } = allocateForWrite(9);
+  target[position] = 0xcf;
+  targetView.setBigUint64(position + 1, v.value);
+  return undefined; // bytes already written: msgpackr adds no ext header
+}
+
 function getPackr(): Msgpackr.Packr {
   if (packr !== undefined) return packr;
   // Loaded and extended on first use, not at import: loading msgpackr probes for its native addon
@@ -31,12 +52,7 @@ function getPackr(): Msgpackr.Packr {
   addExtension({
     Class: PyUint64,
     type: PY_UINT64_EXT_TYPE,
-    pack: ((v: PyUint64, allocateForWrite: AllocateForWrite) => {
-      const { target, targetView, position } = allocateForWrite(9);
-      target[position] = 0xcf;
-      targetView.setBigUint64(position + 1, v.value);
-      return undefined; // bytes already written: msgpackr adds no ext header
-    }) as unknown as (value: unknown) => Uint8Array,
+    pack: packPyUint64,
     unpack: (buf: Uint8Array) => new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(0),
   });
   packr = new Packr({ useRecords: false, variableMapSize: true });

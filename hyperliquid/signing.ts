@@ -271,7 +271,8 @@ function domainSeparatorBytes(domain: Eip712Domain): Uint8Array {
   const key = `${domain.name}\u0000${domain.version}\u0000${String(domain.chainId)}\u0000${domain.verifyingContract}`;
   let ds = domainCache.get(key);
   if (ds === undefined) {
-    ds = hashStruct('EIP712Domain', DOMAIN_FIELDS, domain as unknown as Record<string, unknown>);
+    const { name, version, chainId, verifyingContract } = domain;
+    ds = hashStruct('EIP712Domain', DOMAIN_FIELDS, { name, version, chainId, verifyingContract });
     if (domainCache.size < 64) domainCache.set(key, ds);
   }
   return ds;

@@ -131,7 +131,7 @@ function norm(field: string, v: unknown): unknown {
  * `userEvents:0xabc…` (users lowercased), `allMids`.
  */
 export function subscriptionKey(sub: Subscription): string {
-  const rec = sub as unknown as Record<string, unknown>;
+  const rec: Readonly<Record<string, unknown>> = sub;
   let key: string = sub.type;
   for (const f of IDENTITY_FIELDS[sub.type]) key += `:${String(norm(f, rec[f]))}`;
   for (const f of Object.keys(OPTION_DEFAULTS[sub.type])) {
@@ -179,8 +179,8 @@ export function isUserSubscription(sub: Subscription): boolean {
 export function matchesEcho(requested: Subscription, echoed: SubscriptionEcho | Subscription): boolean {
   if (echoed.type !== requested.type) return false;
   const type = requested.type;
-  const req = requested as unknown as Record<string, unknown>;
-  const echo = echoed as unknown as Record<string, unknown>;
+  const req: Readonly<Record<string, unknown>> = requested;
+  const echo: Readonly<Record<string, unknown>> = echoed;
   for (const f of IDENTITY_FIELDS[type]) {
     if (norm(f, req[f]) !== norm(f, echo[f])) return false;
   }

@@ -164,7 +164,18 @@ export function startFeed(opts: StartFeedOptions): Feed {
       stamper.close();
     },
     on(type, fn) {
-      return actor.on(type, fn as never);
+      // XState types the handler's event through a conditional on the still-generic `type`; the
+      // guard states what it is (always true: the actor only calls it for events of this type)
+      return actor.on(type, (e) => {
+        if (isEmitted(e, type)) fn(e);
+      });
     },
   };
+}
+
+function isEmitted<T extends ConnectionEmitted['type']>(
+  e: ConnectionEmitted,
+  type: T,
+): e is Extract<ConnectionEmitted, { type: T }> {
+  return e.type === type;
 }

@@ -87,13 +87,23 @@ class RingBase {
   }
 }
 
-type WaitAsync = (
-  ta: Int32Array,
-  index: number,
-  value: number,
-  timeout?: number,
-) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+declare global {
+  interface Atomics {
+    /**
+     * ES2024 (in Node since 16); the project's lib is ES2023, so it is declared here. Interface
+     * methods merge as overloads, so this stays valid when the lib moves to ES2024.
+     */
+    waitAsync(
+      ta: Int32Array,
+      index: number,
+      value: number,
+      timeout?: number,
+    ):
+      | { async: false; value: 'not-equal' | 'timed-out' }
+      | { async: true; value: Promise<'ok' | 'timed-out'> };
+  }
+}
+const waitAsync = Atomics.waitAsync;
 
 export class RingProducer extends RingBase {
   /** Largest record (header + channel + payload, aligned) that can ever be written. */

@@ -91,8 +91,9 @@ export class Stamper {
   private readonly maxBytes: number;
   private readonly onLoss: ((lostSoFar: number, reason: string) => void) | undefined;
   private epochNow = 0;
-  // overflow queue: array + head index (amortised O(1) shift)
-  private q: Pending[] = [];
+  // overflow queue: array + head index (amortised O(1) shift); entries before `qHead` are already
+  // in the ring, cleared to free them
+  private q: (Pending | undefined)[] = [];
   private qHead = 0;
   /** Frames dropped since the last gap record was queued. */
   private lostRun = 0;
@@ -159,7 +160,7 @@ export class Stamper {
     while (this.qHead < this.q.length) {
       const p = this.q[this.qHead]!;
       if (!this.sink.tryWriteParts(p.seq, p.time, p.epoch, p.kind, p.channel, p.data)) break;
-      this.q[this.qHead] = undefined as unknown as Pending;
+      this.q[this.qHead] = undefined;
       this.qHead++;
       this.counters.queued--;
       this.counters.queuedBytes -= p.data.length;
