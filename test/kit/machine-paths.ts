@@ -12,7 +12,18 @@
  *  3. drives a real actor (`createActor(machine, { clock: ManualClock })`) along every selected path:
  *     plain events are sent, `after` steps advance the simulated clock by the resolved delay when that
  *     timer is the next one due (else the scheduled event is delivered directly, which is what the
- *     scheduler would do), and after each step the actor's state value must equal the model's.
+ *     scheduler would do), and after each step the actor's state value must equal the expected one.
+ *
+ * The expected state: with an `oracle` (an independent statement of the rules, e.g. the RULEBOOK's
+ * table written as data in `test/oracle/`), the machine under test only chooses WHICH event sequences
+ * are walked; at every step the oracle, fed the same events, says what the state value, the emitted
+ * events (matched as a multiset of partial objects: every actual emitted event must be expected, and
+ * every expected one must have been emitted) and optionally some context fields must be. Without an
+ * oracle the kit falls back to the traversal's own snapshot (the machine compared with itself: only
+ * a check that the actor and the graph traversal agree, not that the rules are right).
+ *
+ * `after` events are offered to the traversal only while their source state is active (a timer can
+ * only fire then).
  *
  * Unbounded context makes the state space infinite: always pass `serializeState` over bounded fields
  * and a `limit`.
@@ -38,6 +49,41 @@ export interface MachinePath {
   steps: PathStep[];
 }
 
+/** What an oracle expects after one step (or at the start). */
+export interface OracleVerdict {
+  /** The expected state value (compared with `toEqual`). */
+  value: unknown;
+  /** The expected emitted events, each a partial object (`toMatchObject`); order is not significant. */
+  emitted: Record<string, unknown>[];
+  /** Expected context fields (partial, `toMatchObject`), if the oracle states any. */
+  context?: Record<string, unknown>;
+}
+
+/** A `xstate.after.<delay>.<state id>` event, decoded for an oracle. */
+export interface TimerEvent {
+  delay: string;
+  source: string;
+}
+
+/**
+ * An independent model of the rules. It must be written from the specification, never derived from
+ * the machine under test: the kit feeds it the same events as the actor and compares.
+ */
+export interface PathOracle<M = unknown> {
+  initial(input: unknown): { model: M; verdict: OracleVerdict };
+  /** `timer` is set when `event` is an `after` event (its delay name and source state id). */
+  step(model: M, event: EventObject, timer: TimerEvent | null): { model: M; verdict: OracleVerdict };
+  /**
+   * Coverage keys of one step in the ORACLE's terms (e.g. the table row that decides, and the
+   * oracle-state × event pair). Path selection then also takes every edge that reaches a key no
+   * selected path reached yet: a rule the machine lacks has no machine transition to cover, but its
+   * oracle row still gets a path, and the comparison fails there.
+   */
+  keys?(model: M, event: EventObject, timer: TimerEvent | null): string[];
+  /** The keys that must all be reached (the table's rows); the coverage test asserts it. */
+  rules?(): string[];
+}
+
 export interface PathTestOptions {
   /** The production machine, with test implementations for invoked actors provided. */
   machine: AnyStateMachine;
@@ -54,11 +100,17 @@ export interface PathTestOptions {
   unreachable?: Record<string, string>;
   /** Extra assertion after every step of a driven path. */
   check?: (actual: AnyMachineSnapshot, expected: AnyMachineSnapshot, step: PathStep) => void;
+  /** The independent oracle the driven paths are checked against (state value, emitted events). */
+  oracle?: PathOracle<any>;
+  /** Oracle rules (as listed by `oracle.rules()`) deliberately not reachable with these events, with why. */
+  unreachableRules?: Record<string, string>;
 }
 
 export interface Coverage {
   states: { all: string[]; covered: Set<string> };
   transitions: { all: string[]; covered: Set<string> };
+  /** With an oracle that lists its rules: the rules the selected paths reach. */
+  rules?: { all: string[]; covered: Set<string> };
 }
 
 const AFTER_PREFIX = 'xstate.after.';
@@ -88,6 +140,17 @@ export function allTransitions(machine: AnyStateMachine): Map<string, any> {
 
 export function transitionKeys(machine: AnyStateMachine): string[] {
   return [...allTransitions(machine).keys()].sort();
+}
+
+/** Decode `xstate.after.<delay>.<state id>` (the state id may itself contain dots). */
+export function decodeAfter(machine: AnyStateMachine, eventType: string): TimerEvent | null {
+  if (!eventType.startsWith(AFTER_PREFIX)) return null;
+  for (const node of getStateNodes(machine.root) as AnyStateNode[]) {
+    for (const a of node.after as any[]) {
+      if (a.eventType === eventType) return { delay: String(a.delay), source: node.id };
+    }
+  }
+  return null;
 }
 
 /** One synthetic event per `after` transition of the machine. */
@@ -147,14 +210,20 @@ function takenTransitions(
 /** Generate the model's paths and the coverage they achieve. */
 export function machinePaths(opts: PathTestOptions): { paths: MachinePath[]; coverage: Coverage } {
   const { machine } = opts;
-  const afters = afterEvents(machine);
-  const events =
-    typeof opts.events === 'function'
-      ? (s: AnyMachineSnapshot) => [
-          ...(opts.events as (s: AnyMachineSnapshot) => EventObject[])(s),
-          ...afters,
-        ]
-      : [...opts.events, ...afters];
+  const afters = afterEvents(machine).map((e) => ({
+    event: e,
+    source: decodeAfter(machine, e.type)!.source,
+  }));
+  // a timer can only fire while its state is active
+  const activeAfters = (s: AnyMachineSnapshot) => {
+    const active = new Set(activeNodeIds(s));
+    return afters.filter((a) => active.has(a.source)).map((a) => a.event);
+  };
+  const base = opts.events;
+  const events = (s: AnyMachineSnapshot) => [
+    ...(typeof base === 'function' ? base(s) : base),
+    ...activeAfters(s),
+  ];
   const traversal: any = {
     events,
     serializeState: opts.serializeState ?? defaultSerialize,
@@ -184,8 +253,24 @@ export function machinePaths(opts: PathTestOptions): { paths: MachinePath[]; cov
   const coveredTransitions = new Set<string>();
 
   const selected: MachinePath[] = [];
+  const oracle = opts.oracle;
+  const coveredKeys = new Set<string>();
+  const oracleKeys = (steps: PathStep[]): string[] => {
+    if (!oracle?.keys) return [];
+    const out: string[] = [];
+    let model = oracle.initial(opts.input).model;
+    for (let i = 1; i < steps.length; i++) {
+      const ev = steps[i]!.event;
+      const timer = decodeAfter(machine, ev.type);
+      out.push(...oracle.keys(model, ev, timer));
+      model = oracle.step(model, ev, timer).model;
+    }
+    return out;
+  };
   const consider = (steps: PathStep[], always: boolean) => {
     let adds = false;
+    const keys = oracleKeys(steps);
+    if (keys.some((k) => !coveredKeys.has(k))) adds = true;
     const stepTransitions: string[][] = [];
     for (let i = 1; i < steps.length; i++) {
       const taken = takenTransitions(machine, all, steps[i - 1]!.state, steps[i]!.event, steps[i]!.state);
@@ -194,6 +279,7 @@ export function machinePaths(opts: PathTestOptions): { paths: MachinePath[]; cov
     }
     for (const s of steps) for (const id of activeNodeIds(s.state)) if (!coveredStates.has(id)) adds = true;
     if (!adds && !always) return;
+    for (const k of keys) coveredKeys.add(k);
     for (const t of stepTransitions) for (const k of t) coveredTransitions.add(k);
     for (const s of steps) for (const id of activeNodeIds(s.state)) coveredStates.add(id);
     const description = steps
@@ -212,13 +298,12 @@ export function machinePaths(opts: PathTestOptions): { paths: MachinePath[]; cov
     }
   }
 
-  return {
-    paths: selected,
-    coverage: {
-      states: { all: allStates, covered: coveredStates },
-      transitions: { all: [...all.keys()].sort(), covered: coveredTransitions },
-    },
+  const coverage: Coverage = {
+    states: { all: allStates, covered: coveredStates },
+    transitions: { all: [...all.keys()].sort(), covered: coveredTransitions },
   };
+  if (oracle?.rules) coverage.rules = { all: oracle.rules(), covered: coveredKeys };
+  return { paths: selected, coverage };
 }
 
 function resolveDelay(machine: AnyStateMachine, eventType: string, snapshot: AnyMachineSnapshot): number {
@@ -246,14 +331,25 @@ export function runPath(opts: PathTestOptions, path: MachinePath): void {
   if (opts.input !== undefined) actorOpts.input = opts.input;
   const actor = createActor(opts.machine, actorOpts);
   const errors: unknown[] = [];
+  const emitted: EventObject[] = [];
   actor.subscribe({ error: (e) => errors.push(e) });
+  actor.on('*', (e: EventObject) => emitted.push(e));
   actor.start();
+  const oracle = opts.oracle;
   try {
-    expect(actor.getSnapshot().value).toEqual(path.steps[0]!.state.value);
+    let model: unknown;
+    if (oracle) {
+      const first = oracle.initial(opts.input);
+      model = first.model;
+      checkVerdict(actor.getSnapshot(), emitted.splice(0), first.verdict, 'start');
+    } else {
+      expect(actor.getSnapshot().value).toEqual(path.steps[0]!.state.value);
+    }
     for (let i = 1; i < path.steps.length; i++) {
       const step = path.steps[i]!;
       const before = actor.getSnapshot();
-      if (step.event.type.startsWith(AFTER_PREFIX)) {
+      const timer = decodeAfter(opts.machine, step.event.type);
+      if (timer) {
         const d = resolveDelay(opts.machine, step.event.type, before);
         if (clock.nextDue() >= clock.now() + d) clock.advance(d);
         else actor.send(step.event); // an earlier timer is pending: deliver the scheduled event directly
@@ -261,7 +357,14 @@ export function runPath(opts: PathTestOptions, path: MachinePath): void {
         actor.send(step.event);
       }
       const after = actor.getSnapshot();
-      expect(after.value, `step ${i} (${step.event.type})`).toEqual(step.state.value);
+      const label = `step ${i} (${describeEvent(step.event)}) after ${JSON.stringify(before.value)}`;
+      if (oracle) {
+        const next = oracle.step(model, step.event, timer);
+        model = next.model;
+        checkVerdict(after, emitted.splice(0), next.verdict, label);
+      } else {
+        expect(after.value, label).toEqual(step.state.value);
+      }
       opts.check?.(after, step.state, step);
     }
     expect(errors).toEqual([]);
@@ -270,10 +373,52 @@ export function runPath(opts: PathTestOptions, path: MachinePath): void {
   }
 }
 
+function describeEvent(e: EventObject): string {
+  const { type, ...rest } = e as EventObject & Record<string, unknown>;
+  const keys = Object.keys(rest);
+  return keys.length === 0 ? type : `${type} ${JSON.stringify(rest).slice(0, 160)}`;
+}
+
+function matches(actual: unknown, expected: Record<string, unknown>): boolean {
+  try {
+    expect(actual).toMatchObject(expected);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The actual emitted events must be exactly the expected ones (a multiset of partial objects). */
+export function matchEmitted(actual: readonly EventObject[], expected: readonly Record<string, unknown>[]) {
+  const unused = [...actual];
+  const missing: Record<string, unknown>[] = [];
+  for (const e of expected) {
+    const at = unused.findIndex((a) => matches(a, e));
+    if (at < 0) missing.push(e);
+    else unused.splice(at, 1);
+  }
+  return { missing, unexpected: unused };
+}
+
+function checkVerdict(
+  snapshot: AnyMachineSnapshot,
+  emitted: readonly EventObject[],
+  verdict: OracleVerdict,
+  label: string,
+): void {
+  expect(snapshot.value, `${label}: state value`).toEqual(verdict.value);
+  const { missing, unexpected } = matchEmitted(emitted, verdict.emitted);
+  expect({ missing, unexpected }, `${label}: emitted events (actual: ${JSON.stringify(emitted)})`).toEqual({
+    missing: [],
+    unexpected: [],
+  });
+  if (verdict.context) expect(snapshot.context, `${label}: context`).toMatchObject(verdict.context);
+}
+
 /** Register vitest tests: one per generated path, plus a coverage test. */
 export function describeMachinePaths(name: string, opts: PathTestOptions): void {
   const { paths, coverage } = machinePaths(opts);
-  describe(`${name}: generated path tests`, () => {
+  describe(`${name}: generated path tests${opts.oracle ? ' (checked against an independent oracle)' : ''}`, () => {
     for (const p of paths) {
       it(`path: ${p.description}`, () => runPath(opts, p));
     }
@@ -290,5 +435,20 @@ export function describeMachinePaths(name: string, opts: PathTestOptions): void 
         expect(coverage.transitions.all, `unknown transition in unreachable: ${k}`).toContain(k);
       }
     });
+    if (coverage.rules) {
+      const rules = coverage.rules;
+      it(`reaches every rule of the oracle (${rules.all.length} rules, ${paths.length} paths)`, () => {
+        const skip = opts.unreachableRules ?? {};
+        const missing = rules.all.filter((r) => !rules.covered.has(r) && !(r in skip));
+        console.log(
+          `${name}: ${paths.length} paths reach ${rules.all.length - missing.length}/${rules.all.length} oracle rules (${Object.keys(skip).length} declared unreachable)`,
+        );
+        expect(missing, 'oracle rules no path reaches').toEqual([]);
+        for (const k of Object.keys(skip)) {
+          expect(rules.all, `unknown rule in unreachableRules: ${k}`).toContain(k);
+          expect(rules.covered.has(k), `rule declared unreachable but reached: ${k}`).toBe(false);
+        }
+      });
+    }
   });
 }

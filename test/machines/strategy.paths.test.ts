@@ -1,10 +1,19 @@
+/**
+ * Generated path tests of the strategy lifecycle, checked at every step against an independent oracle:
+ * the RULEBOOK's lifecycle table written as data (test/oracle/lifecycle.ts). The machine only chooses
+ * which event sequences are walked; the expected state value, emitted intents (with their reason),
+ * `ignored` records and alarms, and the held setup come from the oracle.
+ */
 import type { AnyMachineSnapshot } from 'xstate';
 import { strategyMachine } from '../../machines/strategy.machine.ts';
 import type { StrategyEvent } from '../../machines/strategy.events.ts';
 import type { StrategyEval } from '../../machines/strategy.types.ts';
 import { describeMachinePaths } from '../kit/machine-paths.ts';
+import { lifecycleOracle } from '../oracle/lifecycle.ts';
 
 const setupLong = { side: 'LONG' as const, stop: 99, target: 101, ref: 100, edge: 99.5, reason: 'edge' };
+// the same setup recomputed on a later tick (the rolling low moved): must never replace the frozen one
+const setupMoved = { side: 'LONG' as const, stop: 98, target: 100, ref: 99, edge: 98.5, reason: 'moved' };
 const quiet: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
 const tick = (e: Partial<StrategyEval>): StrategyEvent => ({
   type: 'TICK',
@@ -14,15 +23,19 @@ const tick = (e: Partial<StrategyEval>): StrategyEvent => ({
 });
 
 // Intent ids are deterministic: strategy:coin:counter. The counter is bounded in the serialisation.
-const events: StrategyEvent[] = [
+export const STRATEGY_PATH_EVENTS: StrategyEvent[] = [
   { type: 'ENABLE' },
   { type: 'DISABLE' },
+  { type: 'DISABLE', reason: 'oiRange15m 0.01 > 0.006', regime: 'DISABLED' },
   { type: 'RESET' },
   { type: 'OPERATOR_ENABLE' },
   tick({}),
   tick({ setup: setupLong }),
+  tick({ setup: setupMoved }),
   tick({ setup: setupLong, trigger: true, sizeFraction: 0.1 }),
+  tick({ setup: setupMoved, trigger: true, sizeFraction: 0.2 }),
   tick({ exit: { reason: 'target', detail: 'hit' } }),
+  tick({ exit: { reason: 'invalidation', detail: 'range broke' } }),
   { type: 'ENTRY_FILLED', intentId: 'geometry:BTC:0' },
   { type: 'ENTRY_REJECTED', intentId: 'geometry:BTC:0', reason: 'risk' },
   { type: 'EXIT_FILLED', intentId: 'geometry:BTC:1' },
@@ -31,6 +44,7 @@ const events: StrategyEvent[] = [
 
 const serializeState = (s: AnyMachineSnapshot) => {
   const c = s.context as Record<string, unknown>;
+  const setup = c.setup as { ref: number } | null;
   return JSON.stringify([
     s.value,
     c.enabled,
@@ -40,24 +54,27 @@ const serializeState = (s: AnyMachineSnapshot) => {
       ? c.pendingIntentId
       : 'other',
     Math.min(Number(c.intentSeq), 3),
-    c.setup !== null,
+    setup?.ref ?? null,
   ]);
+};
+
+export const STRATEGY_PATH_INPUT = {
+  strategy: 'geometry',
+  coin: 'BTC',
+  timings: {
+    armTimeoutMs: 30_000,
+    maxHoldMs: 900_000,
+    cooldownMs: 60_000,
+    exitRetryMs: 2_000,
+    entryTimeoutMs: 5_000,
+  },
 };
 
 describeMachinePaths('strategy lifecycle', {
   machine: strategyMachine,
-  input: {
-    strategy: 'geometry',
-    coin: 'BTC',
-    timings: {
-      armTimeoutMs: 30_000,
-      maxHoldMs: 900_000,
-      cooldownMs: 60_000,
-      exitRetryMs: 2_000,
-      entryTimeoutMs: 5_000,
-    },
-  },
-  events,
+  input: STRATEGY_PATH_INPUT,
+  events: STRATEGY_PATH_EVENTS,
   serializeState,
   limit: 20_000,
+  oracle: lifecycleOracle({ strategy: 'geometry', coin: 'BTC' }),
 });
