@@ -258,7 +258,7 @@ export class StateBuilder {
     if (s === undefined) return this.events;
     v.coin = s.coin;
     const r = s.book.applyBook(d);
-    if (r === Apply.Invalid) return this.bookRejected(s, 'l2Book', seq);
+    if (r === Apply.Invalid) return this.bookRejected(s, 'l2Book', s.book.lastReason, s.book.lastError, seq);
     if (r !== Apply.Ok) return this.rejected(s, r, 'l2Book', s.book.lastError);
     const slot = s.slot;
     v.cleared = slot[F.bookRejected]! !== 0 || slot[F.bboRejected]! !== 0;
@@ -281,7 +281,7 @@ export class StateBuilder {
     if (s === undefined) return this.events;
     v.coin = s.coin;
     const r = s.book.applyBbo(d);
-    if (r === Apply.Invalid) return this.bookRejected(s, 'bbo', seq);
+    if (r === Apply.Invalid) return this.bookRejected(s, 'bbo', s.book.lastReason, s.book.lastError, seq);
     if (r !== Apply.Ok) return this.rejected(s, r, 'bbo', s.book.lastError);
     const slot = s.slot;
     v.cleared = slot[F.bboRejected]! !== 0 && slot[F.bookRejected]! === 0;
@@ -290,6 +290,28 @@ export class StateBuilder {
     slot[F.bboRecvTime] = s.lastNow;
     this.bookChanged(s);
     return this.finish(s, d.time, seq);
+  }
+
+  /**
+   * An l2Book / bbo frame for `coin` that never reached `onBook` / `onBbo` (the parser refused its
+   * shape): the coin's current book is in doubt just the same, so gate it as a `malformed` rejection.
+   * False (and nothing counted) when the coin has no slot.
+   */
+  rejectBookFrame(
+    coin: string,
+    channel: 'l2Book' | 'bbo',
+    why: string,
+    recvTime: number,
+    seq = Number.NaN,
+  ): boolean {
+    this.events.length = 0;
+    const v = this.verdict(channel);
+    if (!this.byCoin.has(coin)) return false;
+    const s = this.begin(coin, recvTime);
+    if (s === undefined) return false;
+    v.coin = s.coin;
+    this.bookRejected(s, channel, 'malformed', why, seq);
+    return true;
   }
 
   /** A `trades` push (an array; the venue sends one coin per push, but each trade is taken by its own coin). */
@@ -475,10 +497,16 @@ export class StateBuilder {
    * A book message failed the sanity checks: count it with its reason, gate the coin (the slot's book
    * fields stay as they were) and publish the gate, so the decision side sees it at once.
    */
-  private bookRejected(s: CoinState, channel: 'l2Book' | 'bbo', seq: number): readonly DerivedEvent[] {
+  private bookRejected(
+    s: CoinState,
+    channel: 'l2Book' | 'bbo',
+    reason: BookRejectReason | '',
+    error: string,
+    seq: number,
+  ): readonly DerivedEvent[] {
     const v = this.bookVerdict;
-    const why = `${channel} ${s.coin}: ${s.book.lastError}`;
-    v.reason = s.book.lastReason === '' ? 'malformed' : s.book.lastReason;
+    const why = `${channel} ${s.coin}: ${error}`;
+    v.reason = reason === '' ? 'malformed' : reason;
     v.message = why;
     const slot = s.slot;
     if (channel === 'l2Book') {

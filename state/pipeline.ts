@@ -86,6 +86,12 @@ export interface PipelineCounters {
   lastVenueError: string;
 }
 
+const textDecoder = new TextDecoder('utf-8');
+
+function isRecord(v: unknown): v is { readonly [key: string]: unknown } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 export interface PipelineOptions {
   builder: StateBuilder;
   /** Called with every derived event (evidence included) in order. */
@@ -187,6 +193,9 @@ export class IngestPipeline {
           reason: `rejected frame: ${r.error.message}`,
         });
       }
+      // and a book of the wrong shape puts its coin's book in doubt until a valid one arrives
+      if (r.error.channel === 'l2Book' || r.error.channel === 'bbo')
+        this.badBookFrame(rec, r.error.channel, r.error.message);
       return;
     }
     const f = r.frame;
@@ -246,16 +255,35 @@ export class IngestPipeline {
   }
 
   /**
+   * A book frame the parser refused: if it names a coin with a slot, that coin's book is gated like a
+   * sanity rejection (reason `malformed`), and BOOK_REJECTED is emitted after the frame's GAP. Counted
+   * once in `rejected` (under the parser's code) and once in `bookRejected`. The rare path: the frame
+   * is parsed again here to find its coin.
+   */
+  private badBookFrame(rec: JournalRecord, channel: 'l2Book' | 'bbo', message: string): void {
+    let coin: unknown;
+    try {
+      const raw: unknown = JSON.parse(textDecoder.decode(rec.data));
+      const data = isRecord(raw) ? raw.data : undefined;
+      coin = isRecord(data) ? data.coin : undefined;
+    } catch {
+      return;
+    }
+    if (typeof coin !== 'string') return;
+    if (!this.builder.rejectBookFrame(coin, channel, message, rec.time, rec.seq)) return;
+    this.bookOutcome(rec, false);
+  }
+
+  /**
    * After an l2Book / bbo went to the builder: a sanity rejection is counted (with its reason) and
    * becomes a BOOK_REJECTED event; a valid one that lifted the coin's gate becomes BOOK_VALID. Both
    * are merged per tick (see the event types), so a stream of bad books cannot flood the decision
    * side. True when the frame was rejected. Allocates nothing when the book was sane and not gated.
    */
-  private bookOutcome(rec: JournalRecord): boolean {
+  private bookOutcome(rec: JournalRecord, count = true): boolean {
     const v = this.builder.bookVerdict;
     if (v.reason !== '') {
-      const code = `${v.channel}.${v.reason}`;
-      this.reject(code, v.message);
+      if (count) this.reject(`${v.channel}.${v.reason}`, v.message);
       this.counters.bookRejected++;
       const key = `${v.channel}:${v.coin}`;
       const prev = this.bookRejects.get(key);

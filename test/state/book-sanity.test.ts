@@ -55,7 +55,7 @@ function rig() {
     expect(reader.read(COINS.indexOf(coin), buf)).toBe(true);
     return view;
   };
-  return { p, builder, book, bbo, read, buf, clock };
+  return { p, builder, send, book, bbo, read, buf, clock };
 }
 
 const GOOD_BIDS = [L('100', '2'), L('99', '3'), L('98', '4')];
@@ -145,6 +145,49 @@ describe('l2Book sanity through the ingest pipeline', () => {
     r.book(GOOD_BIDS, GOOD_ASKS, 'ETH');
     const ev = r.p.drainEvents();
     expect(ev.map((e) => e.type)).toEqual(['BOOK_REJECTED', 'BOOK_VALID']);
+  });
+});
+
+describe('a book frame the parser rejects (wrong shape) gates its coin too', () => {
+  const shapes: ReadonlyArray<readonly [string, string, unknown]> = [
+    ['l2Book px as a JSON number', 'l2Book', { levels: [[{ px: 100, sz: '1', n: 1 }], [L('101')]] }],
+    ['l2Book px in exponent form', 'l2Book', { levels: [[L('1e2')], [L('101')]] }],
+    ['l2Book level without sz', 'l2Book', { levels: [[{ px: '100', n: 1 }], [L('101')]] }],
+    ['l2Book with one side', 'l2Book', { levels: [[L('100')]] }],
+    ['bbo that is not a pair', 'bbo', { bbo: 'none' }],
+    ['bbo px NaN', 'bbo', { bbo: [L('NaN'), L('101')] }],
+  ];
+  for (const [name, channel, body] of shapes) {
+    it(`${name}: counted as schema and bookRejected, BOOK_REJECTED malformed, coin gated, book unchanged`, () => {
+      const r = rig();
+      r.book(GOOD_BIDS, GOOD_ASKS);
+      r.p.drainEvents();
+      const before = bookFields(r.read().buf);
+      const seq = r.send(channel, { coin: 'BTC', time: 1_751_427_100_000, ...(body as object) });
+      expect(r.p.counters.rejectedByCode.schema).toBe(1);
+      expect(r.p.counters.rejected).toBe(1);
+      expect(r.p.counters.bookRejected).toBe(1);
+      const ev = r.p.drainEvents();
+      expect(ev.map((e) => e.type)).toEqual(['GAP', 'BOOK_REJECTED']);
+      expect(ev[1]).toMatchObject({ coin: 'BTC', channel, reason: 'malformed', seq, count: 1 });
+      const v = r.read();
+      expect(v.bookInvalid).toBe(true);
+      expect(bookFields(v.buf)).toEqual(before);
+      expect(r.read('ETH').bookInvalid).toBe(false);
+      r.book(GOOD_BIDS, GOOD_ASKS);
+      expect(r.read().bookInvalid).toBe(false);
+    });
+  }
+
+  it('without a coin with a slot, only the GAP (nothing to gate, nothing counted twice)', () => {
+    const r = rig();
+    r.send('l2Book', { coin: 'DOGE', time: 1, levels: 'none' });
+    r.send('l2Book', { time: 1, levels: 'none' });
+    r.send('l2Book', 'garbage');
+    expect(r.p.counters.rejectedByCode.schema).toBe(3);
+    expect(r.p.counters.bookRejected).toBe(0);
+    expect(r.p.drainEvents().map((e) => e.type)).toEqual(['GAP', 'GAP', 'GAP']);
+    expect(r.builder.counters.unknownCoin).toBe(0);
   });
 });
 
