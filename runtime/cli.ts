@@ -50,8 +50,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
         return true;
       },
     });
-    return (argv, io) =>
-      m.journalCommand(argv, { stdout: stream(io.stdout), stderr: stream(io.stderr) } as never);
+    return (argv, io) => m.journalCommand(argv, { stdout: stream(io.stdout), stderr: stream(io.stderr) });
   },
   'validate-regime': async () => (await import('./commands/validate-regime.ts')).validateRegimeCommand,
   diagrams: async () => {

@@ -69,7 +69,7 @@ export function toMermaid(machine: AnyStateMachine): string {
   const walk = (node: AnyStateNode, indent: string): void => {
     const children = Object.values(node.states) as AnyStateNode[];
     if (node.type === 'compound' && node.initial) {
-      const init = (node.initial as unknown as { target: AnyStateNode[] }).target[0];
+      const init = node.initial.target[0];
       if (init) lines.push(`${indent}[*] --> ${mid(init)}`);
     }
     children.forEach((child, i) => {

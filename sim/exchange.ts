@@ -72,13 +72,14 @@ export interface SimExchangeCounters {
   scheduledCancelTriggers: number;
 }
 
+/** An order as it arrives on the wire: every field unchecked (optional, so any record reads as one). */
 interface WireOrder {
-  a: unknown;
-  b: unknown;
-  p: unknown;
-  s: unknown;
-  r: unknown;
-  t: unknown;
+  a?: unknown;
+  b?: unknown;
+  p?: unknown;
+  s?: unknown;
+  r?: unknown;
+  t?: unknown;
   c?: unknown;
 }
 
@@ -336,7 +337,7 @@ export class SimExchange {
       return { error };
     };
     if (!isRecord(raw)) return fail('bad order');
-    const w = raw as unknown as WireOrder;
+    const w: WireOrder = raw;
     const coin = this.coinOf(w.a);
     if (coin === null) return fail(SIM_EXCHANGE_ERRORS.badAsset(w.a));
     if (
