@@ -10,15 +10,27 @@
  * Back to HEALTHY only after `validationMs` of ticks on which every channel had fresh data received after
  * the last disruption. Evaluated on control ticks (the event carries `now` and per-channel update times);
  * gaps and connection events act at once. Every transition is emitted with its reason and evidence.
+ *
+ * While not HEALTHY the machine says what it is waiting for: a `waiting` event (which channel of which
+ * coin: never received, nothing since the last disruption, or how old; the pending validation window;
+ * the connection) when the wait starts — the first tick in WARMING, entering DEGRADED or HALTED from
+ * HEALTHY — and then every `waitingReportMs` (a named delay on the actor's clock) until HEALTHY.
+ * `describeWaiting(context, now)` gives the same report for status screens. Feed events the machine
+ * has no transition for (e.g. BOOK_REJECTED / BOOK_VALID: the engine gates the coin) are ignored.
  */
-import { assign, emit, setup } from 'xstate';
+import { assign, enqueueActions, setup } from 'xstate';
 import type { HealthEvent } from './health.events.ts';
-import type {
-  HealthContext,
-  HealthInput,
-  HealthStatus,
-  HealthTransition,
-  StaleChannel,
+import {
+  DEFAULT_WAITING_REPORT_MS,
+  type HealthContext,
+  type HealthEmitted,
+  type HealthInput,
+  type HealthStatus,
+  type HealthWaiting,
+  MIN_WAITING_REPORT_MS,
+  type StaleChannel,
+  type WaitingChannel,
+  type WaitingReport,
 } from './health.types.ts';
 
 type Tick = Extract<HealthEvent, { type: 'TICK' }>;
@@ -55,12 +67,102 @@ function describeStale(stale: StaleChannel[]): string {
 
 const eventTime = (e: HealthEvent): number => (e.type === 'TICK' ? e.now : e.time);
 
+function splitKey(key: string): { channel: string; coin: string } {
+  const i = key.indexOf(':');
+  return i < 0 ? { channel: key, coin: '' } : { channel: key.slice(0, i), coin: key.slice(i + 1) };
+}
+
+function describeChannel(w: WaitingChannel): string {
+  const name = w.coin === '' ? w.channel : `${w.channel} ${w.coin}`;
+  if (w.why === 'never') return `${name} never received`;
+  if (w.why === 'disrupted') return `${name} nothing since the last disruption (last ${w.ageMs} ms ago)`;
+  return `${name} ${w.ageMs} ms old > ${w.maxAgeMs} ms`;
+}
+
+/**
+ * What health is waiting for at `now` (pure): per expected channel that is not fresh, whether it was
+ * never received, has nothing since the last disruption, or is too old; the connection; and the
+ * validation window still to run when everything is fresh. For status screens and the `waiting` event.
+ */
+export function describeWaiting(context: HealthContext, now: number): WaitingReport {
+  const waitingFor: WaitingChannel[] = [];
+  for (const [key, maxAgeMs] of Object.entries(context.maxAge)) {
+    const last = context.lastUpdate[key] ?? null;
+    const ageMs = last === null ? null : now - last;
+    const why =
+      last === null
+        ? 'never'
+        : context.validFrom !== null && last < context.validFrom
+          ? 'disrupted'
+          : ageMs !== null && ageMs > maxAgeMs
+            ? 'stale'
+            : null;
+    if (why !== null) waitingFor.push({ ...splitKey(key), never: last === null, ageMs, why, maxAgeMs });
+  }
+  const waiting = context.status !== 'HEALTHY';
+  const validation =
+    waiting && context.connected && waitingFor.length === 0
+      ? {
+          validationMs: context.validationMs,
+          freshSince: context.freshSince,
+          remainingMs:
+            context.freshSince === null
+              ? context.validationMs
+              : Math.max(0, context.validationMs - (now - context.freshSince)),
+        }
+      : null;
+  const parts: string[] = [];
+  if (!context.connected) parts.push('the feed connection to be live');
+  if (waitingFor.length > 0) parts.push(waitingFor.map(describeChannel).join('; '));
+  if (validation !== null)
+    parts.push(
+      `the validation window: every channel fresh for ${context.validationMs} ms, ${validation.remainingMs} ms to go`,
+    );
+  const since = waiting ? context.waitingSince : null;
+  const summary = waiting
+    ? `${context.status}${since === null ? '' : ` for ${Math.max(0, now - since)} ms`}: waiting for ${parts.length > 0 ? parts.join('; ') : 'the next tick'}`
+    : `HEALTHY${waitingFor.length > 0 ? `; not fresh now: ${waitingFor.map(describeChannel).join('; ')}` : ''}`;
+  return {
+    status: context.status,
+    now,
+    since,
+    connected: context.connected,
+    waitingFor,
+    validation,
+    summary,
+  };
+}
+
+/** The `waiting` event for the context's latest time. */
+function waitingEvent(context: HealthContext, since: number, report: number): HealthWaiting {
+  const r = describeWaiting({ ...context, waitingSince: since }, context.now);
+  return {
+    type: 'waiting',
+    status: context.status,
+    time: context.now,
+    since,
+    waitingFor: r.waitingFor,
+    connected: r.connected,
+    validation: r.validation,
+    summary: r.summary,
+    report,
+  };
+}
+
+function waitingReportMs(input: HealthInput): number {
+  const ms = input.waitingReportMs ?? DEFAULT_WAITING_REPORT_MS;
+  return Number.isFinite(ms) ? Math.max(MIN_WAITING_REPORT_MS, ms) : DEFAULT_WAITING_REPORT_MS;
+}
+
 export const healthMachine = setup({
   types: {
     context: {} as HealthContext,
     events: {} as HealthEvent,
     input: {} as HealthInput,
-    emitted: {} as HealthTransition,
+    emitted: {} as HealthEmitted,
+  },
+  delays: {
+    waitingReport: ({ context }) => context.waitingReportMs,
   },
   guards: {
     anyStale: ({ context, event }) => event.type === 'TICK' && staleChannels(context, event).length > 0,
@@ -70,8 +172,28 @@ export const healthMachine = setup({
     trackFreshness: assign(({ context, event }) => {
       if (event.type !== 'TICK') return {};
       const fresh = context.connected && staleChannels(context, event).length === 0;
-      return { now: event.now, freshSince: fresh ? (context.freshSince ?? event.now) : null };
+      const lastUpdate: Record<string, number | null> = {};
+      for (const key of Object.keys(context.maxAge)) {
+        const t = event.lastUpdate[key];
+        lastUpdate[key] = typeof t === 'number' && Number.isFinite(t) ? t : null;
+      }
+      return { now: event.now, freshSince: fresh ? (context.freshSince ?? event.now) : null, lastUpdate };
     }),
+    /** Emit what health waits for (the wait starts now unless it already has). */
+    reportWaiting: enqueueActions(({ context, enqueue }) => {
+      const since = context.waitingSince ?? context.now;
+      const report = context.waitingReports + 1;
+      enqueue.assign({ waitingSince: since, waitingReports: report });
+      enqueue.emit(waitingEvent(context, since, report));
+    }),
+    /** The first report of a wait: only when no wait is under way (a wait goes on until HEALTHY). */
+    beginWaiting: enqueueActions(({ context, enqueue }) => {
+      if (context.waitingSince !== null) return;
+      const report = context.waitingReports + 1;
+      enqueue.assign({ waitingSince: context.now, waitingReports: report });
+      enqueue.emit(waitingEvent(context, context.now, report));
+    }),
+    endWaiting: assign({ waitingSince: null }),
     noteGap: assign(({ event }) => {
       if (event.type !== 'GAP') return {};
       return { now: event.time, validFrom: event.time, freshSince: null };
@@ -110,20 +232,25 @@ export const healthMachine = setup({
           return { reason: `connection lost: ${event.reason}`, evidence: { time: event.time } };
         case 'HEARTBEAT_TIMEOUT':
           return { reason: `heartbeat timeout: ${event.reason}`, evidence: { time: event.time } };
+        default:
+          return {};
       }
     }),
-    announce: emit(({ context }, params: { to: HealthStatus }) => ({
-      type: 'health' as const,
-      from: context.status,
-      to: params.to,
-      time: context.now,
-      reason: context.reason,
-      evidence: context.evidence,
-    })),
-    enter: assign(({ context }, params: { to: HealthStatus }) => ({
-      status: params.to,
-      transitions: context.transitions + 1,
-    })),
+    // A status change only: re-entering a state for the periodic report announces nothing.
+    announce: enqueueActions(({ context, enqueue }, params: { to: HealthStatus }) => {
+      if (context.status === params.to) return;
+      enqueue.emit({
+        type: 'health',
+        from: context.status,
+        to: params.to,
+        time: context.now,
+        reason: context.reason,
+        evidence: context.evidence,
+      });
+    }),
+    enter: assign(({ context }, params: { to: HealthStatus }) =>
+      context.status === params.to ? {} : { status: params.to, transitions: context.transitions + 1 },
+    ),
   },
 }).createMachine({
   id: 'health',
@@ -140,14 +267,19 @@ export const healthMachine = setup({
     reason: 'starting: nothing validated yet',
     evidence: {},
     transitions: 0,
+    lastUpdate: Object.fromEntries(Object.keys(input.channels).map((k) => [k, null])),
+    waitingSince: null,
+    waitingReportMs: waitingReportMs(input),
+    waitingReports: 0,
   }),
   initial: 'WARMING',
   states: {
     WARMING: {
+      after: { waitingReport: { target: 'WARMING', reenter: true, actions: 'reportWaiting' } },
       on: {
         TICK: [
           { guard: 'validated', target: 'HEALTHY', actions: ['explain', 'trackFreshness'] },
-          { actions: 'trackFreshness' },
+          { actions: ['trackFreshness', 'beginWaiting'] },
         ],
         CONNECTION_LIVE: { actions: 'noteLive' },
         GAP: { actions: 'noteGap' },
@@ -159,6 +291,7 @@ export const healthMachine = setup({
       entry: [
         { type: 'announce', params: { to: 'HEALTHY' } },
         { type: 'enter', params: { to: 'HEALTHY' } },
+        'endWaiting',
       ],
       on: {
         TICK: [
@@ -176,7 +309,9 @@ export const healthMachine = setup({
       entry: [
         { type: 'announce', params: { to: 'DEGRADED' } },
         { type: 'enter', params: { to: 'DEGRADED' } },
+        'beginWaiting',
       ],
+      after: { waitingReport: { target: 'DEGRADED', reenter: true, actions: 'reportWaiting' } },
       on: {
         TICK: [
           { guard: 'validated', target: 'HEALTHY', actions: ['explain', 'trackFreshness'] },
@@ -192,7 +327,9 @@ export const healthMachine = setup({
       entry: [
         { type: 'announce', params: { to: 'HALTED' } },
         { type: 'enter', params: { to: 'HALTED' } },
+        'beginWaiting',
       ],
+      after: { waitingReport: { target: 'HALTED', reenter: true, actions: 'reportWaiting' } },
       on: {
         TICK: { actions: 'trackFreshness' },
         GAP: { actions: 'noteGap' },

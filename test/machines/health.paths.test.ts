@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { AnyMachineSnapshot } from 'xstate';
 import { healthMachine } from '../../machines/health.machine.ts';
 import type { HealthEvent } from '../../machines/health.events.ts';
@@ -34,4 +35,10 @@ describeMachinePaths('health', {
   events,
   serializeState,
   limit: 20_000,
+  // the periodic waiting report re-enters its state: the status and the transition count stay true
+  check: (actual) => {
+    const c = actual.context as HealthContext;
+    expect(c.status).toBe(actual.value);
+    if (c.status === 'HEALTHY') expect(c.waitingSince).toBeNull();
+  },
 });
