@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { validateHot } from '../../hyperliquid/hot-validate.ts';
 import { BOOK_REJECT_REASONS } from '../../state/book.ts';
 import { StateBuilder } from '../../state/builder.ts';
 import { ManualClock } from '../../state/clock.ts';
@@ -134,6 +135,26 @@ describe('l2Book sanity through the ingest pipeline', () => {
       expect(w.bookRejects).toBe(1);
     });
   }
+
+  it('the in-place validator and the zod path see the same sanity checks (an extra key sends a frame to zod)', () => {
+    for (const [, reason, bids, asks] of bookCases) {
+      const r = rig();
+      r.book(GOOD_BIDS, GOOD_ASKS);
+      // hot path: validated in place
+      r.send('l2Book', { coin: 'BTC', time: 1_751_427_100_000, levels: [bids, asks] });
+      // zod path: an undeclared key makes hot-validate decline; zod strips it and the builder sees the rest
+      expect(validateHot('l2Book', { coin: 'BTC', time: 1, levels: [bids, asks] })).toBe(true);
+      expect(validateHot('l2Book', { coin: 'BTC', time: 1, levels: [bids, asks], venueAddedField: 1 })).toBe(
+        false,
+      );
+      r.send('l2Book', { coin: 'BTC', time: 1_751_427_100_001, levels: [bids, asks], venueAddedField: 1 });
+      expect(r.p.counters.rejectedByCode[`l2Book.${reason}`], reason).toBe(2);
+      expect(r.p.counters.rejectedByCode.schema).toBeUndefined();
+      // and a sane book through the zod path is applied
+      r.send('l2Book', { coin: 'BTC', time: 1_751_427_100_002, levels: [GOOD_BIDS, GOOD_ASKS], extra: true });
+      expect(r.read().bookInvalid).toBe(false);
+    }
+  });
 
   it('the other coin is not gated; a second valid book emits no BOOK_VALID', () => {
     const r = rig();
