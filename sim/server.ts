@@ -7,6 +7,11 @@
  * runs on simulated time. Speeds: a number (× real time on the injected clock), 'max' (as fast as
  * possible, yielding to I/O between batches) or 'manual' (time moves only in `advance`/`advanceTo`,
  * which run the engine and send every due frame synchronously, in order).
+ *
+ * The network it plays: every HTTP response carries `x-sim-network: mainnet|testnet` (SIM_NETWORK_HEADER)
+ * — the network whose signatures `/exchange` verifies (`isMainnet`). A header, not a protocol message,
+ * so no request or answer of the real protocol changes; a real Hyperliquid host sends none. Clients ask
+ * with runtime/network.ts `probeVenueNetwork` and refuse to sign for another network.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -95,6 +100,9 @@ export interface SimServer {
 }
 
 const CHANNEL_OF: Record<string, string> = { userEvents: 'user' };
+
+/** The HTTP response header in which the simulator announces the network it plays (`mainnet` | `testnet`). */
+export const SIM_NETWORK_HEADER = 'x-sim-network';
 
 class SimServerImpl implements SimServer, FaultHost {
   readonly engine: Engine;
@@ -417,6 +425,7 @@ class SimServerImpl implements SimServer, FaultHost {
 
   private onHttp(req: IncomingMessage, res: ServerResponse): void {
     this.httpRequests++;
+    res.setHeader(SIM_NETWORK_HEADER, this.opts.isMainnet ? 'mainnet' : 'testnet');
     const path = (req.url ?? '').split('?')[0];
     if ((path !== '/info' && path !== '/exchange') || req.method !== 'POST') {
       res.writeHead(404, { 'content-type': 'text/plain' });
