@@ -260,11 +260,13 @@ export function evaluateEntry(x: EntryCheckInput): EntryVerdict {
   const m = x.market;
   const bid = m?.bids[0]?.px ?? Number.NaN;
   const ask = m?.asks[0]?.px ?? Number.NaN;
-  if (!(bid > 0 && ask > 0 && ask >= bid))
+  // a price needs a sane two-sided book: both sides positive and the ask strictly above the bid (a locked
+  // or crossed book is a stale or inconsistent view, not a price to size or cap an order on)
+  if (!(bid > 0 && ask > bid))
     return {
       ok: false,
       code: 'NO_PRICE',
-      detail: `${intent.coin}: no two-sided book (bid ${bid}, ask ${ask})`,
+      detail: `${intent.coin}: no sane two-sided book (bid ${bid}, ask ${ask})`,
     };
   const long = intent.side === 'LONG';
   const slip = cfg.entrySlippageBps / 1e4;
