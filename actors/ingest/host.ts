@@ -49,8 +49,12 @@ export async function startIngest(opts: IngestOptions): Promise<IngestHost> {
   const ring = createRingBuffer(opts.ringBytes);
   const control = new SharedArrayBuffer(16);
   const ctrl = new Int32Array(control);
+  // Compiled (dist/, plain JavaScript) the worker starts straight from worker.js; from the sources
+  // (vitest, tsx) through the bootstrap that registers tsx in the worker thread.
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSources ? './worker.ts' : './worker.js', import.meta.url);
   const data: IngestWorkerData = {
-    entry: new URL('./worker.ts', import.meta.url).href,
+    entry: entry.href,
     ring,
     control,
     coins: opts.coins,
@@ -59,7 +63,7 @@ export async function startIngest(opts: IngestOptions): Promise<IngestHost> {
     statsEveryMs: opts.statsEveryMs ?? 1_000,
     spinUs: opts.spinUs ?? INGEST_SPIN_US,
   };
-  const worker = new Worker(new URL('../worker-boot.mjs', import.meta.url), {
+  const worker = new Worker(fromSources ? new URL('../worker-boot.mjs', import.meta.url) : entry, {
     workerData: data,
     resourceLimits: { maxYoungGenerationSizeMb: opts.youngGenerationMb ?? INGEST_YOUNG_GENERATION_MB },
   });

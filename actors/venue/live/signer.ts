@@ -31,8 +31,12 @@ export class SignerError extends Error {
 
 /** Start the signer worker and hand it the key; resolves once it answered with its address. */
 export async function startWorkerSigner(source: KeySource): Promise<WorkerSigner> {
-  const worker = new Worker(new URL('../../worker-boot.mjs', import.meta.url), {
-    workerData: { entry: new URL('./signer-worker.ts', import.meta.url).href },
+  // Compiled (dist/) the worker starts straight from signer-worker.js; from the sources through the
+  // bootstrap that registers tsx in the worker thread.
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSources ? './signer-worker.ts' : './signer-worker.js', import.meta.url);
+  const worker = new Worker(fromSources ? new URL('../../worker-boot.mjs', import.meta.url) : entry, {
+    workerData: { entry: entry.href },
   });
   const waiting = new Map<number, { resolve: (s: SignatureRSV) => void; reject: (e: Error) => void }>();
   let nextId = 1;
