@@ -8,16 +8,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ensureBuilt, lastJson, ROOT, spawnRuntime } from '../setup/runtime-bin.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'start-e2e-'));
+// the compiled bin, as an operator runs it (built on demand)
+beforeAll(ensureBuilt, 240_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function runtime(args: string[], timeoutMs = 180_000) {
-  const r = spawnSync(process.execPath, [tsx, join(root, 'runtime', 'cli.ts'), ...args], {
-    cwd: root,
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
     encoding: 'utf8',
     timeout: timeoutMs,
     env: { ...process.env, LOG_FORMAT: 'json' },
@@ -27,54 +28,27 @@ function runtime(args: string[], timeoutMs = 180_000) {
 
 describe('runtime start: graceful shutdown on SIGINT', () => {
   it('stops entries, flushes the journal and exits 0 with a summary', async () => {
-    const { spawn } = await import('node:child_process');
-    const d = join(dir, 'sigint');
-    const child = spawn(
-      process.execPath,
-      [
-        tsx,
-        join(root, 'runtime', 'cli.ts'),
-        'start',
-        '--data',
-        d,
-        '--no-dashboard',
-        '--log-level',
-        'warn',
-        '--json',
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, LOG_FORMAT: 'json' },
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (b) => {
-      out += String(b);
-    });
-    // once the journal is open and frames flow, interrupt it
-    await new Promise<void>((resolve) => {
-      const check = () => (out.includes('journal:') ? resolve() : setTimeout(check, 100));
-      check();
-    });
-    // wait for a condition, not a duration: frames are being journaled
-    const { statSync, readdirSync: ls, existsSync } = await import('node:fs');
-    const journaled = () => {
-      const jd = join(d, 'journal');
-      if (!existsSync(jd)) return 0;
-      return ls(jd)
-        .flatMap((day) => ls(join(jd, day)).map((f) => statSync(join(jd, day, f)).size))
-        .reduce((a, b) => a + b, 0);
-    };
-    await new Promise<void>((resolve) => {
-      const check = () => (journaled() > 200_000 ? resolve() : setTimeout(check, 100));
-      check();
-    });
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(0);
-    const summary = JSON.parse(out.trim().split('\n').at(-1)!);
-    expect(summary.frames).toBeGreaterThan(0);
-    expect(summary.journal.persistedSeq).toBe(summary.journal.lastSeq);
+    const p = spawnRuntime([
+      'start',
+      '--data',
+      join(dir, 'sigint'),
+      '--no-dashboard',
+      '--log-level',
+      'warn',
+      '--json',
+    ]);
+    try {
+      // wait for a condition, not a duration: frames are being journaled
+      await p.waitForJournalBytes(200_000);
+      p.child.kill('SIGINT');
+      const { code } = await p.exited;
+      expect(code, p.stderr()).toBe(0);
+      const summary = lastJson(p.stdout());
+      expect(summary.frames).toBeGreaterThan(0);
+      expect(summary.journal.persistedSeq).toBe(summary.journal.lastSeq);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
   }, 60_000);
 });
 
