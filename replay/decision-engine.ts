@@ -8,7 +8,7 @@
  * order, fill and alarm as one JSON line of the decision log. Live runs feed it from the ingest worker's
  * tick handshake; replays feed it from the journal — the same code, so the logs compare with `cmp`.
  */
-import { type Actor, type AnyActorRef, createActor } from 'xstate';
+import { type Actor, type AnyActorRef, createActor, type InspectionEvent } from 'xstate';
 import { createExecution, type Execution } from '../actors/execution/engine.ts';
 import { PaperVenue } from '../actors/venue/paper.ts';
 import type { MarketSnapshot, MarketView, Venue } from '../actors/venue/types.ts';
@@ -64,7 +64,7 @@ export interface EngineConfig {
 }
 
 /** An XState inspection observer (see runtime/inspect.ts). */
-export type EngineInspect = (event: unknown) => void;
+export type EngineInspect = (event: InspectionEvent) => void;
 
 export interface TickInput {
   time: number;
@@ -80,7 +80,9 @@ export type OperatorCommand =
   | { type: 'KILL'; reason?: string }
   | { type: 'RESET_HALT' }
   | { type: 'SET_TRADING'; state: 'ACTIVE' | 'REDUCING' | 'HALTED' }
-  | { type: 'OPERATOR_ENABLE'; coin: string; strategy: string };
+  | { type: 'OPERATOR_ENABLE'; coin: string; strategy: string }
+  /** The process's own shutdown (not an operator's): flatten and halt, or keep positions and reduce. */
+  | { type: 'SHUTDOWN'; flatten: boolean };
 
 /** One line of the decision log: `t` is the journal clock, never the wall clock. */
 export type DecisionLine = { t: number; kind: string } & Record<string, unknown>;
@@ -189,7 +191,7 @@ export class DecisionEngine {
       channels[`bbo:${c}`] = { cadenceMs: h.bboMs, staleFactor: h.staleFactor };
       channels[`activeAssetCtx:${c}`] = { cadenceMs: h.assetCtxMs, staleFactor: h.staleFactor };
     }
-    const inspect = opts.inspect ? { inspect: opts.inspect as never } : {};
+    const inspect = opts.inspect ? { inspect: opts.inspect } : {};
     this.health = createActor(healthMachine, {
       clock: this.clock,
       input: { channels, validationMs: h.validationMs },
@@ -368,7 +370,7 @@ export class DecisionEngine {
     const leaseHolder = regime.getSnapshot().context.lease;
     const stale = this.staleCoins.has(coin);
     const res = this.execution.submitIntent(intent, {
-      health: this.healthLevel as never,
+      health: this.healthLevel,
       stale,
       leaseHolder,
     });
@@ -477,7 +479,7 @@ export class DecisionEngine {
     this.health.send({ type: 'TICK', now: t, lastUpdate });
     const healthy = this.healthLevel === 'HEALTHY';
 
-    this.execution.onTick({ health: this.healthLevel as never, stale: this.staleCoins.size > 0 });
+    this.execution.onTick({ health: this.healthLevel, stale: this.staleCoins.size > 0 });
     this.drainExecution();
 
     this.cfg.coins.forEach((coin, i) => {
@@ -489,7 +491,7 @@ export class DecisionEngine {
         time: t,
         version: this.version,
         inputs: this.regimeInputs(v),
-        health: this.healthLevel as never,
+        health: this.healthLevel,
         stale,
       });
       const gv = this.geometryView(v);
@@ -520,10 +522,10 @@ export class DecisionEngine {
     });
     this.drainExecution();
     this.drainExecution();
-    const pos = this.execution.positions() as unknown as { realised?: number };
+    const pos = this.execution.positions();
     this.summary.tradingState = this.execution.tradingState();
     this.summary.equity = this.execution.equity();
-    if (typeof pos.realised === 'number') this.summary.realisedPnl = pos.realised;
+    this.summary.realisedPnl = pos.realised;
   }
 
   /** Let the engine's clock run to `t` without a tick (end of a journal): timers due by then fire. */
@@ -550,6 +552,10 @@ export class DecisionEngine {
         break;
       case 'OPERATOR_ENABLE':
         this.regimes.get(c.coin)?.send({ type: 'OPERATOR_ENABLE', strategy: c.strategy });
+        break;
+      case 'SHUTDOWN':
+        if (c.flatten) this.execution.kill('shutdown: flatten');
+        else this.execution.reduce('shutdown: positions kept');
         break;
     }
     this.drainExecution();

@@ -4,6 +4,8 @@
  * decision side with the engine's clock set to the tick's time. The decision log it writes is compared
  * with the live run's (`cmp`) and with another replay (determinism).
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { readJournal } from '../actors/journal/reader.ts';
 import { ManualClock } from '../state/clock.ts';
 import { StateBuilder } from '../state/builder.ts';
@@ -25,6 +27,8 @@ export interface ReplayOptions {
   toTime?: number;
   onProgress?: (records: number, time: number) => void;
   progressEvery?: number;
+  /** Each run's engine config from its `run.start` record (see `DecisionFeed`). */
+  configFor?: (run: RunInfo) => EngineConfig;
   /** After each control tick, with the engine as it stands (read-only use: reports, dashboards). */
   onTick?: (engine: DecisionEngine, time: number) => void;
 }
@@ -42,39 +46,133 @@ export interface ReplayResult {
   pipeline: IngestPipeline;
 }
 
-/** A decision side fed from journal records, live or replayed: the engine starts at the first tick. */
-/** A run's first record: the execution records recovered from the journal at start-up (a restart). */
+/** A run's first record: what the process recovered at start-up (a restart) and what it ran with. */
 export interface RunStart {
   restore: unknown[];
+  /** The coins, venue and (redacted) config the run used (absent in journals written before they were recorded). */
+  run?: RunInfo;
+}
+
+export interface RunInfo {
+  coins: string[];
+  venue: 'paper' | 'live';
+  network: string;
+  /** The effective config, secrets redacted. */
+  config: Record<string, unknown>;
+}
+
+/** The trading state a restart resumes with. */
+export interface RecoveredTrading {
+  state: 'ACTIVE' | 'REDUCING' | 'HALTED';
+  reason: string;
 }
 
 /**
- * What a restart recovers from the decision lines of earlier runs: the position ledger and the trading day
- * (`exec.position`, `exec.day`), as execution records. The trading state is not carried over (a shutdown
- * halts by design); the daily-loss halt re-arms itself from the day's figures at the first tick.
+ * What a restart recovers from the decision lines of earlier runs, as execution records: the position ledger
+ * (`exec.position`), the trading day (`exec.day`) and the trading state with its reason (`exec.trading`) —
+ * a halt, whoever set it, survives restarts until an operator resets it. A run's own shutdown (the
+ * `SHUTDOWN` command: flatten and halt, or keep positions and reduce) is not a trading decision: trading
+ * changes after it are not carried over. A `run.start` record carries everything its process recovered, so
+ * a later run resumes the chain from there, across days.
  */
-export function restoreRecordsFromLines(lines: Iterable<{ kind?: unknown }>): unknown[] {
-  const out: unknown[] = [];
-  for (const l of lines) {
-    if (l.kind === 'exec.position' || l.kind === 'exec.day')
-      out.push({ ...l, kind: (l.kind as string).slice(5) });
+export class RestoreBuilder {
+  private out: unknown[] = [];
+  private shutdown = false;
+  runs = 0;
+
+  /** A `run.start` record: everything before it is summed up in its `restore`. */
+  runStart(restore: readonly unknown[]): void {
+    this.out = [...restore];
+    this.shutdown = false;
+    this.runs++;
   }
-  return out;
+
+  line(l: { kind?: unknown; command?: unknown }): void {
+    if (l.kind === 'operator.applied' && l.command === 'SHUTDOWN') this.shutdown = true;
+    else if (l.kind === 'exec.position' || l.kind === 'exec.day')
+      this.out.push({ ...l, kind: (l.kind as string).slice(5) });
+    else if (l.kind === 'exec.trading' && !this.shutdown) this.out.push({ ...l, kind: 'trading' });
+  }
+
+  records(): unknown[] {
+    return [...this.out];
+  }
+
+  /** The last trading state among the records (null: none, i.e. ACTIVE). */
+  trading(): RecoveredTrading | null {
+    for (let i = this.out.length - 1; i >= 0; i--) {
+      const r = this.out[i] as { kind?: unknown; state?: unknown; reason?: unknown };
+      if (r?.kind === 'trading' && (r.state === 'ACTIVE' || r.state === 'REDUCING' || r.state === 'HALTED'))
+        return { state: r.state, reason: typeof r.reason === 'string' ? r.reason : '' };
+    }
+    return null;
+  }
 }
 
-/** The restore records of a journal directory's earlier runs (empty when there is none). */
-export function restoreFromJournal(dir: string): unknown[] {
-  const lines: Array<{ kind?: unknown }> = [];
+export function restoreRecordsFromLines(lines: Iterable<{ kind?: unknown }>): unknown[] {
+  const b = new RestoreBuilder();
+  for (const l of lines) b.line(l);
+  return b.records();
+}
+
+const RESTORE_CHANNELS = new Set(['exec.position', 'exec.day', 'exec.trading', 'operator.applied']);
+
+/** Recover from one journal directory (a day): its runs' chain of restore records. */
+export function recoverFromJournal(dir: string): RestoreBuilder {
+  const b = new RestoreBuilder();
   for (const { record } of readJournal(dir, { onCorrupt: () => {} })) {
     if (record.kind !== RecordKind.Decision) continue;
-    if (record.channel !== 'exec.position' && record.channel !== 'exec.day') continue;
+    if (record.channel === 'run.start') {
+      try {
+        const r = bytesJson<Partial<RunStart>>(record.data);
+        b.runStart(Array.isArray(r.restore) ? r.restore : []);
+      } catch {
+        b.runStart([]);
+      }
+      continue;
+    }
+    if (!RESTORE_CHANNELS.has(record.channel)) continue;
     try {
-      lines.push(bytesJson<{ kind?: unknown }>(record.data));
+      b.line(bytesJson<{ kind?: unknown }>(record.data));
     } catch {
       /* a malformed record is skipped (journal verify reports it) */
     }
   }
-  return restoreRecordsFromLines(lines);
+  return b;
+}
+
+/** The restore records of a journal directory's earlier runs (empty when there is none). */
+export function restoreFromJournal(dir: string): unknown[] {
+  return recoverFromJournal(dir).records();
+}
+
+export interface Recovered {
+  /** The day folder recovered from (null: no earlier run). */
+  dir: string | null;
+  records: unknown[];
+  trading: RecoveredTrading | null;
+}
+
+const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * What a process starting at `now` recovers from a data dir's journal (`<dataDir>/journal`): the latest day
+ * folder up to today that holds a run — today's, or the last trading day's when this is the day's first run.
+ */
+export function restoreFromDataDir(journalRoot: string, now: number): Recovered {
+  const today = new Date(now).toISOString().slice(0, 10);
+  let days: string[] = [];
+  try {
+    days = readdirSync(journalRoot).filter((d) => DAY_DIR.test(d) && d <= today);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  for (const day of days.sort().reverse()) {
+    const dir = join(journalRoot, day);
+    const b = recoverFromJournal(dir);
+    if (b.runs > 0) return { dir, records: b.records(), trading: b.trading() };
+  }
+  return { dir: null, records: [], trading: null };
 }
 
 export class DecisionFeed {
@@ -88,9 +186,17 @@ export class DecisionFeed {
 
   onTick: ((engine: DecisionEngine, time: number) => void) | null = null;
 
+  /** The run the feed is in (from its `run.start` record), when the journal recorded it. */
+  run: RunInfo | null = null;
+
+  /**
+   * @param configFor the engine config of a run, from what its `run.start` recorded (replay takes each run's
+   *   own coins and config); without it, or for a run that recorded none, `config` applies.
+   */
   constructor(
-    private readonly config: EngineConfig,
+    private config: EngineConfig,
     private readonly out: (line: DecisionLine) => void,
+    private readonly configFor: ((run: RunInfo) => EngineConfig) | null = null,
   ) {
     this.fresh();
   }
@@ -108,6 +214,8 @@ export class DecisionFeed {
   startRun(run: RunStart): void {
     this.engine?.stop();
     this.engine = null;
+    this.run = run.run ?? null;
+    if (this.run && this.configFor) this.config = this.configFor(this.run);
     this.fresh();
     this.restore = Array.isArray(run.restore) ? run.restore : [];
   }
@@ -162,8 +270,21 @@ export class DecisionFeed {
   }
 }
 
+/** The run information of the journal's first run (null: none recorded, e.g. an older journal). */
+export function firstRunInfo(dir: string): RunInfo | null {
+  for (const { record } of readJournal(dir, { onCorrupt: () => {} })) {
+    if (record.kind !== RecordKind.Decision || record.channel !== 'run.start') continue;
+    try {
+      return bytesJson<Partial<RunStart>>(record.data).run ?? null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
 export function replayJournal(opts: ReplayOptions): ReplayResult {
-  const feed = new DecisionFeed(opts.config, opts.out);
+  const feed = new DecisionFeed(opts.config, opts.out, opts.configFor ?? null);
   if (opts.onTick) feed.onTick = opts.onTick;
   let records = 0;
   let frames = 0;

@@ -8,7 +8,7 @@ import type { Clock } from '../state/clock.ts';
 import type { Config } from './config.ts';
 import { startDashboard } from './dashboard/server.ts';
 import type { Metrics } from './metrics.ts';
-import type { CoinSnapshot, DashboardSnapshot } from './dashboard/types.ts';
+import type { CoinSnapshot, DashboardSnapshot, TradingState } from './dashboard/types.ts';
 import type { RunningSystem } from './system.ts';
 
 const n = (x: number | undefined | null): number | null =>
@@ -118,9 +118,11 @@ export function serveDashboard(
   config: Config,
   clock: Clock,
   metrics: Metrics,
+  token: string,
   intervalMs = 500,
 ): Promise<{ url: string; close(): Promise<void> }> {
   return startDashboard({
+    token,
     host: config.dashboard.host,
     port: config.dashboard.port,
     intervalMs,
@@ -131,11 +133,12 @@ export function serveDashboard(
     },
     onCommand: (cmd) => {
       // journaled first, applied by the decision side at the next tick (one is requested at once)
-      system.command(cmd as never);
-      const state = cmd.type === 'KILL' ? 'HALTED' : cmd.type === 'SET_TRADING' ? cmd.state : 'ACTIVE';
+      system.command(cmd);
+      const state: TradingState =
+        cmd.type === 'KILL' ? 'HALTED' : cmd.type === 'SET_TRADING' ? cmd.state : 'ACTIVE';
       return {
         ok: true,
-        tradingState: state as never,
+        tradingState: state,
         message: `${cmd.type} journaled; applied at the next tick`,
       };
     },

@@ -23,6 +23,7 @@ import {
   engineConfigFrom,
   type OperatorCommand,
 } from '../replay/decision-engine.ts';
+import type { RunInfo, RunStart } from '../replay/replay-journal.ts';
 import { type Clock, ManualClock } from '../state/clock.ts';
 import { jsonBytes, RecordKind } from '../state/records.ts';
 import type { Config } from './config.ts';
@@ -51,6 +52,8 @@ export interface SystemOptions {
   venue?: Venue;
   /** Execution records recovered from the journal (a restart): journaled in a `run.start` record. */
   restore?: unknown[];
+  /** What the run uses (coins, venue, network, redacted config): journaled in the `run.start` record. */
+  run?: RunInfo;
 }
 
 /** The decision side's counters (a run without decisions reports them at zero) plus the feed's and the journal's. */
@@ -91,6 +94,11 @@ export function feedTimings(feed: Config['feed']): NonNullable<ConnectionInput['
   };
 }
 
+/** The `run.start` record's payload: what this process recovered and what it runs with. */
+export function runStartRecord(opts: Pick<SystemOptions, 'restore' | 'run'>): RunStart {
+  return opts.run ? { restore: opts.restore ?? [], run: opts.run } : { restore: opts.restore ?? [] };
+}
+
 export function subscriptionsFor(coins: readonly string[], fastBook: boolean): Subscription[] {
   const subs: Subscription[] = [];
   for (const coin of coins) {
@@ -111,7 +119,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   let decisionsOut: WriteStream | null = null;
   if (opts.decisionsFile) {
     mkdirSync(dirname(opts.decisionsFile), { recursive: true });
-    decisionsOut = createWriteStream(opts.decisionsFile, { flags: 'w' });
+    decisionsOut = createWriteStream(opts.decisionsFile, { flags: 'a', mode: 0o600 });
   }
   const recent: string[] = [];
   const keep = opts.keepDecisions ?? 50;
@@ -216,7 +224,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     epoch: 0,
     kind: RecordKind.Decision,
     channel: 'run.start',
-    data: jsonBytes({ restore: opts.restore ?? [] }),
+    data: jsonBytes(runStartRecord(opts)),
   });
   if (!wrote) {
     await ingest.stop();
@@ -312,9 +320,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       if (tickTimer !== null) clock.clearTimeout(tickTimer);
       if (decide) {
         // stop entries; flatten or keep the positions as configured
-        const cmd: OperatorCommand = config.shutdown.flatten
-          ? { type: 'KILL', reason: 'shutdown: flatten' }
-          : { type: 'SET_TRADING', state: 'REDUCING' };
+        const cmd: OperatorCommand = { type: 'SHUTDOWN', flatten: config.shutdown.flatten };
         feed.stamper.control(RecordKind.Decision, 'operator', jsonBytes(cmd));
         // bounded: a journal that cannot make the tick durable must not hang the shutdown
         if (!(await waitForTick(requestTick('event'), SHUTDOWN_TICK_MS)))

@@ -78,7 +78,7 @@ export function checkSegmentFile(path: string): void {
 /** Rebuild a segment's index from scanned (seq, time, offset) triples: every `every`-th record. */
 export function writeIndexFile(idxPath: string, entries: readonly IndexEntry[]): void {
   const tmp = `${idxPath}.tmp`;
-  const fd = openSync(tmp, 'w');
+  const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, encodeIndexHeader());
     if (entries.length > 0) writeSync(fd, encodeIndexEntries(entries));
@@ -100,7 +100,7 @@ export function fsyncDir(dir: string): void {
 
 export function recoverJournal(dir: string, opts: { indexEvery?: number } = {}): RecoveryReport {
   const indexEvery = opts.indexEvery ?? DEFAULT_INDEX_EVERY;
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const segs = listSegments(dir);
   for (const s of segs) checkSegmentFile(s.path);
   const report: RecoveryReport = {

@@ -541,7 +541,7 @@ export function openJournalWriter(opts: JournalWriterOptions): JournalWriter {
 }
 
 function fsOpen(path: string, flags: string): Promise<number> {
-  return new Promise((res, rej) => open(path, flags, 0o644, (e, fd) => (e ? rej(e) : res(fd))));
+  return new Promise((res, rej) => open(path, flags, 0o600, (e, fd) => (e ? rej(e) : res(fd))));
 }
 function fsClose(fd: number): Promise<void> {
   return new Promise((res, rej) => close(fd, (e) => (e ? rej(e) : res())));

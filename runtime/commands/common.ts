@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { DataDirLockedError } from '../lock.ts';
 import { createLogger } from '../logger.ts';
 
 export interface Io {
@@ -67,7 +68,7 @@ export async function guarded(io: Io, usage: string, body: () => Promise<number>
       io.stderr(`${e.message}\n\n${usage}`);
       return 2;
     }
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof DataDirLockedError) {
       io.stderr(e.message);
       return 2;
     }

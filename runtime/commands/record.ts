@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { journalDirFor } from '../../actors/journal/format.ts';
 import { startSim, type SimServer } from '../../sim/server.ts';
 import { SystemClock } from '../clocks.ts';
+import { lockDataDir } from '../lock.ts';
 import { startSystem } from '../system.ts';
 import { formatSummary, runUntilDone } from './start.ts';
 import { COMMON_OPTIONS, configFrom, guarded, type Io, loggerFrom, num, parse } from './common.ts';
@@ -28,34 +29,39 @@ export async function recordCommand(argv: string[], io: Io): Promise<number> {
     }
     const config = configFrom(values);
     const logger = loggerFrom(values);
-    const clock = new SystemClock();
-    let sim: SimServer | null = null;
-    let url = values.source ?? 'sim';
-    if (url === 'sim') {
-      sim = await startSim({
-        seed: num(values.seed, 'seed', 7),
-        scenario: values.scenario ?? 'default',
-        coins: config.coins,
-        speed: values.speed === 'max' ? 'max' : num(values.speed, 'speed', 1),
+    const lock = lockDataDir(config.dataDir, 'runtime record');
+    try {
+      const clock = new SystemClock();
+      let sim: SimServer | null = null;
+      let url = values.source ?? 'sim';
+      if (url === 'sim') {
+        sim = await startSim({
+          seed: num(values.seed, 'seed', 7),
+          scenario: values.scenario ?? 'default',
+          coins: config.coins,
+          speed: values.speed === 'max' ? 'max' : num(values.speed, 'speed', 1),
+        });
+        url = sim.wsUrl;
+        io.stdout(`sim: ${url}`);
+      }
+      const system = await startSystem({
+        config,
+        url,
+        clock,
+        journalDir: journalDirFor(join(config.dataDir, 'journal'), clock.now()),
+        logger,
+        decide: false,
       });
-      url = sim.wsUrl;
-      io.stdout(`sim: ${url}`);
+      io.stdout(`recording ${url} → ${system.summary().journal.dir}`);
+      const s = await runUntilDone(
+        system,
+        values.duration !== undefined ? num(values.duration, 'duration', 0) : null,
+      );
+      await sim?.close();
+      io.stdout(formatSummary(s));
+      return 0;
+    } finally {
+      lock.release();
     }
-    const system = await startSystem({
-      config,
-      url,
-      clock,
-      journalDir: journalDirFor(join(config.dataDir, 'journal'), clock.now()),
-      logger,
-      decide: false,
-    });
-    io.stdout(`recording ${url} → ${system.summary().journal.dir}`);
-    const s = await runUntilDone(
-      system,
-      values.duration !== undefined ? num(values.duration, 'duration', 0) : null,
-    );
-    await sim?.close();
-    io.stdout(formatSummary(s));
-    return 0;
   });
 }

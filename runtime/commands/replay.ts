@@ -1,7 +1,8 @@
 /** `runtime replay <journal> --decisions out.jsonl [--report out.html]`: the whole decision side over a journal. */
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { engineConfigFrom, type DecisionLine } from '../../replay/decision-engine.ts';
-import { replayJournal } from '../../replay/replay-journal.ts';
+import { firstRunInfo, type RunInfo, replayJournal } from '../../replay/replay-journal.ts';
+import { type Config, parseConfig } from '../config.ts';
 import { createProgress } from '../progress.ts';
 import { renderReplayReport } from '../report.ts';
 import { COMMON_OPTIONS, configFrom, guarded, type Io, parse, UsageError } from './common.ts';
@@ -16,8 +17,10 @@ options:
   --decisions FILE    write the decision log here (default: stdout)
   --report FILE       write an HTML report (price, regime timeline, entries/exits, equity)
   --to-time MS        replay records up to this journal time only
-  --config FILE       the config the live run used (coins, thresholds)
-  --coins BTC,ETH     coins (must match the live run)
+  --config FILE       the config the live run used, for journals that did not record it; a journal's
+                      run.start record names its run's coins and config, and replay uses those
+                      (a --config or --coins that differs from them is an error)
+  --coins BTC,ETH     coins (as --config)
   --json              print the summary as one JSON object
 `;
 
@@ -35,7 +38,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     }
     const dir = positionals[0];
     if (!dir) throw new UsageError('missing <journal dir>');
-    const config = configFrom(values);
+    const config = replayConfig(dir, values);
     const out = values.decisions ? createWriteStream(values.decisions) : null;
     const lines: DecisionLine[] = [];
     const prices: Array<{ t: number; coin: string; mid: number }> = [];
@@ -45,6 +48,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     const opts: Parameters<typeof replayJournal>[0] = {
       dir,
       config: engineConfigFrom(config),
+      configFor: (run) => engineConfigFrom(recordedConfig(run)),
       out: (l) => {
         const text = JSON.stringify(l);
         if (out) out.write(`${text}\n`);
@@ -75,7 +79,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     if (values.report) {
       writeFileSync(
         values.report,
-        renderReplayReport({ title: `replay of ${dir}`, prices, decisions: lines as never }),
+        renderReplayReport({ title: `replay of ${dir}`, prices, decisions: lines }),
       );
     }
     const summary = {
@@ -92,4 +96,47 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     io.stderr(values.json ? JSON.stringify(summary) : `replay: ${JSON.stringify(summary)}`);
     return r.versionMismatches > 0 ? 1 : 0;
   });
+}
+
+/** A run's recorded config, validated by this version's schema. */
+function recordedConfig(run: RunInfo): Config {
+  try {
+    return parseConfig(run.config, 'config recorded in the journal (run.start)');
+  } catch (e) {
+    throw new UsageError(
+      `${(e as Error).message}\n(the journal was recorded with a config this version does not accept)`,
+    );
+  }
+}
+
+/** The decision-side sections that must agree between the recorded run and the flags. */
+const DECISION_SECTIONS = [
+  'coins',
+  'control',
+  'regime',
+  'strategy',
+  'geometry',
+  'health',
+  'risk',
+  'paper',
+] as const;
+
+/**
+ * The config a replay uses: the one the journal's first run recorded (its `run.start`), or, for a journal
+ * that recorded none, the flags'. Flags that contradict the recorded run are an error, never silently applied.
+ */
+export function replayConfig(dir: string, values: Record<string, unknown>): Config {
+  const run = firstRunInfo(dir);
+  if (!run) return configFrom(values);
+  const recorded = recordedConfig(run);
+  if (typeof values.config === 'string' || typeof values.coins === 'string') {
+    const given = configFrom(values);
+    const differ = DECISION_SECTIONS.filter((k) => JSON.stringify(given[k]) !== JSON.stringify(recorded[k]));
+    if (differ.length > 0)
+      throw new UsageError(
+        `the journal's run used a different ${differ.join(', ')} (recorded coins: ${recorded.coins.join(',')}): ` +
+          'replay takes them from the run.start record; drop --config/--coins or give the ones the run used',
+      );
+  }
+  return recorded;
 }

@@ -2,9 +2,8 @@
  * `runtime start` — the embedded default: the simulator on loopback, the whole live stack against it over
  * real sockets, journal, paper trading, dashboard. `runtime start live` — real venue data.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { restoreFromJournal } from '../../replay/replay-journal.ts';
+import { restoreFromDataDir } from '../../replay/replay-journal.ts';
 import { journalDirFor } from '../../actors/journal/format.ts';
 import type { SimServer } from '../../sim/server.ts';
 import { startSim } from '../../sim/server.ts';
@@ -15,6 +14,8 @@ import { serveDashboard } from '../dashboard-model.ts';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
 import { createInspection } from '../inspect.ts';
 import { loadPrivateKey } from '../secrets.ts';
+import { lockDataDir } from '../lock.ts';
+import { operatorToken } from '../token.ts';
 import { createMetrics } from '../metrics.ts';
 import { type RunningSystem, type SystemSummary, startSystem } from '../system.ts';
 import {
@@ -101,115 +102,133 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
     const logger = loggerFrom(values);
     const durationS = values.duration !== undefined ? num(values.duration, 'duration', 0) : null;
     if (values['live-trading'] && !live) throw new UsageError('--live-trading needs `runtime start live`');
-
-    let clock: Clock;
-    let sim: SimServer | null = null;
-    let url: string;
-    if (!live) {
-      const speed = num(values.speed, 'speed', 1);
-      const warmupRate = num(values['warmup-rate'], 'warmup-rate', 120);
-      const start = new SystemClock().now();
-      // the warp covers the hour the longest windows need, plus start-up slack (frames before the feed connects are not seen)
-      clock = new WarpClock(Math.floor(start / 1000) * 1000, warmupRate, 3_600_000 + 120_000, speed);
-      sim = await startSim({
-        seed: num(values.seed, 'seed', 7),
-        scenario: values.scenario ?? 'default',
-        coins: config.coins,
-        clock,
-        speed: 1,
-        port: 0,
-      });
-      url = sim.wsUrl;
-      io.stdout(
-        `sim: ${sim.wsUrl} (scenario ${values.scenario ?? 'default'}, seed ${num(values.seed, 'seed', 7)}; warm-up hour at ×${warmupRate}, then ×${speed})`,
-      );
-    } else {
-      clock = new SystemClock();
-      url = values.url ?? config.url ?? URLS[network]!;
-    }
-    logger.info({ config: redactedConfig(config), url }, 'effective config');
-
-    // live order placement only with the explicit flag; the key is read here and lent to the venue's signer
-    let venue: LiveVenue | null = null;
-    if (values['live-trading']) {
-      let key: ReturnType<typeof loadPrivateKey>;
-      try {
-        key = loadPrivateKey(config.live);
-      } catch (e) {
-        io.stderr(`runtime: --live-trading: ${(e as Error).message}`);
-        return 2;
+    // one instance per data dir: a second one is refused, naming the holder
+    const lock = lockDataDir(config.dataDir, `runtime start${live ? ' live' : ''}`);
+    try {
+      let clock: Clock;
+      let sim: SimServer | null = null;
+      let url: string;
+      if (!live) {
+        const speed = num(values.speed, 'speed', 1);
+        const warmupRate = num(values['warmup-rate'], 'warmup-rate', 120);
+        const start = new SystemClock().now();
+        // the warp covers the hour the longest windows need, plus start-up slack (frames before the feed connects are not seen)
+        clock = new WarpClock(Math.floor(start / 1000) * 1000, warmupRate, 3_600_000 + 120_000, speed);
+        sim = await startSim({
+          seed: num(values.seed, 'seed', 7),
+          scenario: values.scenario ?? 'default',
+          coins: config.coins,
+          clock,
+          speed: 1,
+          port: 0,
+        });
+        url = sim.wsUrl;
+        io.stdout(
+          `sim: ${sim.wsUrl} (scenario ${values.scenario ?? 'default'}, seed ${num(values.seed, 'seed', 7)}; warm-up hour at ×${warmupRate}, then ×${speed})`,
+        );
+      } else {
+        clock = new SystemClock();
+        url = values.url ?? config.url ?? URLS[network]!;
       }
-      const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws\/?$/, '');
-      venue = await createLiveVenue({
-        liveTrading: true,
-        clock,
-        key,
-        ...(config.live.account ? { account: config.live.account } : {}),
-        ...(config.live.vaultAddress ? { vaultAddress: config.live.vaultAddress } : {}),
-        isMainnet: network === 'mainnet',
-        httpUrl,
-        wsUrl: url,
-        fetch: globalThis.fetch as never,
-        logger: logger.child({ actor: 'venue.live' }) as never,
-      });
-      io.stdout(`live trading: orders go to ${httpUrl} as ${venue.signerAddress} (account ${venue.account})`);
-    } else if (live) {
-      io.stdout('paper trading on live data (pass --live-trading to place real orders)');
-    }
+      logger.info({ config: redactedConfig(config), url }, 'effective config');
 
-    const metrics = createMetrics();
-    const inspection =
-      values.inspect || values['inspect-file']
-        ? createInspection({
-            ...(values.inspect ? { websocket: true } : {}),
-            ...(values['inspect-file'] ? { file: values['inspect-file'] } : {}),
-          })
-        : null;
-    const seen: Record<string, number> = {};
-    const journalDir = journalDirFor(join(config.dataDir, 'journal'), clock.now());
-    const restore = existsSync(journalDir) ? restoreFromJournal(journalDir) : [];
-    if (restore.length > 0)
-      logger.warn(
-        { records: restore.length, journalDir },
-        'restart: recovering the position ledger from the journal',
-      );
-    const system = await startSystem({
-      config,
-      url,
-      clock,
-      restore,
-      journalDir,
-      logger,
-      ...(values.decisions ? { decisionsFile: values.decisions } : {}),
-      ...(inspection ? { inspect: inspection.inspect as never } : {}),
-      ...(venue ? { venue } : {}),
-      onStats: (s) => {
-        for (const [ch, n] of Object.entries(s.byChannel)) {
-          const d = n - (seen[ch] ?? 0);
-          if (d > 0) metrics.frame(ch, d);
-          seen[ch] = n;
+      // live order placement only with the explicit flag; the key is read here and lent to the venue's signer
+      let venue: LiveVenue | null = null;
+      if (values['live-trading']) {
+        let key: ReturnType<typeof loadPrivateKey>;
+        try {
+          key = loadPrivateKey(config.live);
+        } catch (e) {
+          io.stderr(`runtime: --live-trading: ${(e as Error).message}`);
+          return 2;
         }
-        for (const us of s.latencySamplesUs) metrics.observeLatency(us / 1e6);
-      },
-    });
-    if (inspection)
-      io.stdout(
-        `inspect: ${values['inspect-file'] ? `trace → ${values['inspect-file']}` : 'streaming to the Stately inspector'}`,
-      );
-    let dashboard: { url: string; close(): Promise<void> } | null = null;
-    if (!values['no-dashboard'] && config.dashboard.enabled) {
-      dashboard = await serveDashboard(system, config, clock, metrics);
-      io.stdout(`dashboard: ${dashboard.url}`);
-    }
-    io.stdout(`journal: ${system.summary().journal.dir}`);
+        const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws\/?$/, '');
+        venue = await createLiveVenue({
+          liveTrading: true,
+          clock,
+          key,
+          ...(config.live.account ? { account: config.live.account } : {}),
+          ...(config.live.vaultAddress ? { vaultAddress: config.live.vaultAddress } : {}),
+          isMainnet: network === 'mainnet',
+          httpUrl,
+          wsUrl: url,
+          fetch: globalThis.fetch,
+          logger: logger.child({ actor: 'venue.live' }),
+        });
+        io.stdout(
+          `live trading: orders go to ${httpUrl} as ${venue.signerAddress} (account ${venue.account})`,
+        );
+      } else if (live) {
+        io.stdout('paper trading on live data (pass --live-trading to place real orders)');
+      }
 
-    const summary = await runUntilDone(system, durationS);
-    await inspection?.close();
-    await venue?.close();
-    await dashboard?.close();
-    await sim?.close();
-    io.stdout(values.json ? JSON.stringify(summary) : formatSummary(summary));
-    return 0;
+      const metrics = createMetrics();
+      const inspection =
+        values.inspect || values['inspect-file']
+          ? createInspection({
+              ...(values.inspect ? { websocket: true } : {}),
+              ...(values['inspect-file'] ? { file: values['inspect-file'] } : {}),
+            })
+          : null;
+      const seen: Record<string, number> = {};
+      const journalDir = journalDirFor(join(config.dataDir, 'journal'), clock.now());
+      const recovered = restoreFromDataDir(join(config.dataDir, 'journal'), clock.now());
+      const restore = recovered.records;
+      if (restore.length > 0)
+        logger.warn(
+          { records: restore.length, from: recovered.dir, trading: recovered.trading },
+          'restart: recovering the position ledger and the trading state from the journal',
+        );
+      if (recovered.trading && recovered.trading.state !== 'ACTIVE')
+        io.stdout(
+          `restart: trading ${recovered.trading.state} (${recovered.trading.reason}) — as before the restart; RESET_HALT / SET_TRADING ACTIVE to resume`,
+        );
+      const system = await startSystem({
+        config,
+        url,
+        clock,
+        restore,
+        run: {
+          coins: [...config.coins],
+          venue: venue ? 'live' : 'paper',
+          network,
+          config: redactedConfig(config),
+        },
+        journalDir,
+        logger,
+        ...(values.decisions ? { decisionsFile: values.decisions } : {}),
+        ...(inspection ? { inspect: inspection.inspect } : {}),
+        ...(venue ? { venue } : {}),
+        onStats: (s) => {
+          for (const [ch, n] of Object.entries(s.byChannel)) {
+            const d = n - (seen[ch] ?? 0);
+            if (d > 0) metrics.frame(ch, d);
+            seen[ch] = n;
+          }
+          for (const us of s.latencySamplesUs) metrics.observeLatency(us / 1e6);
+        },
+      });
+      if (inspection)
+        io.stdout(
+          `inspect: ${values['inspect-file'] ? `trace → ${values['inspect-file']}` : 'streaming to the Stately inspector'}`,
+        );
+      let dashboard: { url: string; close(): Promise<void> } | null = null;
+      if (!values['no-dashboard'] && config.dashboard.enabled) {
+        dashboard = await serveDashboard(system, config, clock, metrics, operatorToken(config.dataDir));
+        io.stdout(`dashboard: ${dashboard.url}`);
+      }
+      io.stdout(`journal: ${system.summary().journal.dir}`);
+
+      const summary = await runUntilDone(system, durationS);
+      await inspection?.close();
+      await venue?.close();
+      await dashboard?.close();
+      await sim?.close();
+      io.stdout(values.json ? JSON.stringify(summary) : formatSummary(summary));
+      return 0;
+    } finally {
+      lock.release();
+    }
   });
 }
 

@@ -277,7 +277,7 @@ const JS = String.raw`
   }
 
   function connect() {
-    var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
+    var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws' + location.search);
     state.ws = ws;
     ws.onopen = function () { state.retry = 250; var c = $('#conn'); setText(c, 'live'); c.className = 'up'; };
     ws.onmessage = onMessage;

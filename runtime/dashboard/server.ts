@@ -7,8 +7,11 @@
  *
  * A browser page from another origin must not drive the kill switch: WebSocket upgrades and command
  * POSTs carrying an `Origin` other than this server's are refused, as are requests whose `Host` is not
- * a loopback name (DNS rebinding).
+ * a loopback name (DNS rebinding). And no other local process may either: every request needs the data
+ * dir's operator token, as `Authorization: Bearer <token>` or the `token` query parameter (the URL printed
+ * at start carries it; the page passes it on to its WebSocket).
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -29,6 +32,8 @@ export interface DashboardLogger {
 }
 
 export interface DashboardOptions {
+  /** The data dir's operator token (`runtime/token.ts`): required on every request. */
+  token: string;
   /** Loopback address to bind (default 127.0.0.1). Anything else is refused. */
   host?: string;
   /** 0 = ephemeral (default). */
@@ -59,9 +64,12 @@ export interface DashboardStats {
   commands: number;
   /** Upgrade/requests refused for a foreign Origin or Host. */
   refused: number;
+  /** Requests and upgrades refused for a missing or wrong operator token. */
+  unauthorized: number;
 }
 
 export interface DashboardServer {
+  /** The page's URL, carrying the token (`?token=…`). */
   url: string;
   port: number;
   /** Push a snapshot to every client now (also done after each command). */
@@ -72,6 +80,26 @@ export interface DashboardServer {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const MAX_BODY = 16 * 1024;
+
+/** The token a request carries (Authorization: Bearer …, or ?token=…), or null. */
+function tokenOf(req: IncomingMessage): string | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (m) return m[1]!;
+  }
+  const q = (req.url ?? '').indexOf('?');
+  if (q < 0) return null;
+  return new URLSearchParams((req.url ?? '').slice(q + 1)).get('token');
+}
+
+/** Constant-time comparison of the presented token with the expected one. */
+export function tokenMatches(presented: string | null, expected: string): boolean {
+  if (presented === null) return false;
+  const a = Buffer.from(presented, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 function isLoopbackName(h: string): boolean {
   return LOOPBACK_HOSTS.has(h) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
@@ -86,6 +114,8 @@ function hostName(hostHeader: string | undefined): string | null {
 
 export async function startDashboard(opts: DashboardOptions): Promise<DashboardServer> {
   const host = opts.host ?? '127.0.0.1';
+  if (!(typeof opts.token === 'string' && opts.token.length >= 16))
+    throw new Error('dashboard needs the operator token (at least 16 characters)');
   if (!isLoopbackName(host)) throw new Error(`dashboard host must be loopback, got ${JSON.stringify(host)}`);
   const intervalMs = opts.intervalMs ?? 500;
   if (!(intervalMs > 0)) throw new Error(`dashboard intervalMs must be > 0, got ${intervalMs}`);
@@ -103,6 +133,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     badCommands: 0,
     commands: 0,
     refused: 0,
+    unauthorized: 0,
   };
   const warn = (obj: object, msg: string): void => opts.logger?.warn(obj, msg);
   const serveMetrics = opts.metrics ? metricsHandler(opts.metrics) : null;
@@ -160,6 +191,21 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     if (!sameOrigin(req)) {
       stats.refused++;
       send(res, 403, 'text/plain', 'forbidden: not a loopback same-origin request\n');
+      return;
+    }
+    if (!tokenMatches(tokenOf(req), opts.token)) {
+      stats.unauthorized++;
+      warn(
+        { method: req.method, path, count: stats.unauthorized },
+        'dashboard: request without the operator token',
+      );
+      res.setHeader('www-authenticate', 'Bearer');
+      send(
+        res,
+        401,
+        'text/plain',
+        'unauthorized: the operator token is required (the URL printed at start)\n',
+      );
       return;
     }
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
@@ -308,6 +354,13 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    if (!tokenMatches(tokenOf(req), opts.token)) {
+      stats.unauthorized++;
+      warn({ path, count: stats.unauthorized }, 'dashboard: WebSocket without the operator token');
+      socket.on('error', () => {});
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   server.on('clientError', (_err, socket) => {
@@ -322,7 +375,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
 
   let closed: Promise<void> | null = null;
   return {
-    url: `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/`,
+    url: `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/?token=${encodeURIComponent(opts.token)}`,
     port,
     pushNow,
     stats: () => ({ ...stats }),

@@ -145,6 +145,7 @@ describe.skipIf(!avail.run)('dashboard in headless Chromium', () => {
     market = new MovingMarket();
     const metrics = createMetrics();
     server = await startDashboard({
+      token: 'd'.repeat(64),
       host: '127.0.0.1',
       port: 0,
       getSnapshot: () => {
@@ -281,7 +282,7 @@ describe.skipIf(!avail.run)('dashboard in headless Chromium', () => {
   });
 
   it('loaded nothing but loopback and raised no page errors', () => {
-    const origin = server.url.replace(/\/$/, '');
+    const origin = new URL(server.url).origin;
     const foreign = requests.filter(
       (u) => !u.startsWith(origin) && !u.startsWith(origin.replace('http', 'ws')),
     );

@@ -44,7 +44,7 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
       journalDir: join(dir, 'journal'),
       logger: pino({ level: 'silent' }),
     });
-    dashboard = await serveDashboard(system, config, clock, createMetrics(), 200);
+    dashboard = await serveDashboard(system, config, clock, createMetrics(), 'e'.repeat(64), 200);
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(dashboard.url);

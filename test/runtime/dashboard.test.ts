@@ -101,6 +101,11 @@ async function connect(url: string, headers: Record<string, string> = {}) {
   return { ws, next, nextOf };
 }
 
+const TOKEN = 'a'.repeat(64);
+/** A path on the server, with the operator token. */
+const at = (s: DashboardServer, path: string) => new URL(`${path}?token=${TOKEN}`, s.url);
+const wsAt = (s: DashboardServer) => at(s, '/ws').href.replace(/^http/, 'ws');
+
 let server: DashboardServer | null = null;
 afterEach(async () => {
   await server?.close();
@@ -112,6 +117,7 @@ async function start(
   extra: { metrics?: ReturnType<typeof createMetrics>; intervalMs?: number } = {},
 ) {
   server = await startDashboard({
+    token: TOKEN,
     host: '127.0.0.1',
     port: 0,
     getSnapshot: () => account.snapshot(),
@@ -190,7 +196,7 @@ describe('dashboard server', () => {
     const metrics = createMetrics();
     metrics.frame('l2Book', 3);
     const s = await start(account, { metrics });
-    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=a{64}$/);
 
     const page = await fetch(s.url);
     expect(page.status).toBe(200);
@@ -203,27 +209,27 @@ describe('dashboard server', () => {
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?https?:/i);
     expect(html).not.toMatch(/<script[^>]+src=/i);
 
-    const snap = await fetch(new URL('/api/snapshot', s.url));
+    const snap = await fetch(at(s, '/api/snapshot'));
     expect(snap.status).toBe(200);
     const body = (await snap.json()) as DashboardSnapshot;
     expect(body.coins[0]!.coin).toBe('BTC');
     expect(body.coins[0]!.inputs.oiBuild1h).toBeNull();
     expect(body.tradingState).toBe('ACTIVE');
 
-    const m = await fetch(new URL('/metrics', s.url));
+    const m = await fetch(at(s, '/metrics'));
     expect(m.status).toBe(200);
     expect(await m.text()).toContain('hl_frames_total{channel="l2Book"} 3');
 
-    const chart = await fetch(new URL('/api/statechart', s.url));
+    const chart = await fetch(at(s, '/api/statechart'));
     expect(((await chart.json()) as { states: unknown[] }).states).toHaveLength(6);
 
-    expect((await fetch(new URL('/nope', s.url))).status).toBe(404);
+    expect((await fetch(at(s, '/nope'))).status).toBe(404);
   });
 
   it('pushes snapshots over the WebSocket', async () => {
     const account = new Account();
     const s = await start(account);
-    const c = await connect(s.url.replace('http', 'ws') + 'ws');
+    const c = await connect(wsAt(s));
     const times: number[] = [];
     for (let i = 0; i < 4; i++) {
       const m = await c.nextOf('snapshot');
@@ -238,7 +244,7 @@ describe('dashboard server', () => {
   it('routes commands to onCommand and returns the result', async () => {
     const account = new Account();
     const s = await start(account, { intervalMs: 60_000 });
-    const c = await connect(s.url.replace('http', 'ws') + 'ws');
+    const c = await connect(wsAt(s));
     await c.nextOf('snapshot'); // the initial one
 
     c.ws.send(JSON.stringify({ id: 'k1', type: 'KILL' }));
@@ -257,7 +263,7 @@ describe('dashboard server', () => {
     expect(account.commands.map((x) => x.type)).toEqual(['KILL', 'RESET_HALT', 'SET_TRADING']);
 
     // the same over HTTP
-    const res = await fetch(new URL('/api/command', s.url), {
+    const res = await fetch(at(s, '/api/command'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'KILL' }),
@@ -269,7 +275,7 @@ describe('dashboard server', () => {
   it('answers bad commands with a clear error, counts them, and keeps serving', async () => {
     const account = new Account();
     const s = await start(account, { intervalMs: 60_000 });
-    const c = await connect(s.url.replace('http', 'ws') + 'ws');
+    const c = await connect(wsAt(s));
     await c.nextOf('snapshot');
     c.ws.send('{not json');
     expect((await c.nextOf('error')).error).toMatch(/not JSON/);
@@ -281,9 +287,9 @@ describe('dashboard server', () => {
     await c.nextOf('error');
     expect(account.commands).toEqual([]);
 
-    const bad = await fetch(new URL('/api/command', s.url), { method: 'POST', body: 'type=KILL' });
+    const bad = await fetch(at(s, '/api/command'), { method: 'POST', body: 'type=KILL' });
     expect(bad.status).toBe(415);
-    const bad2 = await fetch(new URL('/api/command', s.url), {
+    const bad2 = await fetch(at(s, '/api/command'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"type":"KILL"',
@@ -301,8 +307,8 @@ describe('dashboard server', () => {
 
     // a failing snapshot provider: counted, 503, then it recovers
     account.failNext = true;
-    expect((await fetch(new URL('/api/snapshot', s.url))).status).toBe(503);
-    expect((await fetch(new URL('/api/snapshot', s.url))).status).toBe(200);
+    expect((await fetch(at(s, '/api/snapshot'))).status).toBe(503);
+    expect((await fetch(at(s, '/api/snapshot'))).status).toBe(200);
     expect(s.stats().snapshotErrors).toBe(1);
     c.ws.close();
   });
@@ -310,11 +316,11 @@ describe('dashboard server', () => {
   it('refuses foreign origins and non-loopback binding', async () => {
     const account = new Account();
     const s = await start(account, { intervalMs: 60_000 });
-    const wsUrl = s.url.replace('http', 'ws') + 'ws';
+    const wsUrl = wsAt(s);
     await expect(connect(wsUrl, { Origin: 'http://evil.example' })).rejects.toThrow(/403/);
-    const own = await connect(wsUrl, { Origin: s.url.replace(/\/$/, '') });
+    const own = await connect(wsUrl, { Origin: new URL(s.url).origin });
     own.ws.close();
-    const res = await fetch(new URL('/api/command', s.url), {
+    const res = await fetch(at(s, '/api/command'), {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
       body: JSON.stringify({ type: 'SET_TRADING', state: 'ACTIVE' }),
@@ -324,6 +330,7 @@ describe('dashboard server', () => {
     expect(s.stats().refused).toBe(2);
     await expect(
       startDashboard({
+        token: TOKEN,
         host: '0.0.0.0',
         getSnapshot: () => account.snapshot(),
         onCommand: (c) => account.command(c),
@@ -331,10 +338,57 @@ describe('dashboard server', () => {
     ).rejects.toThrow(/loopback/);
   });
 
+  it('every request and command needs the operator token (issue 20, defect 11)', async () => {
+    const account = new Account();
+    const s = await start(account);
+    const base = new URL(s.url).origin;
+    const kill = JSON.stringify({ type: 'KILL', reason: 'intruder' });
+    const json = { 'content-type': 'application/json' };
+    // no token, a wrong one (same length), a token in the wrong header
+    for (const headers of [
+      json,
+      { ...json, authorization: `Bearer ${'b'.repeat(64)}` },
+      { ...json, 'x-token': TOKEN },
+    ]) {
+      const res = await fetch(`${base}/api/command`, { method: 'POST', headers, body: kill });
+      expect(res.status).toBe(401);
+    }
+    expect(
+      (
+        await fetch(`${base}/api/command?token=${'c'.repeat(64)}`, {
+          method: 'POST',
+          headers: json,
+          body: kill,
+        })
+      ).status,
+    ).toBe(401);
+    expect((await fetch(`${base}/`)).status).toBe(401);
+    expect((await fetch(`${base}/api/snapshot`)).status).toBe(401);
+    await expect(connect(`${base.replace(/^http/, 'ws')}/ws`)).rejects.toThrow(/401/);
+    expect(account.commands).toEqual([]);
+    expect(s.stats().unauthorized).toBe(7);
+    // the bearer header and the query parameter both work
+    const ok = await fetch(`${base}/api/command`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ type: 'RESET_HALT' }),
+    });
+    expect(ok.status).toBe(200);
+    expect((await fetch(at(s, '/api/snapshot'))).status).toBe(200);
+    expect(account.commands.map((c) => c.type)).toEqual(['RESET_HALT']);
+    await expect(
+      startDashboard({
+        token: 'short',
+        getSnapshot: () => account.snapshot(),
+        onCommand: (c) => account.command(c),
+      }),
+    ).rejects.toThrow(/token/);
+  });
+
   it('close() ends client sockets and is idempotent', async () => {
     const account = new Account();
     const s = await start(account);
-    const c = await connect(s.url.replace('http', 'ws') + 'ws');
+    const c = await connect(wsAt(s));
     const closed = new Promise<void>((resolve) => c.ws.once('close', () => resolve()));
     await Promise.all([s.close(), s.close()]);
     await closed;
