@@ -28,7 +28,8 @@ export interface CommandIO {
 const HELP: Record<string, string> = {
   journal: `usage: runtime journal <stats|verify|export|tail> <dir> [options]
   stats <dir> [--json]          counts per kind and channel, time range, gaps, corrupt records
-  verify <dir>                  CRC-check every record; exit 1 after reporting every bad one
+  verify <dir>                  CRC-check every record and the sequence (strictly increasing); exit 1
+                                after reporting every bad one
   export <dir> [range]          JSON lines, one record a line with its stamps
   tail <dir> [--from-end]       follow the journal as it is written (JSON lines)
 run 'runtime journal <command> --help' for a command's options.
@@ -310,14 +311,30 @@ function verify(dir: string, io: CommandIO): number {
   let records = 0;
   let bad = 0;
   let foreign = 0;
+  // one process writes one strictly increasing sequence: a repeat or a step back means two writers (or a
+  // bad copy) — the journal cannot be replayed as one clock
+  let lastSeq = Number.NEGATIVE_INFINITY;
+  let lastWhere = '';
+  let seqFaults = 0;
   for (const seg of segs) {
     let scanner: SegmentScanner;
     try {
       scanner = new SegmentScanner(seg.path);
       try {
         for (let it = scanner.next(); it !== null; it = scanner.next()) {
-          if (it.type === 'record') records++;
-          else {
+          if (it.type === 'record') {
+            records++;
+            const where = `${seg.path} offset ${it.offset}`;
+            if (it.record.seq <= lastSeq) {
+              seqFaults++;
+              if (seqFaults <= 20)
+                io.stdout.write(
+                  `SEQUENCE ${where}: seq ${it.record.seq} ${it.record.seq === lastSeq ? 'repeats' : 'goes back from'} seq ${lastSeq} (${lastWhere})\n`,
+                );
+            }
+            lastSeq = it.record.seq;
+            lastWhere = where;
+          } else {
             bad++;
             io.stdout.write(`CORRUPT ${corruptLine(it.report)}\n`);
           }
@@ -331,8 +348,9 @@ function verify(dir: string, io: CommandIO): number {
       io.stdout.write(`BAD FILE ${e.message}\n`);
     }
   }
-  const summary = `verified ${records} records in ${segs.length} segments: ${bad} corrupt ranges, ${foreign} unreadable files`;
-  if (bad > 0 || foreign > 0) {
+  if (seqFaults > 20) io.stdout.write(`SEQUENCE … ${seqFaults - 20} more\n`);
+  const summary = `verified ${records} records in ${segs.length} segments: ${bad} corrupt ranges, ${foreign} unreadable files, ${seqFaults} duplicate or non-monotonic sequence numbers`;
+  if (bad > 0 || foreign > 0 || seqFaults > 0) {
     io.stderr.write(`${summary}\n`);
     return foreign > 0 ? 2 : 1;
   }

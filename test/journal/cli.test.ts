@@ -85,6 +85,31 @@ describe('journal verify', () => {
     expect(c.out()).toMatch(/verified 59 records in \d+ segments: 0 corrupt ranges/);
   });
 
+  it('flags duplicate and non-monotonic sequence numbers: two writers on one journal (issue 20, defect 3)', async () => {
+    const t = tempDir('cli-two-writers');
+    cleanups.push(t.cleanup);
+    // two processes that both opened the same day's journal: each recovers "empty" and writes from seq 0
+    const a = new JournalWriter({ dir: t.dir, clock: new ManualClock(T0) });
+    const b = new JournalWriter({ dir: t.dir, clock: new ManualClock(T0 + 1) });
+    for (let s = 0; s < 10; s++) a.append(recordFor(s));
+    await a.close();
+    for (let s = 5; s < 12; s++) b.append({ ...recordFor(s), time: recordFor(s).time + 1 });
+    await b.close();
+    const c = io();
+    expect(await journalCommand(['verify', t.dir], c.io)).toBe(1);
+    const seqLines = c
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('SEQUENCE'));
+    expect(seqLines.length).toBeGreaterThan(0);
+    expect(seqLines[0]).toMatch(/seq 5 goes back from seq 9/);
+    expect(c.err()).toMatch(/\d+ duplicate or non-monotonic sequence numbers/);
+    // a clean journal says 0 of them
+    const clean = io();
+    expect(await journalCommand(['verify', await sample()], clean.io)).toBe(0);
+    expect(clean.out()).toMatch(/, 0 duplicate or non-monotonic sequence numbers/);
+  });
+
   it('reports every bad record and exits non-zero', async () => {
     const dir = await sample();
     const entries = [...readJournal(dir)];
