@@ -462,7 +462,23 @@ export class DecisionEngine {
       this.orphans = [];
     }
     for (const c of tick.commands ?? []) this.command(c);
-    for (const e of tick.events) this.health.send(e);
+    for (const e of tick.events) {
+      if (e.type === 'BOOK_REJECTED')
+        // the builder kept the last valid book and gates the coin (its slot reads stale) until a valid one
+        this.emit({
+          t,
+          kind: 'book.rejected',
+          coin: e.coin,
+          channel: e.channel,
+          reason: e.reason,
+          message: e.message,
+          seq: e.seq,
+          count: e.count,
+        });
+      else if (e.type === 'BOOK_VALID')
+        this.emit({ t, kind: 'book.valid', coin: e.coin, channel: e.channel, seq: e.seq, count: e.count });
+      else this.health.send(e);
+    }
 
     // read every coin's slot once: everything below sees the same state
     const lastUpdate: Record<string, number | null> = {};

@@ -28,6 +28,18 @@ import { type Clock, ManualClock } from '../state/clock.ts';
 import { jsonBytes, RecordKind } from '../state/records.ts';
 import type { Config } from './config.ts';
 
+/** The log level of a decision record: what a trader must see (alarms, rejected books) is a warning. */
+export function decisionLevel(kind: string): 'warn' | 'info' | 'debug' {
+  if (/^(alarm|strategy\.error|book\.rejected|health\.waiting|restart\.recovered)$/.test(kind)) return 'warn';
+  if (
+    /^(regime|gate|health|strategy|lease|operator\.applied|book\.valid|exec\.(intent|verdict|fill|closing|trading))$/.test(
+      kind,
+    )
+  )
+    return 'info';
+  return 'debug';
+}
+
 /** How long a shutdown waits for its final (flattening) tick. */
 const SHUTDOWN_TICK_MS = 10_000;
 
@@ -142,13 +154,10 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     journalDecision(l.kind, jsonBytes(l));
     recent.push(text);
     if (recent.length > keep) recent.shift();
-    if (
-      /^(regime|gate|health|strategy|lease|alarm|operator\.applied|strategy\.error|exec\.(intent|verdict|fill|closing))$/.test(
-        l.kind,
-      )
-    ) {
-      decisionLog.info(l, l.kind);
-    } else decisionLog.debug(l, l.kind);
+    const level = decisionLevel(l.kind);
+    if (level === 'warn') decisionLog.warn(l, l.kind);
+    else if (level === 'info') decisionLog.info(l, l.kind);
+    else decisionLog.debug(l, l.kind);
     opts.onLine?.(l);
   };
 
