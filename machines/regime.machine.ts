@@ -17,7 +17,7 @@
  *   as "regime left SIDEWAYS → DISABLED: …"), so the strategy's exit reason does.
  * Every regime change, gate and lease verdict is emitted as a decision record with inputs and reason.
  */
-import { assign, emit, enqueueActions, setup } from 'xstate';
+import { type AnyActorRef, assign, emit, enqueueActions, setup } from 'xstate';
 import { classify } from './regime.rules.ts';
 import type {
   Family,
@@ -108,6 +108,24 @@ function membersOf(context: RegimeContext, family: Family): MemberSpec[] {
   return context.members.filter((m) => m.family === family);
 }
 
+type ChildrenOwner = { getSnapshot(): { children?: Record<string, AnyActorRef | undefined> } | undefined };
+
+/**
+ * The member's own word on its lock-out, read from its actor's context (a strategy machine has
+ * `lockedOut`); undefined when the child does not say (e.g. a stand-in actor in tests).
+ */
+function memberLockedOut(self: ChildrenOwner, strategy: string): boolean | undefined {
+  // (a pure `transition` has no live children: then the controller's own record decides)
+  const ctx: unknown = self.getSnapshot()?.children?.[strategy]?.getSnapshot()?.context;
+  if (typeof ctx !== 'object' || ctx === null || !('lockedOut' in ctx)) return undefined;
+  return typeof ctx.lockedOut === 'boolean' ? ctx.lockedOut : undefined;
+}
+
+/** Locked out: by the member's own word when it has one, else by this controller's record. */
+function isLockedOut(context: RegimeContext, self: ChildrenOwner, strategy: string): boolean {
+  return memberLockedOut(self, strategy) ?? context.lockedOut[strategy] === true;
+}
+
 function decision(
   context: RegimeContext,
   regime: Regime,
@@ -178,27 +196,30 @@ export const regimeMachine = setup({
         version: event.version,
       };
     }),
-    recordMember: enqueueActions(({ context, event, enqueue }) => {
+    recordMember: enqueueActions(({ context, event, enqueue, self }) => {
       if (event.type !== 'MEMBER_STATE' || !context.members.some((m) => m.strategy === event.strategy))
         return;
       const s = event.strategy;
-      // Locked out: the member says so, or it reached DISABLED while the controller had it enabled
-      // (only an exception takes a strategy out of the gate on its own).
-      const lockedOut =
-        event.lockedOut ??
-        (context.lockedOut[s] || (event.state === 'DISABLED' && context.enabled[s] === true));
+      const wasEnabled = context.enabled[s] === true;
+      // reached DISABLED while the controller had it enabled: it left the gate on its own (an exception
+      // locked it out, or a forced reset)
+      const leftGate = event.state === 'DISABLED' && wasEnabled;
+      // its own word when it has one (the report, or its actor's context); otherwise inferred
+      const lockedOut = event.lockedOut ?? memberLockedOut(self, s) ?? (context.lockedOut[s] || leftGate);
       enqueue.assign({
         memberStates: { ...context.memberStates, [s]: event.state },
         lockedOut: { ...context.lockedOut, [s]: lockedOut },
-        enabled: { ...context.enabled, [s]: context.enabled[s] === true && !lockedOut },
+        enabled: { ...context.enabled, [s]: wasEnabled && !leftGate && !lockedOut },
       });
-      if (lockedOut && context.enabled[s])
+      if (wasEnabled && (leftGate || lockedOut))
         enqueue.emit(
           decision(
             context,
             context.regime,
             'gate',
-            `${s} locked out after a strategy exception (reported ${event.state}): not enabled again until an operator re-enables it`,
+            lockedOut
+              ? `${s} locked out after a strategy exception (reported ${event.state}): not enabled again until an operator re-enables it`
+              : `${s} reached DISABLED on its own and is not locked out: enabled again at the next tick its regime holds`,
             { action: 'DISABLE', strategy: s },
           ),
         );
@@ -250,10 +271,10 @@ export const regimeMachine = setup({
      * a member an operator re-enabled meanwhile.
      */
     enableFamily: enqueueActions(
-      ({ context, enqueue }, params: { family: Family; regime: Regime; why?: string }) => {
+      ({ context, enqueue, self }, params: { family: Family; regime: Regime; why?: string }) => {
         const enabled = { ...context.enabled };
         for (const m of membersOf(context, params.family)) {
-          if (enabled[m.strategy] || context.lockedOut[m.strategy]) continue;
+          if (enabled[m.strategy] || isLockedOut(context, self, m.strategy)) continue;
           enabled[m.strategy] = true;
           enqueue.sendTo(m.strategy, { type: 'ENABLE' });
           enqueue.emit(
@@ -370,7 +391,11 @@ export const regimeMachine = setup({
                 'recordTick',
                 {
                   type: 'enableFamily',
-                  params: { family: 'SLBRS', regime: 'SIDEWAYS', why: 'operator re-enable: ' },
+                  params: {
+                    family: 'SLBRS',
+                    regime: 'SIDEWAYS',
+                    why: 'enabled again (operator re-enable or reset: not locked out): ',
+                  },
                 },
               ],
             },
@@ -406,7 +431,11 @@ export const regimeMachine = setup({
                 'recordTick',
                 {
                   type: 'enableFamily',
-                  params: { family: 'EFFCS', regime: 'EXPANSION', why: 'operator re-enable: ' },
+                  params: {
+                    family: 'EFFCS',
+                    regime: 'EXPANSION',
+                    why: 'enabled again (operator re-enable or reset: not locked out): ',
+                  },
                 },
               ],
             },

@@ -5,7 +5,8 @@
  */
 import type { Classification, HealthLevel, Regime, RegimeInputs, RegimeThresholds } from './regime.types.ts';
 
-const fmt = (x: number) => (Number.isNaN(x) ? 'NULL' : Number(x.toPrecision(6)).toString());
+// the inputs are finite here (NULL and non-finite inputs return before the description is built)
+const fmt = (x: number) => Number(x.toPrecision(6)).toString();
 
 export function classify(
   inputs: RegimeInputs,

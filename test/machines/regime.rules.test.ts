@@ -128,6 +128,12 @@ describe('DISABLED: ambiguity, NULL, health, staleness', () => {
       }
     }
   });
+  it('the reason lists every NULL input', () => {
+    const i = { ...SIDEWAYS_INPUTS, oiRange15m: Number.NaN, fundingDev: Number.NaN };
+    expect(classify(i, 'HEALTHY', false, TH).reason).toBe('NULL input: oiRange15m, fundingDev');
+    const inf = { ...EXPANSION_INPUTS, oiBuild1h: Number.POSITIVE_INFINITY };
+    expect(classify(inf, 'HEALTHY', false, TH).reason).toBe('NULL input: oiBuild1h=Infinity');
+  });
   it('a NULL input that the other regime does not read still disables it (any input NULL)', () => {
     expect(regimeOf({ ...SIDEWAYS_INPUTS, oiBuild1h: Number.NaN })).toBe('DISABLED');
     expect(regimeOf({ ...EXPANSION_INPUTS, oiRange15m: Number.NaN })).toBe('DISABLED');
@@ -504,6 +510,58 @@ describe('controller: strategy exception, lock-out and operator re-enable', () =
     c.tick(SIDEWAYS_INPUTS);
     expect(c.memberState('geometry')).toBe('SCANNING');
   });
+  it('an exception while ENTERED, then the regime leaves before it is DISABLED: no ENABLE claimed when SIDEWAYS returns', () => {
+    const c = controller();
+    for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
+    const g = enterGeometry(c);
+    g.send({ type: 'STRATEGY_ERROR', message: 'boom' });
+    c.tick(CHOP_INPUTS); // regime leaves while geometry is still exiting
+    g.send({ type: 'EXIT_FILLED', intentId: g.getSnapshot().context.pendingIntentId });
+    c.clock.advance(TIMINGS.cooldownMs + 1);
+    expect(c.memberState('geometry')).toBe('DISABLED');
+    const before = c.decisions.length;
+    for (let i = 0; i < 4; i++) c.tick(SIDEWAYS_INPUTS);
+    const enables = c.decisions.slice(before).filter((d) => d.kind === 'gate' && d.action === 'ENABLE');
+    expect(enables.map((d) => d.strategy)).toEqual(['kinematics']);
+    expect(c.actor.getSnapshot().context.enabled.geometry).toBe(false);
+    expect(c.memberState('geometry')).toBe('DISABLED');
+    c.actor.send({ type: 'OPERATOR_ENABLE', strategy: 'geometry' });
+    c.tick(SIDEWAYS_INPUTS);
+    expect(c.memberState('geometry')).toBe('SCANNING');
+  });
+  it('OPERATOR_ENABLE while it is still exiting: enabled once it reaches DISABLED, at the next tick', () => {
+    const c = controller();
+    for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
+    const g = enterGeometry(c);
+    g.send({ type: 'STRATEGY_ERROR', message: 'boom' });
+    expect(c.actor.getSnapshot().context.enabled.geometry).toBe(false); // its actor says: locked out
+    c.actor.send({ type: 'OPERATOR_ENABLE', strategy: 'geometry' });
+    g.send({ type: 'EXIT_FILLED', intentId: g.getSnapshot().context.pendingIntentId });
+    c.clock.advance(TIMINGS.cooldownMs + 1);
+    expect(c.memberState('geometry')).toBe('DISABLED');
+    c.tick(SIDEWAYS_INPUTS);
+    expect(c.memberState('geometry')).toBe('SCANNING');
+    expect(c.actor.getSnapshot().context.enabled.geometry).toBe(true);
+  });
+  function enterGeometry(c: ReturnType<typeof controller>) {
+    const g = c.child('geometry');
+    const setup = { side: 'LONG' as const, stop: 99, target: 101, ref: 100, edge: 99.5, reason: 's' };
+    g.send({
+      type: 'TICK',
+      time: 0,
+      version: 1,
+      eval: { setup, trigger: false, exit: null, sizeFraction: 0.1 },
+    });
+    g.send({
+      type: 'TICK',
+      time: 0,
+      version: 2,
+      eval: { setup, trigger: true, exit: null, sizeFraction: 0.1 },
+    });
+    g.send({ type: 'ENTRY_FILLED', intentId: g.getSnapshot().context.pendingIntentId });
+    expect(c.memberState('geometry')).toBe('ENTERED');
+    return g;
+  }
   function lockedOutGeometryEntered() {
     const c = controller();
     for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
