@@ -293,7 +293,7 @@ function trouble(w: Work, coin: string, condition: CloseCondition, detail: strin
   if (changed)
     w.alarm(
       coin,
-      `close of ${coin} ${CONDITION_TEXT[condition]}: ${detail}; retrying every ${closeRetryDelay(w.c.config, cl.attempts)} ms${w.c.config.closeRetryBackoff > 1 ? ` (backoff to ${w.c.config.closeRetryMaxMs} ms)` : ''}, reminder every ${reminderDelay(w.c.config)} ms`,
+      `close of ${coin} ${CONDITION_TEXT[condition]}: ${detail}; retrying at least ${closeRetryDelay(w.c.config, cl.attempts)} ms apart${w.c.config.closeRetryBackoff > 1 ? ` (backoff to ${w.c.config.closeRetryMaxMs} ms)` : ''}, reminder every ${reminderDelay(w.c.config)} ms`,
       cl.attempts,
     );
   if (next.reminderTimer === null) {
@@ -645,12 +645,11 @@ function timedOut(w: Work, o: OrderState, why: string): void {
   }
   // a timed-out close no longer blocks a retry (reduce-only: a second close cannot over-close); the
   // retry keeps the interval since that order was sent
-  if (o.purpose === 'close' && cl)
-    scheduleRetry(
-      w,
-      o.coin,
-      Math.max(0, closeRetryDelay(w.c.config, cl.attempts) - w.c.config.orderTimeoutMs),
-    );
+  if (o.purpose === 'close' && cl) {
+    const delay = closeRetryDelay(w.c.config, cl.attempts);
+    const waited = w.c.config.orderTimeoutMs;
+    scheduleRetry(w, o.coin, Number.isFinite(waited) ? Math.max(0, delay - waited) : delay);
+  }
 }
 
 export function onOrderTimeout(ctx: ExecutionContext, clientId: string): Step {

@@ -8,10 +8,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
+import { createExecution } from '../../actors/execution/engine.ts';
+import type { Venue } from '../../actors/venue/types.ts';
+import { ManualClock } from '../../state/clock.ts';
 import type { ExecRecord } from '../../machines/execution.types.ts';
 import { strategyMachine } from '../../machines/strategy.machine.ts';
 import type { StrategyEval } from '../../machines/strategy.types.ts';
-import { exit, entry, setup, T0 } from './helpers.ts';
+import { ASSETS, exit, entry, setup, T0, TestMarket } from './helpers.ts';
 
 function withPosition(config: Parameters<typeof setup>[0] = {}) {
   const s = setup({ equity: () => 10_000, ...config });
@@ -206,5 +209,68 @@ describe('close retries while a close cannot be priced or filled (issue 20 item 
     expect(s.venue.position('ETH')).toBe(0);
     expect(strat.getSnapshot().value).toBe('COOLDOWN'); // answered with the id it was waiting for
     strat.stop();
+  });
+
+  it('a venue that never answers: each close times out, retried right after its timeout, one alarm + reminders', () => {
+    const clock = new ManualClock(T0);
+    const market = new TestMarket(clock);
+    const sent: string[] = [];
+    const venue: Venue = {
+      submit: (o) => sent.push(o.clientId),
+      cancel: () => {},
+      onReport: () => () => {},
+      stop: () => {},
+    };
+    // a ledger with a position to close (restart recovery), as the engine does for orphans
+    const fill = {
+      coin: 'ETH',
+      strategy: 'geometry',
+      side: 'BUY',
+      px: 100,
+      sz: 9.8,
+      fee: 0,
+      time: T0,
+      clientId: 'x',
+    };
+    const exec = createExecution({
+      clock,
+      venue,
+      market,
+      equity: 10_000,
+      config: { assets: ASSETS },
+      restore: [
+        {
+          kind: 'position',
+          coin: 'ETH',
+          cause: { type: 'fill', fill },
+          position: {
+            coin: 'ETH',
+            strategy: 'geometry',
+            size: 9.8,
+            avgEntry: 100,
+            realised: 0,
+            fees: 0,
+            fundingPaid: 0,
+            openedAt: T0,
+          },
+          totals: { realised: 0, fees: 0, fundingPaid: 0 },
+        },
+      ],
+    });
+    const alarms: string[] = [];
+    exec.onAlarm((a) => alarms.push(a.message));
+    market.set('ETH', [[99.9, 50]], [[100, 50]], { mark: 99.95 });
+    exec.kill('restart: recovered positions');
+    for (let ms = 100; ms <= 300_000; ms += 100) {
+      clock.advance(100);
+      exec.onTick({ health: 'HEALTHY', stale: false });
+    }
+    console.log(`silent venue, 300 s: ${sent.length} closes sent, ${alarms.length} alarms`);
+    // one close every orderTimeoutMs (5 s): at 0, 5, …, 300 s
+    expect(sent.length).toBe(61);
+    // the first timeout at 5 s, then a reminder a minute: 65, 125, 185, 245 s
+    expect(alarms[0]).toMatch(/^close of ETH timed out at the venue: order x1 timed out/);
+    expect(alarms.slice(1).every((a) => a.startsWith('close of ETH still not done'))).toBe(true);
+    expect(alarms).toHaveLength(5);
   });
 });
