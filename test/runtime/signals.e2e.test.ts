@@ -176,27 +176,32 @@ describe('node bin/runtime.mjs start: a signal to the trading process runs its g
     name: string,
     signals: NodeJS.Signals[],
     when: 'busy' | 'starting' = 'busy',
+    via: 'node' | 'npm start' = 'node',
   ): Promise<{ p: RuntimeProcess; summary: Record<string, any> }> {
     const data = join(dir, name);
-    const p = spawnRuntime([
-      'start',
-      '--duration',
-      '600',
-      '--no-dashboard',
-      '--data',
-      data,
-      '--log-level',
-      'warn',
-      '--json',
-    ]);
+    const p = spawnRuntime(
+      ['start', '--duration', '600', '--no-dashboard', '--data', data, '--log-level', 'warn', '--json'],
+      {},
+      via,
+    );
     try {
       if (when === 'busy') {
         // frames are flowing: the warm-up hour plays at ×N, the process is busy
         await p.waitForJournalBytes(200_000);
-        // the PID is the trading process: plain node on the compiled bin, no loader, no child process
-        expect(processesMentioning(data).map((x) => x.pid)).toEqual([p.pid]);
-        expect(processesMentioning(data)[0]!.cmd).toMatch(/^\S*node \S*bin\/runtime\.mjs start /);
-        expect(childrenOf(p.pid)).toEqual([]);
+        // the trading process is plain node on the compiled bin, no loader, no child process: the PID
+        // itself, or npm's only child (npm forwards SIGINT and SIGTERM to it; no shell in between)
+        const trading = via === 'node' ? p.pid : childrenOf(p.pid)[0]!;
+        if (via !== 'node') expect(childrenOf(p.pid)).toEqual([trading]);
+        const byPid = (a: number, b: number) => a - b;
+        expect(
+          processesMentioning(data)
+            .map((x) => x.pid)
+            .sort(byPid),
+        ).toEqual([...new Set([p.pid, trading])].sort(byPid));
+        expect(processesMentioning(data).find((x) => x.pid === trading)!.cmd).toMatch(
+          /^\S*node \S*bin\/runtime\.mjs start /,
+        );
+        expect(childrenOf(trading)).toEqual([]);
       } else {
         // the simulator is up, the system is still starting
         await p.waitForOutput((out) => /^sim: ws:/m.test(out), 'the sim line');
@@ -230,6 +235,10 @@ describe('node bin/runtime.mjs start: a signal to the trading process runs its g
   it('SIGINT, then SIGINT and SIGTERM again while shutting down: ignored, still one clean shutdown', async () => {
     const { p } = await stopWith('repeat', ['SIGINT', 'SIGINT', 'SIGTERM']);
     expect(p.stderr().match(/ignored: the graceful shutdown/g)).toHaveLength(2);
+  }, 180_000);
+
+  it('npm start: SIGTERM to npm reaches the trading process (no shell between), exit 0', async () => {
+    await stopWith('npm', ['SIGTERM'], 'busy', 'npm start');
   }, 180_000);
 
   it('SIGTERM while the system is still starting: it stops as soon as it is up, exit 0', async () => {

@@ -125,9 +125,21 @@ export interface RuntimeProcess {
   waitForJournalBytes(bytes: number, ms?: number): Promise<string>;
 }
 
-/** `node bin/runtime.mjs …args` with JSON logs. */
-export function spawnRuntime(args: string[], env: Record<string, string> = {}): RuntimeProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/**
+ * `node bin/runtime.mjs …args` with JSON logs; `via: 'npm start'` runs `npm start -- …` instead (args[0]
+ * must be 'start'; `--ignore-scripts` skips the prestart build, done by `ensureBuilt`).
+ */
+export function spawnRuntime(
+  args: string[],
+  env: Record<string, string> = {},
+  via: 'node' | 'npm start' = 'node',
+): RuntimeProcess {
+  const [cmd, argv] =
+    via === 'node'
+      ? [process.execPath, [BIN, ...args]]
+      : ['npm', ['start', '--ignore-scripts', '--silent', '--', ...args.slice(1)]];
+  if (via !== 'node' && args[0] !== 'start') throw new Error(`npm start runs 'start', not '${args[0]}'`);
+  const child = spawn(cmd, argv, {
     cwd: ROOT,
     env: { ...process.env, LOG_FORMAT: 'json', ...env },
   });
