@@ -8,8 +8,13 @@ import { type AnyMachineSnapshot, createMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { type RegimeEvent, regimeMachine } from '../../machines/regime.machine.ts';
 import { DEFAULT_REGIME_THRESHOLDS, type RegimeInputs } from '../../machines/regime.types.ts';
-import { describeMachinePaths } from '../kit/machine-paths.ts';
-import { CONFIRM_TICKS, REGIME_CONDITIONS, regimeOracle } from '../oracle/regime.ts';
+import {
+  describeMachinePaths,
+  type MachinePath,
+  type PathTestOptions,
+  runPath,
+} from '../kit/machine-paths.ts';
+import { CONFIRM_TICKS, classifyTick, REGIME_CONDITIONS, regimeOracle } from '../oracle/regime.ts';
 import { CHOP_INPUTS, EXPANSION_INPUTS, SIDEWAYS_INPUTS, TIMINGS } from './regime.fixtures.ts';
 
 const tick = (
@@ -89,4 +94,149 @@ describeMachinePaths('regime controller', {
   serializeState,
   limit: 50_000,
   oracle: regimeOracle({ members }),
+});
+
+/** Drive the production machine along a hand-made or random event sequence, checked by the oracle. */
+function walk(opts: PathTestOptions, evs: readonly RegimeEvent[], description: string): void {
+  const path: MachinePath = {
+    description,
+    steps: [
+      { event: { type: 'xstate.init' }, state: undefined as never },
+      ...evs.map((event) => ({ event, state: undefined as never })),
+    ],
+  };
+  runPath(opts, path);
+}
+
+const optsFor = (ms: typeof members): PathTestOptions => ({
+  machine,
+  input: { coin: 'BTC', members: ms, thresholds: DEFAULT_REGIME_THRESHOLDS, timings: TIMINGS },
+  events: [],
+  oracle: regimeOracle({ members: ms }),
+});
+
+describe('regime controller against the oracle: every threshold at / just inside / just outside', () => {
+  const th = { s: DEFAULT_REGIME_THRESHOLDS.sideways, e: DEFAULT_REGIME_THRESHOLDS.expansion };
+  const eps = 1e-9;
+  const cases: Array<[string, RegimeInputs]> = [];
+  for (const [name, base, key, limit, dir] of [
+    ['SIDEWAYS oiRange15m', SIDEWAYS_INPUTS, 'oiRange15m', th.s.oiRange15mMax, -1],
+    ['SIDEWAYS fundingDev', SIDEWAYS_INPUTS, 'fundingDev', th.s.fundingDevMax, -1],
+    ['SIDEWAYS +depthAsym5s', SIDEWAYS_INPUTS, 'depthAsym5s', th.s.depthAsymAbsMax, -1],
+    ['SIDEWAYS -depthAsym5s', SIDEWAYS_INPUTS, 'depthAsym5s', -th.s.depthAsymAbsMax, 1],
+    ['EXPANSION oiBuild1h', EXPANSION_INPUTS, 'oiBuild1h', th.e.oiBuild1hMin, 1],
+    ['EXPANSION fundingDev', EXPANSION_INPUTS, 'fundingDev', th.e.fundingDevMin, 1],
+    ['EXPANSION +depthAsym5s', EXPANSION_INPUTS, 'depthAsym5s', th.e.depthAsymAbsMin, 1],
+    ['EXPANSION -depthAsym5s', EXPANSION_INPUTS, 'depthAsym5s', -th.e.depthAsymAbsMin, -1],
+  ] as const) {
+    const d = Math.abs(limit) * eps + 1e-12;
+    cases.push([`${name} at the threshold`, { ...base, [key]: limit }]);
+    cases.push([`${name} just inside`, { ...base, [key]: limit + dir * d }]);
+    cases.push([`${name} just outside`, { ...base, [key]: limit - dir * d }]);
+  }
+  for (const key of ['oiRange15m', 'oiBuild1h', 'fundingDev', 'depthAsym5s'] as const) {
+    cases.push([`SIDEWAYS with ${key} NULL`, { ...SIDEWAYS_INPUTS, [key]: Number.NaN }]);
+    cases.push([`EXPANSION with ${key} NULL`, { ...EXPANSION_INPUTS, [key]: Number.NaN }]);
+    cases.push([`SIDEWAYS with ${key} infinite`, { ...SIDEWAYS_INPUTS, [key]: Number.POSITIVE_INFINITY }]);
+  }
+  // both regimes' conditions at once is impossible with fundingDev (≤ 0.00002 and ≥ 0.00004): neither
+  const opts = optsFor(members);
+  for (const [name, inputs] of cases) {
+    it(`${name}: ${CONFIRM_TICKS} ticks → ${classifyTick(inputs, 'HEALTHY', false).regime}`, () => {
+      walk(opts, [tick(inputs), tick(inputs), tick(inputs), tick(inputs)], name);
+    });
+  }
+  it('the cases reach both regimes and DISABLED', () => {
+    const got = new Set(cases.map(([, i]) => classifyTick(i, 'HEALTHY', false).regime));
+    expect([...got].sort()).toEqual(['DISABLED', 'EXPANSION', 'SIDEWAYS']);
+  });
+});
+
+describe('regime controller against the oracle: random walks over the RULEBOOK families', () => {
+  // xorshift32: deterministic
+  const rng = (seed: number) => () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  for (const [label, ms] of [
+    [
+      'geometry + kinematics (SLBRS) and cascade (EFFCS)',
+      [
+        { strategy: 'geometry', family: 'SLBRS' as const },
+        { strategy: 'kinematics', family: 'SLBRS' as const },
+        { strategy: 'cascade', family: 'EFFCS' as const },
+      ],
+    ],
+    [
+      'SLBRS members only (no EFFCS member configured)',
+      [
+        { strategy: 'geometry', family: 'SLBRS' as const },
+        { strategy: 'kinematics', family: 'SLBRS' as const },
+      ],
+    ],
+  ] as const) {
+    it(`${label}: 300 walks of 40 steps agree with the oracle; reach printed and asserted`, () => {
+      const next = rng(0x9e3779b9);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+      const names = ms.map((m) => m.strategy);
+      const opts = optsFor([...ms]);
+      const reach = { SIDEWAYS: 0, EXPANSION: 0, grants: 0, releases: 0, lockOuts: 0, reEnables: 0 };
+      const ticks = [
+        tick(SIDEWAYS_INPUTS),
+        tick(SIDEWAYS_INPUTS),
+        tick(EXPANSION_INPUTS),
+        tick(EXPANSION_INPUTS),
+        tick(CHOP_INPUTS),
+        tick(SIDEWAYS_INPUTS, 'DEGRADED'),
+        tick(EXPANSION_INPUTS, 'HEALTHY', true),
+      ];
+      for (let w = 0; w < 300; w++) {
+        const evs: RegimeEvent[] = [];
+        while (evs.length < 40) {
+          const r = next();
+          // ticks come in runs (a regime needs confirmTicks consecutive ones)
+          if (r < 0.4) {
+            const t = pick(ticks);
+            for (let k = 1 + Math.floor(next() * 4); k > 0; k--) evs.push(t);
+          } else if (r < 0.7)
+            evs.push({
+              type: 'MEMBER_STATE',
+              strategy: pick(names),
+              state: pick(['DISABLED', 'DISABLED', 'SCANNING', 'EXITED', 'COOLDOWN']),
+            });
+          else if (r < 0.82) evs.push({ type: 'ACQUIRE_LEASE', strategy: pick(names) });
+          else if (r < 0.92) evs.push({ type: 'RELEASE_LEASE', strategy: pick(names) });
+          else evs.push({ type: 'OPERATOR_ENABLE', strategy: pick(names) });
+        }
+        // reach, by the oracle's own account of the walk
+        const o = opts.oracle!;
+        let m = o.initial(opts.input).model;
+        for (const e of evs) {
+          const keys = o.keys?.(m, e, null) ?? [];
+          if (keys.some((k) => k.startsWith('lock-out: a member'))) reach.lockOuts++;
+          if (keys.some((k) => k.startsWith('lock-out: operator'))) reach.reEnables++;
+          const v = o.step(m, e, null);
+          m = v.model;
+          for (const rec of v.verdict.emitted) {
+            const d = (
+              rec as { decision: { kind: string; action?: string; regime?: string; reason?: unknown } }
+            ).decision;
+            if (d.kind === 'regime' && d.regime !== 'DISABLED') reach[d.regime as 'SIDEWAYS' | 'EXPANSION']++;
+            if (d.action === 'GRANT') reach.grants++;
+            if (d.action === 'RELEASE') reach.releases++;
+          }
+        }
+        walk(opts, evs, `walk ${w}`);
+      }
+      console.log(`regime random walks (${label}): ${JSON.stringify(reach)}`);
+      expect(reach.SIDEWAYS).toBeGreaterThan(20);
+      if (names.includes('cascade')) expect(reach.EXPANSION).toBeGreaterThan(20);
+      expect(reach.grants).toBeGreaterThan(20);
+      expect(reach.releases).toBeGreaterThan(5);
+      expect(reach.lockOuts).toBeGreaterThan(5);
+      expect(reach.reEnables).toBeGreaterThan(0);
+    });
+  }
 });
