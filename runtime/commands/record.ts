@@ -5,7 +5,8 @@ import { startSim, type SimServer } from '../../sim/server.ts';
 import { SystemClock } from '../clocks.ts';
 import { lockDataDir } from '../lock.ts';
 import { startSystem } from '../system.ts';
-import { formatSummary, runUntilDone } from './start.ts';
+import { runUntilDone } from '../signals.ts';
+import { formatSummary } from './start.ts';
 import { COMMON_OPTIONS, configFrom, guarded, type Io, loggerFrom, num, parse } from './common.ts';
 
 export const RECORD_USAGE = `usage: runtime record --source <url|sim> [options]

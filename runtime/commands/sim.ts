@@ -1,4 +1,5 @@
 /** `runtime sim --port 0 --seed 7 --scenario default --speed 1`: serve the simulated venue alone. */
+import { runUntilStopped } from '../signals.ts';
 import { runSimCommand } from '../../sim/cli.ts';
 import { scenarioNames } from '../../sim/scenarios.ts';
 import { COMMON_OPTIONS, guarded, type Io, num, parse } from './common.ts';
@@ -35,13 +36,10 @@ export async function simCommand(argv: string[], io: Io): Promise<number> {
     };
     if (values['ground-truth']) args.groundTruth = values['ground-truth'];
     const sim = await runSimCommand(args, io.stdout);
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      if (values.duration !== undefined) setTimeout(done, num(values.duration, 'duration', 0) * 1000);
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
-    await sim.close();
+    await runUntilStopped(
+      () => sim.close(),
+      values.duration !== undefined ? num(values.duration, 'duration', 0) : null,
+    );
     return 0;
   });
 }

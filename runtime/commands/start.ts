@@ -15,9 +15,18 @@ import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.t
 import { createInspection } from '../inspect.ts';
 import { loadPrivateKey } from '../secrets.ts';
 import { lockDataDir } from '../lock.ts';
+import {
+  knownNetworkOf,
+  type Network,
+  type NetworkChoice,
+  type NetworkResolution,
+  probeVenueNetwork,
+  resolveNetwork,
+} from '../network.ts';
 import { operatorToken } from '../token.ts';
 import { createMetrics } from '../metrics.ts';
-import { type RunningSystem, type SystemSummary, startSystem } from '../system.ts';
+import { runUntilDone } from '../signals.ts';
+import { type SystemSummary, startSystem } from '../system.ts';
 import {
   COMMON_OPTIONS,
   configFrom,
@@ -34,7 +43,7 @@ export const START_USAGE = `usage: runtime start [live] [options]
   (no subcommand)   the embedded default: starts the simulator on loopback (default scenario, real time
                     after a fast-forwarded 1 h warm-up), connects the whole stack to it over real
                     sockets, journals, paper-trades and serves the dashboard
-  live              real venue data: --network mainnet|testnet or --url ws://… (e.g. a local node's
+  live              real venue data: --network mainnet|testnet and/or --url ws://… (e.g. a local node's
                     order_book_server); paper venue unless --live-trading
 
 options:
@@ -47,7 +56,10 @@ options:
   --seed N              simulator seed (default 7)
   --speed N             simulator pace after the warm-up (×N real time, default 1)
   --warmup-rate N       pace of the simulator's 1 h warm-up (default 120: one minute of waiting, 30 s)
-  --network NAME        mainnet | testnet (live)
+  --network NAME        mainnet | testnet | sim (live): the network orders are signed for; it must agree
+                        with --url's host and with what the venue announces (a simulator announces the
+                        network it plays; sim = whichever it announces); required to sign (--live-trading)
+                        for a venue that names none
   --url URL             WebSocket URL of the data source (live)
   --live-trading        place real orders (live; needs the key named in the config)
   --no-dashboard        do not serve the dashboard
@@ -56,11 +68,6 @@ options:
   --json                print the summary as one JSON object
   --log-level LEVEL     pino level (default info)
 `;
-
-const URLS: Record<string, string> = {
-  mainnet: 'wss://api.hyperliquid.xyz/ws',
-  testnet: 'wss://api.hyperliquid-testnet.xyz/ws',
-};
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -95,10 +102,16 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
     const live = positionals[0] === 'live';
     if (positionals.length > (live ? 1 : 0))
       throw new UsageError(`unexpected argument '${positionals.at(-1)}'`);
-    const network = values.network ?? (live ? 'mainnet' : 'sim');
-    if (live && network !== 'mainnet' && network !== 'testnet')
-      throw new UsageError(`--network must be mainnet or testnet`);
-    const config = configFrom(values, { network });
+    const flagNetwork = values.network;
+    if (flagNetwork !== undefined && !isNetworkChoice(flagNetwork))
+      throw new UsageError(
+        `--network must be mainnet, testnet or sim (a simulator that announces its network)`,
+      );
+    if (!live && flagNetwork !== undefined && flagNetwork !== 'sim')
+      throw new UsageError(
+        '--network goes with `runtime start live` (the embedded default is the simulator)',
+      );
+    const config = configFrom(values, live ? {} : { network: 'sim' });
     const logger = loggerFrom(values);
     const durationS = values.duration !== undefined ? num(values.duration, 'duration', 0) : null;
     if (values['live-trading'] && !live) throw new UsageError('--live-trading needs `runtime start live`');
@@ -108,6 +121,9 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
       let clock: Clock;
       let sim: SimServer | null = null;
       let url: string;
+      // the embedded simulator: nothing is signed for a real network
+      let network = 'sim';
+      let isMainnet = false;
       if (!live) {
         const speed = num(values.speed, 'speed', 1);
         const warmupRate = num(values['warmup-rate'], 'warmup-rate', 120);
@@ -128,7 +144,19 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
         );
       } else {
         clock = new SystemClock();
-        url = values.url ?? config.url ?? URLS[network]!;
+        const resolved = await resolveLiveNetwork({
+          explicit: flagNetwork ?? config.network,
+          url: values.url ?? config.url,
+          liveTrading: values['live-trading'] === true,
+        });
+        if (!resolved.ok) {
+          io.stderr(`runtime: ${resolved.error}`);
+          return 2;
+        }
+        url = resolved.url;
+        network = resolved.network ?? 'unknown (paper)';
+        isMainnet = resolved.isMainnet;
+        logger.info({ network, source: resolved.source }, 'network');
       }
       logger.info({ config: redactedConfig(config), url }, 'effective config');
 
@@ -149,7 +177,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
           key,
           ...(config.live.account ? { account: config.live.account } : {}),
           ...(config.live.vaultAddress ? { vaultAddress: config.live.vaultAddress } : {}),
-          isMainnet: network === 'mainnet',
+          isMainnet,
           httpUrl,
           wsUrl: url,
           fetch: globalThis.fetch,
@@ -232,22 +260,30 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
   });
 }
 
-export function redactedConfig(c: Config): Record<string, unknown> {
-  return { ...c, live: { ...c.live, keyEnv: c.live.keyEnv, keyFile: c.live.keyFile ? '[path]' : undefined } };
+/**
+ * The network of `runtime start live`: the operator's word, the URL's known host and what the venue
+ * announces must agree (runtime/network.ts); a venue at an unknown host is asked which network it plays.
+ */
+function isNetworkChoice(x: string): x is NetworkChoice {
+  return x === 'mainnet' || x === 'testnet' || x === 'sim';
 }
 
-/** Run until --duration elapses or SIGINT/SIGTERM, then stop gracefully. */
-export async function runUntilDone(system: RunningSystem, durationS: number | null): Promise<SystemSummary> {
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      if (timer) clearTimeout(timer);
-      resolve();
-    };
-    const timer = durationS !== null ? setTimeout(done, durationS * 1000) : null;
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
-  return system.stop();
+async function resolveLiveNetwork(inputs: {
+  explicit: NetworkChoice | undefined;
+  url: string | undefined;
+  liveTrading: boolean;
+}): Promise<NetworkResolution> {
+  let announced: Network | null | undefined;
+  if (inputs.url !== undefined && knownNetworkOf(inputs.url) === undefined) {
+    const probe = await probeVenueNetwork(inputs.url, { fetch: globalThis.fetch });
+    if (!probe.ok) {
+      // paper trading on data only: a venue we cannot ask is no reason to refuse, but it names nothing
+      if (inputs.liveTrading || inputs.explicit === 'sim') return { ok: false, error: probe.error };
+    } else announced = probe.announced;
+  }
+  return resolveNetwork({ ...inputs, announced });
+}
+
+export function redactedConfig(c: Config): Record<string, unknown> {
+  return { ...c, live: { ...c.live, keyEnv: c.live.keyEnv, keyFile: c.live.keyFile ? '[path]' : undefined } };
 }

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startSim } from '../../sim/server.ts';
 import { main } from '../../runtime/cli.ts';
 
 // the commands log their effective config at start; keep the test output quiet
@@ -61,11 +65,73 @@ describe('runtime CLI', () => {
     expect(a.err.join('')).toMatch(/--live-trading needs `runtime start live`/);
     const prev = process.env.HL_PRIVATE_KEY;
     delete process.env.HL_PRIVATE_KEY;
-    const b = io();
-    expect(
-      await main(['start', 'live', '--live-trading', '--url', 'ws://127.0.0.1:9/ws', '--no-dashboard'], b.io),
-    ).toBe(2);
-    expect(b.err.join('')).toMatch(/HL_PRIVATE_KEY/);
-    if (prev !== undefined) process.env.HL_PRIVATE_KEY = prev;
+    const sim = await startSim({ speed: 'manual', coins: ['BTC'] });
+    const dir = mkdtempSync(join(tmpdir(), 'cli-live-'));
+    try {
+      const b = io();
+      expect(
+        await main(
+          ['start', 'live', '--live-trading', '--url', sim.wsUrl, '--no-dashboard', '--data', dir],
+          b.io,
+        ),
+      ).toBe(2);
+      expect(b.err.join('')).toMatch(/HL_PRIVATE_KEY/);
+    } finally {
+      if (prev !== undefined) process.env.HL_PRIVATE_KEY = prev;
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('signs only for a network every source agrees on (issue 20, defect 12)', async () => {
+    // the simulator plays testnet (its default) and says so
+    const sim = await startSim({ speed: 'manual', coins: ['BTC'] });
+    const dir = mkdtempSync(join(tmpdir(), 'cli-net-'));
+    try {
+      const a = io();
+      expect(
+        await main(
+          [
+            'start',
+            'live',
+            '--live-trading',
+            '--network',
+            'mainnet',
+            '--url',
+            sim.wsUrl,
+            '--no-dashboard',
+            '--data',
+            dir,
+          ],
+          a.io,
+        ),
+      ).toBe(2);
+      expect(a.err.join('')).toMatch(/network mismatch: --network mainnet, but .* announces testnet/);
+      // an unknown host that announces nothing: signing needs the operator's word
+      const b = io();
+      expect(
+        await main(
+          [
+            'start',
+            'live',
+            '--live-trading',
+            '--url',
+            'ws://127.0.0.1:9/ws',
+            '--no-dashboard',
+            '--data',
+            dir,
+          ],
+          b.io,
+        ),
+      ).toBe(2);
+      expect(b.err.join('')).toMatch(/could not ask .* which network it plays/);
+      // a --network the embedded default cannot have
+      const c = io();
+      expect(await main(['start', '--network', 'mainnet'], c.io)).toBe(2);
+      expect(c.err.join('')).toMatch(/--network goes with `runtime start live`/);
+    } finally {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
