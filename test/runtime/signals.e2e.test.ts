@@ -9,18 +9,22 @@
  * loader, no child process); SIGTERM, SIGINT and SIGHUP sent to that PID — while it is busy with the
  * warm-up hour — each print the summary with the journal flushed and exit 0, leaving no process behind.
  */
+import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStopSignals, runUntilDone, runUntilStopped, STOP_SIGNALS } from '../../runtime/signals.ts';
 import { ManualClock } from '../../state/clock.ts';
+import { ADDR_A, KEY_A } from '../live/rig.ts';
 import {
   childrenOf,
   ensureBuilt,
   lastJson,
   processesMentioning,
+  ROOT,
   type RuntimeProcess,
   spawnRuntime,
 } from '../setup/runtime-bin.ts';
@@ -244,4 +248,43 @@ describe('node bin/runtime.mjs start: a signal to the trading process runs its g
   it('SIGTERM while the system is still starting: it stops as soon as it is up, exit 0', async () => {
     await stopWith('starting', ['SIGTERM'], 'starting');
   }, 180_000);
+});
+
+describe('the compiled build runs without a loader', () => {
+  beforeAll(ensureBuilt, 240_000);
+
+  it('dist/ holds plain JavaScript: no .ts import, no tsx import', () => {
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true }))
+        if (e.isDirectory()) walk(join(d, e.name));
+        else if (e.name.endsWith('.js')) files.push(join(d, e.name));
+    };
+    walk(join(ROOT, 'dist'));
+    expect(files.length).toBeGreaterThan(50);
+    for (const f of files) {
+      const js = readFileSync(f, 'utf8');
+      expect(js, f).not.toMatch(/(from |import\()['"]([^'"]+\.ts|tsx(\/[^'"]*)?)['"]/);
+    }
+  });
+
+  it('the live signer worker starts from dist/ in plain node and signs with the lent key', () => {
+    const signer = pathToFileURL(join(ROOT, 'dist', 'actors', 'venue', 'live', 'signer.js')).href;
+    const script = `
+      const { startWorkerSigner } = await import(${JSON.stringify(signer)});
+      const s = await startWorkerSigner({ withKey: (fn) => fn(process.env.TEST_KEY) });
+      process.stdout.write(s.address);
+      await s.close();`;
+    const file = join(mkdtempSync(join(tmpdir(), 'signer-dist-')), 'sign.mjs');
+    writeFileSync(file, script);
+    const r = spawnSync(process.execPath, [file], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', TEST_KEY: KEY_A },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(ADDR_A.toLowerCase());
+    rmSync(dirname(file), { recursive: true, force: true });
+  });
 });
