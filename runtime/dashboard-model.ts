@@ -2,13 +2,13 @@
  * The dashboard's read-only replica, assembled from the decision side's state as of its last tick and the
  * hot-state views it read (never the actors' internals mutated from outside).
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../state/clock.ts';
 import type { Config } from './config.ts';
 import { startDashboard } from './dashboard/server.ts';
+import { loadStatechart } from './dashboard/statechart.ts';
 import type { Metrics } from './metrics.ts';
-import type { CoinSnapshot, DashboardSnapshot, TradingState } from './dashboard/types.ts';
+import type { CoinSnapshot, DashboardSnapshot, StatechartNodeJson, TradingState } from './dashboard/types.ts';
 import type { RunningSystem } from './system.ts';
 
 const n = (x: number | undefined | null): number | null =>
@@ -91,7 +91,12 @@ export function buildSnapshot(system: RunningSystem, config: Config, now: number
     realisedPnl: n(ledger?.realised),
     unrealisedPnl: n(ledger?.unrealised),
     dailyPnl: n(summary.pnl),
-    health: { level: h?.status ?? 'WARMING', reason: h?.reason ?? 'starting', channels },
+    // while not HEALTHY: what it is waiting for (which channel of which coin, never received or how old)
+    health: {
+      level: h?.status ?? 'WARMING',
+      reason: engine?.healthWaiting() ?? h?.reason ?? 'starting',
+      channels,
+    },
     coins,
     decisions: system.recentDecisions(),
     counters: {
@@ -103,10 +108,10 @@ export function buildSnapshot(system: RunningSystem, config: Config, now: number
   };
 }
 
-function loadStatechart(): never | null {
+/** The strategy statechart for the dashboard, or null when its diagram file is missing or unreadable. */
+function strategyStatechart(): StatechartNodeJson | null {
   try {
-    const p = fileURLToPath(new URL('../diagrams/strategy.json', import.meta.url));
-    return JSON.parse(readFileSync(p, 'utf8')) as never;
+    return loadStatechart(fileURLToPath(new URL('../diagrams/strategy.json', import.meta.url)));
   } catch {
     return null;
   }
@@ -142,7 +147,7 @@ export function serveDashboard(
         message: `${cmd.type} journaled; applied at the next tick`,
       };
     },
-    statechart: loadStatechart(),
+    statechart: strategyStatechart(),
     metrics,
   });
 }
