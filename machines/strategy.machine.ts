@@ -154,10 +154,17 @@ export const strategyMachine = setup({
     lockOut: assign({ lockedOut: true, enabled: false }),
     requestReset: assign({ resetPending: true, enabled: false }),
     noteIgnored: assign(({ context }) => ({ ignored: context.ignored + 1 })),
-    // Tell the owning controller (if any) which top-level state this strategy entered.
+    // Tell the owning controller (if any) which top-level state this strategy entered, and whether it is
+    // locked out after an exception (so the controller need not guess it from the state).
     reportState: enqueueActions(({ context, enqueue, self }, params: { state: string }) => {
-      if ((self as unknown as { _parent?: unknown })._parent) {
-        enqueue.sendParent({ type: 'MEMBER_STATE', strategy: context.strategy, state: params.state });
+      // a standalone actor (tests, tools) has no parent to tell; `_parent` is XState's own field
+      if (Reflect.get(self, '_parent')) {
+        enqueue.sendParent({
+          type: 'MEMBER_STATE',
+          strategy: context.strategy,
+          state: params.state,
+          lockedOut: context.lockedOut,
+        });
       }
     }),
     emitIgnored: emit(({ event, self }) => ({

@@ -1,4 +1,4 @@
-import { createActor } from 'xstate';
+import { assign, createActor, sendTo, setup as xsetup, spawnChild } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { strategyMachine } from '../../machines/strategy.machine.ts';
 import type { StrategyEvent } from '../../machines/strategy.events.ts';
@@ -365,5 +365,52 @@ describe('strategy lifecycle: RULEBOOK rows pinned by issue 21', () => {
     expect(h.state()).toBe('DISABLED');
     h.actor.send({ type: 'ENABLE' });
     expect(h.state()).toBe('SCANNING');
+  });
+});
+
+describe('strategy lifecycle: reports to its controller', () => {
+  it('each state it enters is reported with its lock-out, so the controller need not guess it', () => {
+    type Report = { state: string; lockedOut?: boolean };
+    const parent = xsetup({
+      types: {
+        context: {} as { reports: Report[] },
+        events: {} as
+          | { type: 'MEMBER_STATE'; strategy: string; state: string; lockedOut?: boolean }
+          | { type: 'FWD'; inner: StrategyEvent },
+      },
+      actors: { strategy: strategyMachine },
+    }).createMachine({
+      context: { reports: [] },
+      entry: spawnChild('strategy', {
+        id: 's',
+        input: { strategy: 'geometry', coin: 'BTC', timings: TIMINGS },
+      }),
+      on: {
+        MEMBER_STATE: {
+          actions: assign({
+            reports: ({ context, event }) => [
+              ...context.reports,
+              { state: event.state, lockedOut: event.lockedOut },
+            ],
+          }),
+        },
+        FWD: { actions: sendTo('s', ({ event }) => event.inner) },
+      },
+    });
+    const p = createActor(parent, { clock: new ManualClock(0) });
+    p.start();
+    const fwd = (inner: StrategyEvent) => p.send({ type: 'FWD', inner });
+    fwd({ type: 'ENABLE' });
+    fwd({ type: 'STRATEGY_ERROR', message: 'boom' });
+    fwd({ type: 'OPERATOR_ENABLE' });
+    fwd({ type: 'ENABLE' });
+    fwd({ type: 'DISABLE' });
+    expect(p.getSnapshot().context.reports).toEqual([
+      { state: 'DISABLED', lockedOut: false },
+      { state: 'SCANNING', lockedOut: false },
+      { state: 'DISABLED', lockedOut: true },
+      { state: 'SCANNING', lockedOut: false },
+      { state: 'DISABLED', lockedOut: false },
+    ]);
   });
 });
