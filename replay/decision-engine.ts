@@ -12,7 +12,7 @@ import { type Actor, type AnyActorRef, createActor, type InspectionEvent } from 
 import { createExecution, type Execution } from '../actors/execution/engine.ts';
 import { PaperVenue } from '../actors/venue/paper.ts';
 import type { MarketSnapshot, MarketView, Venue } from '../actors/venue/types.ts';
-import { healthMachine } from '../machines/health.machine.ts';
+import { describeWaiting, healthMachine } from '../machines/health.machine.ts';
 import { checkIntent } from '../machines/intent.schema.ts';
 import type { ChannelExpectation, HealthStatus } from '../machines/health.types.ts';
 import { regimeMachine } from '../machines/regime.machine.ts';
@@ -207,6 +207,20 @@ export class DecisionEngine {
         to: e.to,
         reason: e.reason,
         evidence: e.evidence,
+      });
+    });
+    // what health is waiting for, when it starts waiting and every waitingReportMs after: a warning
+    this.health.on('waiting', (e) => {
+      this.emit({
+        t: this.clock.now(),
+        kind: 'health.waiting',
+        status: e.status,
+        since: e.since,
+        summary: e.summary,
+        waitingFor: e.waitingFor,
+        connected: e.connected,
+        validation: e.validation,
+        report: e.report,
       });
     });
     this.health.start();
@@ -599,10 +613,17 @@ export class DecisionEngine {
     return {
       time: this.clock.now(),
       health: this.healthLevel,
+      healthWaiting: this.healthWaiting(),
       coins,
       tradingState: this.execution.tradingState(),
       equity: this.execution.equity(),
     };
+  }
+
+  /** What health is waiting for, in one line (null: HEALTHY). */
+  healthWaiting(): string | null {
+    const r = describeWaiting(this.health.getSnapshot().context, this.clock.now());
+    return r.since === null ? null : r.summary;
   }
 
   /** Current view buffers (read at the last tick), by coin index. */
