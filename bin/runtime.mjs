@@ -16,7 +16,7 @@ const stamp = join(dist, '.build-stamp');
 const SOURCE_DIRS = ['machines', 'actors', 'state', 'strategies', 'hyperliquid', 'sim', 'replay', 'runtime'];
 const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'diagrams/strategy.json'];
 // commands that run until stopped: their signals are taken before anything starts (runtime/signals.ts)
-const LONG_RUNNING = new Set(['start', 'record']);
+const LONG_RUNNING = new Set(['start', 'record', 'sim']);
 
 /** The first source newer than the build, or null. */
 function newerThanBuild() {

@@ -12,7 +12,7 @@
  *   SIGKILL remains the way to stop at once.
  *
  * `installStopSignals()` takes the process's signals for good (the `runtime` bin calls it first thing
- * for start and record, so a signal during startup is not lost and a signal during the last
+ * for start, record and sim, so a signal during startup is not lost and a signal during the last
  * clean-ups — dashboard, simulator — is still ignored rather than fatal). `runUntilDone` uses that
  * process-wide instance when there is one, and otherwise takes the signals only while it runs (tests,
  * in-process callers).
