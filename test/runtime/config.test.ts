@@ -374,3 +374,81 @@ describe('one riskPerTrade (issue 21)', () => {
     ).toMatch(/did you mean risk\.riskPerTrade \(HLT_RISK__RISK_PER_TRADE\)\?$/);
   });
 });
+
+describe('typo hints (property)', () => {
+  it('any one-letter typo of any field, from the file or the environment, is refused and pointed at a name one edit away', () => {
+    const valid = new Set(leaves());
+    const sectionsSet = new Set(sections().map((p) => p.join('.')));
+    let seed = 20_07;
+    const rnd = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    let tried = 0;
+    let exactHint = 0;
+    for (const path of valid) {
+      const parts = path.split('.');
+      const key = parts.at(-1)!;
+      for (let k = 0; k < 6; k++) {
+        const i = Math.floor(rnd() * key.length);
+        const c = letters[Math.floor(rnd() * letters.length)]!;
+        const op = Math.floor(rnd() * 3);
+        const typo =
+          op === 0
+            ? key.slice(0, i) + key.slice(i + 1)
+            : op === 1
+              ? key.slice(0, i) + c + key.slice(i)
+              : key.slice(0, i) + c + key.slice(i + 1);
+        const at = [...parts.slice(0, -1), typo];
+        if (
+          typo.toLowerCase() === key.toLowerCase() ||
+          valid.has(at.join('.')) ||
+          sectionsSet.has(at.join('.')) ||
+          typo === ''
+        )
+          continue;
+        if (/^(key|secret)$/i.test(typo)) continue; // refused as a secret, not as a typo
+        const input: Record<string, unknown> = {};
+        let o = input;
+        for (const p of at.slice(0, -1)) {
+          o[p] = {};
+          o = o[p] as Record<string, unknown>;
+        }
+        o[typo] = 1;
+        const fromFile = configError(() => parseConfig(input)).issues;
+        expect(fromFile).toHaveLength(1);
+        const m = /^(\S+): unknown key — did you mean (\S+)\?$/.exec(fromFile[0]!);
+        expect(m, fromFile[0]).not.toBeNull();
+        expect(m![1]).toBe(at.join('.'));
+        const hint = m![2]!;
+        expect(valid.has(hint) || sectionsSet.has(hint)).toBe(true);
+        if (hint === path) exactHint++;
+        // the environment names the variable and gives the same hint
+        const variable = `HLT_${at.map((p) => p.replace(/([A-Z])/g, '_$1').toUpperCase()).join('__')}`;
+        const envPath = variable
+          .slice(4)
+          .split('__')
+          .map((p) => p.toLowerCase().replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase()));
+        if (envPath.join('.').toLowerCase() !== at.join('.').toLowerCase() || valid.has(envPath.join('.')))
+          continue;
+        const fromEnv = configError(() => loadConfig({ env: { [variable]: '1' } })).issues;
+        expect(fromEnv).toHaveLength(1);
+        expect(fromEnv[0]).toMatch(new RegExp(`^${variable} \\(`));
+        tried++;
+      }
+    }
+    console.log(
+      `typo hints: ${tried} typos refused from file and environment, ${exactHint} pointed back at the field itself`,
+    );
+    expect(tried).toBeGreaterThan(200);
+    // a one-letter typo is nearly always pointed back at the field it came from
+    expect(exactHint / tried).toBeGreaterThan(0.9);
+  });
+
+  it('a section set from one variable as JSON names the variable and the field inside', () => {
+    expect(configError(() => loadConfig({ env: { HLT_RISK: '{"dailyLosHalt":0.05}' } })).issues).toEqual([
+      'HLT_RISK.dailyLosHalt (risk.dailyLosHalt): unknown key — did you mean HLT_RISK.dailyLossHalt (risk.dailyLossHalt)?',
+    ]);
+  });
+});
