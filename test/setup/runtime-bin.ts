@@ -69,7 +69,9 @@ function tryLock(): boolean {
     try {
       holder = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
     } catch {
-      return false; // being created right now
+      // being created right now, or its creator died before writing its pid
+      if (statSync(LOCK).mtimeMs < Date.now() - 30_000) rmSync(LOCK, { recursive: true, force: true });
+      return false;
     }
     if (Number.isInteger(holder) && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
     return false;
