@@ -70,7 +70,8 @@ function tryLock(): boolean {
       holder = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
     } catch {
       // being created right now, or its creator died before writing its pid
-      if (statSync(LOCK).mtimeMs < Date.now() - 30_000) rmSync(LOCK, { recursive: true, force: true });
+      const st = statSync(LOCK, { throwIfNoEntry: false });
+      if (st && Date.now() - st.mtimeMs > 30_000) rmSync(LOCK, { recursive: true, force: true });
       return false;
     }
     if (Number.isInteger(holder) && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
