@@ -258,8 +258,9 @@ export function evaluateEntry(x: EntryCheckInput): EntryVerdict {
   const asset = cfg.assets[intent.coin];
   if (!asset) return { ok: false, code: 'VENUE_RULES', detail: `unknown asset ${intent.coin}` };
   const m = x.market;
-  const bid = m?.bids[0]?.px ?? Number.NaN;
-  const ask = m?.asks[0]?.px ?? Number.NaN;
+  if (m === null) return { ok: false, code: 'NO_PRICE', detail: `${intent.coin}: no book` };
+  const bid = m.bids[0]?.px ?? Number.NaN;
+  const ask = m.asks[0]?.px ?? Number.NaN;
   // a price needs a sane two-sided book: both sides positive and the ask strictly above the bid (a locked
   // or crossed book is a stale or inconsistent view, not a price to size or cap an order on)
   if (!(bid > 0 && ask > bid))
@@ -306,7 +307,7 @@ export function evaluateEntry(x: EntryCheckInput): EntryVerdict {
   return {
     ok: true,
     order,
-    quote: { bid, ask, mark: m?.mark ?? Number.NaN },
+    quote: { bid, ask, mark: m.mark },
     detail: `${intent.side} ${order.size} ${intent.coin} @ ≤${limitPx} ${cfg.entryTif}: ${sizing.detail}`,
   };
 }

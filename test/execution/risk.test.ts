@@ -516,3 +516,204 @@ describe('daily loss: beyond 2 % of the start-of-day equity halts; exactly 2 % d
     expect(dailyLossBreached(ctx(500), { ...tick, time: (day + 1) * DAY_MS })).toBe(false);
   });
 });
+
+describe('each denial names its reason (the detail an operator reads)', () => {
+  const base = {
+    intent: { coin: 'ETH', side: 'LONG' as const, stop: 95, target: 110, sizeFraction: 0 },
+    entryPx: 100,
+    mid: 99.95,
+    equity: 10_000,
+    szDecimals: 2,
+    coinNotional: 0,
+    totalExposure: 0,
+    cfg: { ...cfg, capSizeToLimits: true },
+  };
+  const short = {
+    ...base,
+    intent: { ...base.intent, side: 'SHORT' as const, stop: 105, target: 90 },
+    mid: 100.05,
+  };
+  const cases: Array<[string, Parameters<typeof sizeEntry>[0], RegExp]> = [
+    ['equity 0', { ...base, equity: 0 }, /^equity 0 is not positive$/],
+    // a SHORT is where only the entry-price check stands between a bad price and an order
+    ['SHORT entry 0', { ...short, entryPx: 0 }, /^entry price 0 is invalid$/],
+    ['SHORT entry -1', { ...short, entryPx: -1 }, /^entry price -1 is invalid$/],
+    [
+      'LONG entry Infinity',
+      { ...base, entryPx: Number.POSITIVE_INFINITY },
+      /^entry price Infinity is invalid$/,
+    ],
+    [
+      'stop NaN',
+      { ...base, intent: { ...base.intent, stop: Number.NaN } },
+      /^stop NaN is missing or invalid$/,
+    ],
+    // a SHORT's target below mid passes the straddle: only the target check refuses 0 or a negative one
+    [
+      'SHORT target 0',
+      { ...short, intent: { ...short.intent, target: 0 } },
+      /^target 0 is missing or invalid$/,
+    ],
+    [
+      'SHORT target -5',
+      { ...short, intent: { ...short.intent, target: -5 } },
+      /^target -5 is missing or invalid$/,
+    ],
+    [
+      'SHORT target Infinity',
+      { ...short, intent: { ...short.intent, target: Number.NEGATIVE_INFINITY } },
+      /^target -Infinity is missing or invalid$/,
+    ],
+    [
+      'sizeFraction -1',
+      { ...base, intent: { ...base.intent, sizeFraction: -1 } },
+      /^sizeFraction -1 is invalid$/,
+    ],
+    [
+      'LONG straddle',
+      { ...base, mid: 111 },
+      /^LONG: stop 95 and target 110 must straddle mid 111 \(stop < mid < target\)$/,
+    ],
+    [
+      'SHORT target = mid',
+      { ...short, mid: 90 },
+      /^SHORT: stop 105 and target 90 must straddle mid 90 \(target < mid < stop\)$/,
+    ],
+    ['SHORT mid = stop', { ...short, mid: 105 }, /must straddle mid 105 \(target < mid < stop\)$/],
+    ['LONG entry at the stop', { ...base, entryPx: 95 }, /^entry 95 is beyond the stop 95$/],
+    ['SHORT entry beyond the stop', { ...short, entryPx: 106 }, /^entry 106 is beyond the stop 105$/],
+  ];
+  for (const [name, input, detail] of cases)
+    it(`SIZING: ${name}`, () => {
+      const v = sizeEntry(input);
+      expect(v).toMatchObject({ ok: false, code: 'SIZING' });
+      expect(v.ok ? '' : v.detail).toMatch(detail);
+    });
+  it('no room: the detail has the used and the limit', () => {
+    expect(sizeEntry({ ...base, coinNotional: 1_995 })).toEqual({
+      ok: false,
+      code: 'COIN_EXPOSURE',
+      detail: 'no room in ETH: 1995.00 of 2000.00 used',
+    });
+    expect(sizeEntry({ ...base, totalExposure: 9_995 })).toEqual({
+      ok: false,
+      code: 'TOTAL_EXPOSURE',
+      detail: 'no room in total exposure: 9995.00 of 10000.00 used',
+    });
+  });
+  it('capping details: by the coin limit, by the total limit; a cap equal to the size is no cap', () => {
+    expect(sizeEntry({ ...base, coinNotional: 1_500 })).toEqual({
+      ok: true,
+      size: 5,
+      detail: 'risk 50.00 / |100 − 95| = 10.0000; capped by coin limit → 5.00000; rounded to 5',
+    });
+    expect(sizeEntry({ ...base, totalExposure: 9_400 })).toEqual({
+      ok: true,
+      size: 6,
+      detail: 'risk 50.00 / |100 − 95| = 10.0000; capped by total limit → 6.00000; rounded to 6',
+    });
+    // room exactly the risk size (10 units = 1000 USD): nothing is capped
+    for (const v of [
+      sizeEntry({ ...base, intent: { ...base.intent, sizeFraction: 0.1 } }),
+      sizeEntry({ ...base, coinNotional: 1_000 }),
+      sizeEntry({ ...base, totalExposure: 9_000 }),
+    ])
+      expect(v).toEqual({ ok: true, size: 10, detail: 'risk 50.00 / |100 − 95| = 10.0000; rounded to 10' });
+  });
+  it('the size is rounded down to szDecimals (never up past the risk)', () => {
+    // 50 / (100 − 94.994) = 9.98801… → 9.98, not 9.99
+    expect(sizeEntry({ ...base, intent: { ...base.intent, stop: 94.994 } })).toMatchObject({
+      ok: true,
+      size: 9.98,
+    });
+  });
+  it('exposure checks: the float tolerance is the boundary (at it passes, beyond it is denied)', () => {
+    const atTolerance = 0.2 * 10_000 * (1 + 1e-9);
+    expect(code(checkCoinExposure('ETH', atTolerance, 0, 10_000, cfg))).toBe('OK');
+    expect(code(checkCoinExposure('ETH', atTolerance + 1e-3, 0, 10_000, cfg))).toBe('COIN_EXPOSURE');
+    const totalAt = 1 * 10_000 * (1 + 1e-9);
+    expect(code(checkTotalExposure(totalAt, 0, 10_000, cfg))).toBe('OK');
+    expect(code(checkTotalExposure(totalAt + 1e-3, 0, 10_000, cfg))).toBe('TOTAL_EXPOSURE');
+  });
+  it('gate details', () => {
+    expect(checkStale(true)).toEqual({ ok: false, code: 'STALE', detail: 'hot state is stale' });
+    expect(checkTradingState('HALTED', true)).toEqual({
+      ok: false,
+      code: 'TRADING_STATE',
+      detail: 'trading is HALTED',
+    });
+    expect(checkTradingState('REDUCING', false)).toEqual({
+      ok: false,
+      code: 'TRADING_STATE',
+      detail: 'trading is REDUCING: only exposure-reducing orders',
+    });
+    expect(checkVenueRules({ coin: 'ETH', size: 0.5, limitPx: 19, reduceOnly: false }, 2, 10)).toEqual({
+      ok: false,
+      code: 'VENUE_RULES',
+      detail: 'ETH 0.5@19: Order must have minimum value of $10.',
+    });
+  });
+});
+
+describe('evaluateEntry: the limit price rounds away from the book side (worst case), and unknown coins fail', () => {
+  const x: EntryCheckInput = {
+    intent: entry('ETH', 'LONG', 95, 110),
+    ctx: { health: 'HEALTHY', stale: false, leaseHolder: 'geometry' },
+    trading: 'ACTIVE',
+    busy: null,
+    market: {
+      bids: [{ px: 100.01, sz: 1 }],
+      asks: [{ px: 100.03, sz: 1 }],
+      mark: 100.02,
+      funding: 0,
+      time: 1,
+    },
+    equity: 10_000,
+    coinNotional: 0,
+    totalExposure: 0,
+    bucket: fullBucket(0, cfg),
+    now: 0,
+    cfg,
+  };
+  it('IOC LONG: 100.03 × 1.001 = 100.13003 → 100.14 (up); IOC SHORT: 100.01 × 0.999 = 99.90999 → 99.909 (down)', () => {
+    expect(evaluateEntry(x)).toMatchObject({ ok: true, order: { side: 'BUY', limitPx: 100.14 } });
+    expect(evaluateEntry({ ...x, intent: entry('ETH', 'SHORT', 105, 90) })).toMatchObject({
+      ok: true,
+      order: { side: 'SELL', limitPx: 99.909 },
+    });
+  });
+  it('resting LONG joins the bid rounded down, SHORT the ask rounded up', () => {
+    const gtc = { ...cfg, entryTif: 'Gtc' as const };
+    const book = { ...x.market!, bids: [{ px: 100.0149, sz: 1 }], asks: [{ px: 100.0251, sz: 1 }] };
+    expect(evaluateEntry({ ...x, cfg: gtc, market: book })).toMatchObject({
+      ok: true,
+      order: { limitPx: 100.01 },
+    });
+    expect(
+      evaluateEntry({ ...x, cfg: gtc, market: book, intent: entry('ETH', 'SHORT', 105, 90) }),
+    ).toMatchObject({
+      ok: true,
+      order: { limitPx: 100.03 },
+    });
+  });
+  it('an unknown coin is refused, not priced', () => {
+    expect(evaluateEntry({ ...x, intent: { ...x.intent, coin: 'DOGE' } })).toEqual({
+      ok: false,
+      code: 'VENUE_RULES',
+      detail: 'unknown asset DOGE',
+    });
+  });
+  it('no book, and a crossed book: NO_PRICE with the prices', () => {
+    expect(evaluateEntry({ ...x, market: null })).toEqual({
+      ok: false,
+      code: 'NO_PRICE',
+      detail: 'ETH: no book',
+    });
+    const crossed = { ...x.market!, bids: [{ px: 100.05, sz: 1 }] };
+    expect(evaluateEntry({ ...x, market: crossed })).toEqual({
+      ok: false,
+      code: 'NO_PRICE',
+      detail: 'ETH: no sane two-sided book (bid 100.05, ask 100.03)',
+    });
+  });
+});
