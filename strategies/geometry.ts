@@ -109,7 +109,9 @@ export function geometryTrigger(
 ): { fired: boolean; reason: string } {
   const against = s.side === 'LONG' ? v.sellNotional5s : v.buyNotional5s;
   const mean = s.side === 'LONG' ? v.sellNotional5sMean1h : v.buyNotional5sMean1h;
-  if (!ok(against, mean, v.mid) || mean <= 0) return { fired: false, reason: 'flow NULL' };
+  if (!ok(against, mean, v.mid)) return { fired: false, reason: 'flow NULL' };
+  // RULEBOOK: "A 1 h mean of 0 (no flow at all in the hour) never triggers"
+  if (mean <= 0) return { fired: false, reason: `1 h mean ${r6(mean)}: no flow in the hour, never triggers` };
   const beyond = beyondEdgeBps(s.side, s.edge, v.mid);
   const absorbed = against >= p.absorptionMult * mean;
   const held = beyond <= p.breakBps;
