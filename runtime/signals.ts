@@ -121,7 +121,7 @@ export function createStopSignals(opts: StopSignalOptions = {}): StopSignals {
       if (first === null && reason === null) {
         first = signal;
         log(
-          `runtime: ${signal} — graceful shutdown: stop entries, flush the journal, then exit ` +
+          `runtime: ${signal} — graceful shutdown, then exit ` +
             `(further signals are ignored; forced exit after ${seconds(graceMs)})`,
         );
         arm(signal);

@@ -250,6 +250,45 @@ describe('node bin/runtime.mjs start: a signal to the trading process runs its g
   }, 180_000);
 });
 
+describe('node bin/runtime.mjs record and sim: the same one graceful shutdown', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'signals-rec-'));
+  beforeAll(ensureBuilt, 240_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('record: SIGHUP, then SIGTERM (ignored): summary with the journal flushed, exit 0', async () => {
+    const data = join(dir, 'record');
+    const p = spawnRuntime(['record', '--source', 'sim', '--data', data, '--log-level', 'warn']);
+    try {
+      await p.waitForOutput((out) => /^recording .+$/m.test(out), 'the recording line');
+      p.child.kill('SIGHUP');
+      await p.waitForOutput((_, err) => err.includes('SIGHUP — graceful shutdown'), 'the shutdown line');
+      p.child.kill('SIGTERM');
+      const { code, signal } = await p.exited;
+      expect({ code, signal }, p.stderr()).toEqual({ code: 0, signal: null });
+      expect(p.stdout()).toMatch(/persisted through seq \d+/);
+      expect(processesMentioning(data)).toEqual([]);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  for (const sig of STOP_SIGNALS) {
+    it(`sim: ${sig} closes the simulator and exits 0`, async () => {
+      const p = spawnRuntime(['sim', '--port', '0', '--seed', String(STOP_SIGNALS.indexOf(sig) + 11)]);
+      try {
+        await p.waitForOutput((out) => /^sim: serving ws:/m.test(out), 'the serving line');
+        expect(childrenOf(p.pid)).toEqual([]);
+        p.child.kill(sig);
+        const { code, signal } = await p.exited;
+        expect({ code, signal }, p.stderr()).toEqual({ code: 0, signal: null });
+        expect(p.stderr()).toMatch(new RegExp(`runtime: ${sig} — graceful shutdown`));
+      } finally {
+        p.child.kill('SIGKILL');
+      }
+    }, 60_000);
+  }
+});
+
 describe('the compiled build runs without a loader', () => {
   beforeAll(ensureBuilt, 240_000);
 
