@@ -131,6 +131,13 @@ export const strategyMachine = setup({
         lockedOut: context.lockedOut || event.type === 'STRATEGY_ERROR',
       };
     }),
+    prepareEntryTimeoutExit: assign(({ context }) => ({
+      lastExit: {
+        reason: 'invalidation' as const,
+        detail: `entry ${context.pendingIntentId} unanswered after ${context.timings.entryTimeoutMs} ms: cancel it and close any fill at market`,
+      },
+      exitAttempts: 0,
+    })),
     emitExit: emit(({ context }) => {
       const last = context.lastExit ?? { reason: 'operator' as ExitReason, detail: 'exit' };
       const emergency = last.reason !== 'target' && last.reason !== 'stop';
@@ -257,7 +264,9 @@ export const strategyMachine = setup({
         },
         // The entry intent is with execution: wait for its verdict.
         entering: {
-          after: { entryTimeout: '#strategy.SCANNING' },
+          // no verdict in time: the order may still fill, so never walk away from it; close at market
+          // (execution cancels the entry and flattens any fill, or answers at once when there is none)
+          after: { entryTimeout: { target: '#strategy.EXITED', actions: 'prepareEntryTimeoutExit' } },
           on: {
             TICK: { actions: 'recordTick' },
             ENTRY_FILLED: { guard: 'isPendingIntent', target: '#strategy.ENTERED', actions: 'clearPending' },

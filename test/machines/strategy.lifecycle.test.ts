@@ -414,3 +414,26 @@ describe('strategy lifecycle: reports to its controller', () => {
     ]);
   });
 });
+
+describe('strategy lifecycle: an entry left unanswered is never walked away from', () => {
+  it('ARMED with its entry in flight —entryTimeout→ EXITED: the entry is cancelled and any fill closed at market', () => {
+    const h = harness();
+    h.to('ARMED.entering');
+    const entry = h.pending();
+    h.clock.advance(TIMINGS.entryTimeoutMs);
+    expect(h.state()).toBe('EXITED');
+    expect(h.intents.at(-1)).toMatchObject({
+      kind: 'exit',
+      atMarket: true,
+      emergency: true,
+      reason: 'invalidation',
+    });
+    expect((h.intents.at(-1) as { detail: string }).detail).toMatch(/entry .* unanswered/);
+    h.actor.send({ type: 'ENTRY_FILLED', intentId: entry }); // a late fill: the exit already covers it
+    expect(h.state()).toBe('EXITED');
+    h.actor.send({ type: 'EXIT_FILLED', intentId: h.pending() });
+    expect(h.state()).toBe('COOLDOWN');
+    h.clock.advance(TIMINGS.cooldownMs);
+    expect(h.state()).toBe('SCANNING'); // still enabled
+  });
+});

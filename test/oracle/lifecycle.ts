@@ -158,8 +158,10 @@ export const LIFECYCLE: readonly Row[] = [
   {
     from: 'ARMED+order',
     on: 'entryTimeout',
-    to: 'SCANNING',
-    source: 'design: no answer from execution within entryTimeout',
+    to: 'EXITED',
+    emit: ['exit'],
+    source:
+      'design: no answer within entryTimeout: the order is still in flight, so as "ARMED with its entry order in flight" → EXITED (any fill closed at market)',
   },
   { from: 'ARMED+order', on: 'TICK', to: 'same', source: 'waiting for the entry verdict' },
   {
@@ -374,6 +376,8 @@ export function lookup(m: Model, event: EventObject, timer: TimerEvent | null): 
 function exitReason(m: Model, event: EventObject, trigger: Trigger): { reason: string; detail?: unknown } {
   if (trigger === 'exitRetry') return m.lastExit ?? { reason: 'operator' };
   if (trigger === 'maxHold') return { reason: 'maxHold' };
+  if (trigger === 'entryTimeout')
+    return { reason: 'invalidation', detail: expect.stringMatching(/unanswered/) };
   if (event.type === 'TICK') return { ...(event as unknown as Tick).eval.exit! };
   if (event.type === 'DISABLE') {
     // "An exit caused by the regime leaving the strategy's regime is an invalidation whose reason names the regime"
