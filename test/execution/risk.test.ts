@@ -684,7 +684,8 @@ describe('evaluateEntry: the limit price rounds away from the book side (worst c
   });
   it('resting LONG joins the bid rounded down, SHORT the ask rounded up', () => {
     const gtc = { ...cfg, entryTif: 'Gtc' as const };
-    const book = { ...x.market!, bids: [{ px: 100.0149, sz: 1 }], asks: [{ px: 100.0251, sz: 1 }] };
+    // nearest would give 100.02 for both: the direction is what is tested
+    const book = { ...x.market!, bids: [{ px: 100.0161, sz: 1 }], asks: [{ px: 100.0239, sz: 1 }] };
     expect(evaluateEntry({ ...x, cfg: gtc, market: book })).toMatchObject({
       ok: true,
       order: { limitPx: 100.01 },
