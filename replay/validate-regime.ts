@@ -2,7 +2,9 @@
  * Regime validation against the simulator's ground truth ("matches manual analysis"): play a scenario
  * through the real ingest pipeline and decision side, and compare, per coin per second after the warm-up,
  * the controller's regime with the simulator's label. Reports a confusion matrix, the agreement on
- * labelled SIDEWAYS and EXPANSION seconds, and the seconds classified as the opposite active regime.
+ * labelled SIDEWAYS and EXPANSION seconds, the seconds classified as the opposite active regime, and
+ * precision: false activations (truth DISABLED, controller active) and, per active regime, the share of
+ * the seconds the controller called it that the truth agrees with.
  */
 import type { Regime } from '../machines/regime.types.ts';
 import type { DecisionLine, EngineConfig } from './decision-engine.ts';
@@ -25,7 +27,13 @@ export interface RegimeValidation {
   opposite: number;
   /** Agreement over all compared seconds, DISABLED included. */
   overall: number;
-  perCoin: Record<string, { agreement: number; opposite: number; seconds: number }>;
+  /** Seconds the truth is DISABLED and the controller has an active regime (SIDEWAYS or EXPANSION). */
+  falseActivations: number;
+  /** falseActivations / truth-DISABLED seconds (0 when there are none). */
+  falseActivationRate: number;
+  /** Per active regime: seconds classified as it whose truth is it, over all seconds classified as it (1 when none). */
+  precision: Record<'SIDEWAYS' | 'EXPANSION', number>;
+  perCoin: Record<string, { agreement: number; opposite: number; falseActivations: number; seconds: number }>;
   warmupMs: number;
   elapsedMs: number;
 }
@@ -58,8 +66,11 @@ export function validateRegime(opts: {
     opts.onLine?.(l);
   });
   const matrix = emptyMatrix();
-  const perCoin: Record<string, { ok: number; labelled: number; opposite: number; seconds: number }> = {};
-  for (const c of coins) perCoin[c] = { ok: 0, labelled: 0, opposite: 0, seconds: 0 };
+  const perCoin: Record<
+    string,
+    { ok: number; labelled: number; opposite: number; falseActivations: number; seconds: number }
+  > = {};
+  for (const c of coins) perCoin[c] = { ok: 0, labelled: 0, opposite: 0, falseActivations: 0, seconds: 0 };
   let start = Number.NaN;
   let seconds = 0;
   const sessionOpts: Parameters<typeof simSession>[0] = {
@@ -87,7 +98,7 @@ export function validateRegime(opts: {
           pc.labelled++;
           if (got === t) pc.ok++;
           if (got !== 'DISABLED' && got !== t) pc.opposite++;
-        }
+        } else if (got !== 'DISABLED') pc.falseActivations++;
       }
     },
   };
@@ -101,6 +112,12 @@ export function validateRegime(opts: {
   const agreed = matrix.SIDEWAYS.SIDEWAYS + matrix.EXPANSION.EXPANSION;
   const opposite = matrix.SIDEWAYS.EXPANSION + matrix.EXPANSION.SIDEWAYS;
   const diag = agreed + matrix.DISABLED.DISABLED;
+  const falseActivations = matrix.DISABLED.SIDEWAYS + matrix.DISABLED.EXPANSION;
+  const truthDisabled = REGIMES.reduce((k, g) => k + matrix.DISABLED[g], 0);
+  const precisionOf = (r: 'SIDEWAYS' | 'EXPANSION') => {
+    const called = REGIMES.reduce((k, t) => k + matrix[t][r], 0);
+    return called === 0 ? 1 : matrix[r][r] / called;
+  };
   return {
     scenario: opts.scenario,
     seed: opts.seed,
@@ -110,10 +127,18 @@ export function validateRegime(opts: {
     agreement: labelled === 0 ? 1 : agreed / labelled,
     opposite,
     overall: seconds === 0 ? 1 : diag / seconds,
+    falseActivations,
+    falseActivationRate: truthDisabled === 0 ? 0 : falseActivations / truthDisabled,
+    precision: { SIDEWAYS: precisionOf('SIDEWAYS'), EXPANSION: precisionOf('EXPANSION') },
     perCoin: Object.fromEntries(
       Object.entries(perCoin).map(([c, p]) => [
         c,
-        { agreement: p.labelled === 0 ? 1 : p.ok / p.labelled, opposite: p.opposite, seconds: p.seconds },
+        {
+          agreement: p.labelled === 0 ? 1 : p.ok / p.labelled,
+          opposite: p.opposite,
+          falseActivations: p.falseActivations,
+          seconds: p.seconds,
+        },
       ]),
     ),
     warmupMs,
@@ -132,6 +157,8 @@ export function formatValidation(v: RegimeValidation): string {
     `agreement on labelled SIDEWAYS/EXPANSION seconds: ${(v.agreement * 100).toFixed(2)} %`,
     `seconds classified as the opposite active regime: ${v.opposite}`,
     `overall agreement (DISABLED included): ${(v.overall * 100).toFixed(2)} %`,
+    `false activations (truth DISABLED, controller active): ${v.falseActivations} s (${(v.falseActivationRate * 100).toFixed(2)} % of truth-DISABLED seconds)`,
+    `precision: SIDEWAYS ${(v.precision.SIDEWAYS * 100).toFixed(2)} %, EXPANSION ${(v.precision.EXPANSION * 100).toFixed(2)} %`,
   ];
   return lines.join('\n');
 }
