@@ -47,6 +47,18 @@ function exitIntent(
   };
 }
 
+/** While an exit does not fill: the first re-send alarms, then one reminder per this long. */
+export const EXIT_ALARM_REMINDER_MS = 60_000;
+
+/** Does the `attempt`-th re-send (every `retryMs`) raise an alarm? The first, then one per reminder period. */
+export function exitAlarmDue(attempt: number, retryMs: number): boolean {
+  if (attempt <= 1) return attempt === 1;
+  return (
+    Math.floor((attempt * retryMs) / EXIT_ALARM_REMINDER_MS) >
+    Math.floor(((attempt - 1) * retryMs) / EXIT_ALARM_REMINDER_MS)
+  );
+}
+
 export const strategyMachine = setup({
   types: {
     context: {} as StrategyContext,
@@ -151,11 +163,16 @@ export const strategyMachine = setup({
       intentSeq: context.intentSeq + 1,
     })),
     countExitAttempt: assign(({ context }) => ({ exitAttempts: context.exitAttempts + 1 })),
-    alarmExitNotFilled: emit(({ context }) => ({
-      type: 'alarm' as const,
-      message: `${context.strategy}/${context.coin}: exit ${context.pendingIntentId} not filled after ${context.timings.exitRetryMs} ms; retrying at market`,
-      attempt: context.exitAttempts,
-    })),
+    // one alarm when the exit first fails to fill, then a reminder every EXIT_ALARM_REMINDER_MS while it
+    // still has not (the re-sends go on every exitRetryMs; execution alarms on the close's own changes)
+    alarmExitNotFilled: enqueueActions(({ context, enqueue }) => {
+      if (!exitAlarmDue(context.exitAttempts, context.timings.exitRetryMs)) return;
+      enqueue.emit({
+        type: 'alarm' as const,
+        message: `${context.strategy}/${context.coin}: exit ${context.pendingIntentId} not filled after ${context.exitAttempts * context.timings.exitRetryMs} ms (${context.exitAttempts} re-sends); retrying at market`,
+        attempt: context.exitAttempts,
+      });
+    }),
     clearPending: assign({ pendingIntentId: null }),
     clearReset: assign({ resetPending: false }),
     lockOut: assign({ lockedOut: true, enabled: false }),

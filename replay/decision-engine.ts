@@ -335,8 +335,16 @@ export class DecisionEngine {
     ref.on('intent', (e: { intent: import('../machines/strategy.types.ts').Intent }) =>
       this.onIntent(coin, strategy, e.intent),
     );
-    ref.on('ignored', (e: { event: string; state: string }) => {
-      this.emit({ t: this.clock.now(), kind: 'ignored', coin, strategy, event: e.event, state: e.state });
+    ref.on('ignored', (e: { event: string; state: string; note?: string }) => {
+      this.emit({
+        t: this.clock.now(),
+        kind: 'ignored',
+        coin,
+        strategy,
+        event: e.event,
+        state: e.state,
+        note: e.note,
+      });
     });
     ref.on('alarm', (e: { message: string; attempt: number }) => {
       this.summary.alarms++;

@@ -100,13 +100,18 @@ export class RestoreBuilder {
 
   /** The last trading state among the records (null: none, i.e. ACTIVE). */
   trading(): RecoveredTrading | null {
-    for (let i = this.out.length - 1; i >= 0; i--) {
-      const r = this.out[i] as { kind?: unknown; state?: unknown; reason?: unknown };
-      if (r?.kind === 'trading' && (r.state === 'ACTIVE' || r.state === 'REDUCING' || r.state === 'HALTED'))
-        return { state: r.state, reason: typeof r.reason === 'string' ? r.reason : '' };
-    }
-    return null;
+    return tradingOfRecords(this.out);
   }
+}
+
+/** The last trading state among restore records (null: none, i.e. ACTIVE). */
+export function tradingOfRecords(records: readonly unknown[]): RecoveredTrading | null {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i] as { kind?: unknown; state?: unknown; reason?: unknown } | null;
+    if (r?.kind === 'trading' && (r.state === 'ACTIVE' || r.state === 'REDUCING' || r.state === 'HALTED'))
+      return { state: r.state, reason: typeof r.reason === 'string' ? r.reason : '' };
+  }
+  return null;
 }
 
 export function restoreRecordsFromLines(lines: Iterable<{ kind?: unknown }>): unknown[] {

@@ -86,7 +86,7 @@ export function buildSnapshot(system: RunningSystem, config: Config, now: number
   const ledger = engine?.execution.positions();
   return {
     time: now,
-    tradingState: (engine?.execution.tradingState() ?? 'ACTIVE') as DashboardSnapshot['tradingState'],
+    tradingState: system.tradingState(),
     equity: n(summary.equity),
     realisedPnl: n(ledger?.realised),
     unrealisedPnl: n(ledger?.unrealised),

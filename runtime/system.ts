@@ -23,7 +23,7 @@ import {
   engineConfigFrom,
   type OperatorCommand,
 } from '../replay/decision-engine.ts';
-import type { RunInfo, RunStart } from '../replay/replay-journal.ts';
+import { type RunInfo, type RunStart, tradingOfRecords } from '../replay/replay-journal.ts';
 import { type Clock, ManualClock } from '../state/clock.ts';
 import { jsonBytes, RecordKind } from '../state/records.ts';
 import type { Config } from './config.ts';
@@ -89,6 +89,8 @@ export interface RunningSystem {
   engine(): DecisionEngine | null;
   stats(): WorkerStats | null;
   recentDecisions(): string[];
+  /** The trading state: execution's, or before the first tick the one recovered from the journal. */
+  tradingState(): 'ACTIVE' | 'REDUCING' | 'HALTED';
   /** Operator command: journaled, applied at the next tick (an immediate tick is requested). */
   command(cmd: OperatorCommand): void;
   summary(): SystemSummary;
@@ -141,6 +143,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   let eventTickPending = false;
   const tickWaiters: Array<{ seq: number; resolve: () => void }> = [];
   const engineCfg = engineConfigFrom(config);
+  // until the decision side's first tick, the state a restart recovered is the one that applies
+  const recoveredTrading = tradingOfRecords(opts.restore ?? [])?.state ?? 'ACTIVE';
 
   // eslint-style forward reference: the stamper exists once the feed does
   let feedRef: Feed | null = null;
@@ -290,7 +294,10 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     });
 
   const summary = (): SystemSummary => {
-    const { regimes: _regimes, ...d } = engine?.summary ?? emptyEngineSummary(coins, config.risk.startEquity);
+    const { regimes: _regimes, ...d } = engine?.summary ?? {
+      ...emptyEngineSummary(coins, config.risk.startEquity),
+      tradingState: recoveredTrading,
+    };
     const fc = feed.counters();
     const ws = ingest.lastStats();
     return {
@@ -319,6 +326,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     engine: () => engine,
     stats: () => ingest.lastStats(),
     recentDecisions: () => [...recent],
+    tradingState: () => engine?.execution.tradingState() ?? recoveredTrading,
     command(cmd) {
       feed.stamper.control(RecordKind.Decision, 'operator', jsonBytes(cmd));
       if (decide) requestTick('event');

@@ -1,6 +1,6 @@
 import { assign, createActor, sendTo, setup as xsetup, spawnChild } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { strategyMachine } from '../../machines/strategy.machine.ts';
+import { exitAlarmDue, strategyMachine } from '../../machines/strategy.machine.ts';
 import type { StrategyEvent } from '../../machines/strategy.events.ts';
 import type { Intent, StrategyEval } from '../../machines/strategy.types.ts';
 import { ManualClock } from '../../state/clock.ts';
@@ -166,6 +166,18 @@ describe('strategy lifecycle: valid transitions (RULEBOOK table)', () => {
     h.actor.send({ type: 'EXIT_FILLED', intentId: h.pending() });
     h.clock.advance(TIMINGS.cooldownMs);
     expect(h.state()).toBe('DISABLED');
+  });
+  it('an exit unfilled for 2 minutes is re-sent every exitRetryMs but alarms once, then once a minute', () => {
+    const h = harness();
+    h.to('EXITED');
+    const resends = Math.floor(125_000 / TIMINGS.exitRetryMs);
+    for (let i = 0; i < resends; i++) h.clock.advance(TIMINGS.exitRetryMs);
+    expect(h.intents.filter((i) => i.kind === 'exit')).toHaveLength(resends + 1);
+    expect(h.alarms.length).toBe(
+      Array.from({ length: resends }, (_, i) => i + 1).filter((n) => exitAlarmDue(n, TIMINGS.exitRetryMs))
+        .length,
+    );
+    expect(h.alarms.length).toBeLessThanOrEqual(3);
   });
   it('an unfilled exit is re-sent and alarms', () => {
     const h = harness();
@@ -435,5 +447,15 @@ describe('strategy lifecycle: an entry left unanswered is never walked away from
     expect(h.state()).toBe('COOLDOWN');
     h.clock.advance(TIMINGS.cooldownMs);
     expect(h.state()).toBe('SCANNING'); // still enabled
+  });
+});
+
+describe('unfilled exit alarms (issue 20, defect 8)', () => {
+  it('one alarm at the first re-send, then one a minute, not one per re-send', () => {
+    const due = Array.from({ length: 95 }, (_, i) => i + 1).filter((n) => exitAlarmDue(n, 2_000));
+    expect(due).toEqual([1, 30, 60, 90]);
+    expect(exitAlarmDue(0, 2_000)).toBe(false);
+    // a re-send slower than the reminder: each one alarms
+    expect([1, 2, 3].every((n) => exitAlarmDue(n, 90_000))).toBe(true);
   });
 });

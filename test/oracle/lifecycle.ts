@@ -53,6 +53,17 @@ export interface When {
 /** What a row emits. `exit` emits the exit intent; its reason comes from the event. */
 export type Emit = 'entry' | 'exit' | 'ignored' | 'resetNoop' | 'alarm';
 
+/**
+ * Issue 20 (defect 8): "one alarm per state change plus a periodic reminder" — the first re-send of an
+ * unfilled exit alarms, then one alarm a minute. The path tests re-send every 2 000 ms.
+ */
+const ORACLE_EXIT_RETRY_MS = 2_000;
+const ORACLE_REMINDER_MS = 60_000;
+function alarmDue(attempt: number): boolean {
+  const elapsed = (n: number) => Math.floor((n * ORACLE_EXIT_RETRY_MS) / ORACLE_REMINDER_MS);
+  return attempt === 1 || elapsed(attempt) > elapsed(attempt - 1);
+}
+
 export interface Row {
   from: Phase | '*';
   on: Trigger;
@@ -478,7 +489,7 @@ export function lifecycleOracle(io: LifecycleOracleInput): PathOracle<Model> {
           });
         if (e === 'alarm') {
           m.exitAttempts += 1;
-          emitted.push({ type: 'alarm', attempt: m.exitAttempts });
+          if (alarmDue(m.exitAttempts)) emitted.push({ type: 'alarm', attempt: m.exitAttempts });
         }
         if (e === 'entry') {
           // "Intent: ... stop, target" of the setup frozen at arming
