@@ -6,8 +6,9 @@
  *   active regime needs `confirmTicks` consecutive ticks, falling to DISABLED is immediate.
  * - Spawns and owns the coin's strategy actors (one per member), and is the only one that sends them
  *   ENABLE / DISABLE.
- * - Family exclusion: an active regime first waits until every member of the other family reports
- *   DISABLED (after any emergency exit), then enables its own family.
+ * - Family exclusion: there is no direct SIDEWAYS ↔ EXPANSION transition; leaving a regime is a fall to
+ *   DISABLED, which disables every member at once. An active regime then waits until every member of
+ *   the other family reports DISABLED (after any emergency exit) before it enables its own family.
  * - Position lease: at most one strategy holds a position in the coin at a time.
  * - Lock-out: a member that reaches DISABLED while this controller has it enabled left the gate on its
  *   own (a strategy exception: its actor locked it out). The controller records the lock-out, stops
@@ -17,7 +18,7 @@
  *   as "regime left SIDEWAYS → DISABLED: …"), so the strategy's exit reason does.
  * Every regime change, gate and lease verdict is emitted as a decision record with inputs and reason.
  */
-import { type AnyActorRef, assign, emit, enqueueActions, setup } from 'xstate';
+import { type AnyActorRef, assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
 import { classify } from './regime.rules.ts';
 import type {
   Family,
@@ -91,15 +92,16 @@ const NULL_INPUTS: RegimeInputs = {
   depthAsym5s: Number.NaN,
 };
 
+/** The classification of a TICK (the guards and actions that call this only run on TICK). */
 function tickClass(context: RegimeContext, event: RegimeEvent) {
-  if (event.type !== 'TICK') return null;
+  assertEvent(event, 'TICK');
   return classify(event.inputs, event.health, event.stale, context.thresholds);
 }
 
 /** Would this tick confirm `regime` (its condition held on `confirmTicks` consecutive ticks)? */
 function confirms(context: RegimeContext, event: RegimeEvent, regime: Regime): boolean {
   const c = tickClass(context, event);
-  if (!c || c.regime !== regime) return false;
+  if (c.regime !== regime) return false;
   const streak = context.candidate === regime ? context.streak + 1 : 1;
   return streak >= context.thresholds.confirmTicks;
 }
@@ -108,17 +110,16 @@ function membersOf(context: RegimeContext, family: Family): MemberSpec[] {
   return context.members.filter((m) => m.family === family);
 }
 
-type ChildrenOwner = { getSnapshot(): { children?: Record<string, AnyActorRef | undefined> } | undefined };
+type ChildrenOwner = { getSnapshot(): { children?: Record<string, AnyActorRef | undefined> } };
 
 /**
  * The member's own word on its lock-out, read from its actor's context (a strategy machine has
- * `lockedOut`); undefined when the child does not say (e.g. a stand-in actor in tests).
+ * `lockedOut`); undefined when the child does not say (a stand-in actor in tests, or a pure
+ * `transition`, which has no live children): then the controller's own record decides.
  */
 function memberLockedOut(self: ChildrenOwner, strategy: string): boolean | undefined {
-  // (a pure `transition` has no live children: then the controller's own record decides)
-  const ctx: unknown = self.getSnapshot()?.children?.[strategy]?.getSnapshot()?.context;
-  if (typeof ctx !== 'object' || ctx === null || !('lockedOut' in ctx)) return undefined;
-  return typeof ctx.lockedOut === 'boolean' ? ctx.lockedOut : undefined;
+  const v: unknown = self.getSnapshot().children?.[strategy]?.getSnapshot().context?.lockedOut;
+  return typeof v === 'boolean' ? v : undefined;
 }
 
 /** Locked out: by the member's own word when it has one, else by this controller's record. */
@@ -159,21 +160,24 @@ export const regimeMachine = setup({
   guards: {
     confirmsSideways: ({ context, event }) => confirms(context, event, 'SIDEWAYS'),
     confirmsExpansion: ({ context, event }) => confirms(context, event, 'EXPANSION'),
-    stillSideways: ({ context, event }) => tickClass(context, event)?.regime === 'SIDEWAYS',
-    stillExpansion: ({ context, event }) => tickClass(context, event)?.regime === 'EXPANSION',
+    stillSideways: ({ context, event }) => tickClass(context, event).regime === 'SIDEWAYS',
+    stillExpansion: ({ context, event }) => tickClass(context, event).regime === 'EXPANSION',
+    // memberStates holds every member from the start (all DISABLED)
     effcsAllDisabled: ({ context }) =>
-      membersOf(context, 'EFFCS').every(
-        (m) => (context.memberStates[m.strategy] ?? 'DISABLED') === 'DISABLED',
-      ),
+      membersOf(context, 'EFFCS').every((m) => context.memberStates[m.strategy] === 'DISABLED'),
     slbrsAllDisabled: ({ context }) =>
-      membersOf(context, 'SLBRS').every(
-        (m) => (context.memberStates[m.strategy] ?? 'DISABLED') === 'DISABLED',
-      ),
-    leaseGrantable: ({ context, event }) =>
-      event.type === 'ACQUIRE_LEASE' &&
-      (context.lease === null || context.lease === event.strategy) &&
-      context.enabled[event.strategy] === true,
-    isLeaseHolder: ({ context, event }) => event.type === 'RELEASE_LEASE' && context.lease === event.strategy,
+      membersOf(context, 'SLBRS').every((m) => context.memberStates[m.strategy] === 'DISABLED'),
+    leaseGrantable: ({ context, event }) => {
+      assertEvent(event, 'ACQUIRE_LEASE');
+      return (
+        (context.lease === null || context.lease === event.strategy) &&
+        context.enabled[event.strategy] === true
+      );
+    },
+    isLeaseHolder: ({ context, event }) => {
+      assertEvent(event, 'RELEASE_LEASE');
+      return context.lease === event.strategy;
+    },
   },
   actions: {
     spawnMembers: enqueueActions(({ context, enqueue }) => {
@@ -185,8 +189,8 @@ export const regimeMachine = setup({
       }
     }),
     recordTick: assign(({ context, event }) => {
+      assertEvent(event, 'TICK');
       const c = tickClass(context, event);
-      if (!c || event.type !== 'TICK') return {};
       return {
         candidate: c.regime,
         streak: context.candidate === c.regime ? context.streak + 1 : 1,
@@ -197,15 +201,16 @@ export const regimeMachine = setup({
       };
     }),
     recordMember: enqueueActions(({ context, event, enqueue, self }) => {
-      if (event.type !== 'MEMBER_STATE' || !context.members.some((m) => m.strategy === event.strategy))
-        return;
+      assertEvent(event, 'MEMBER_STATE');
+      if (!context.members.some((m) => m.strategy === event.strategy)) return;
       const s = event.strategy;
       const wasEnabled = context.enabled[s] === true;
       // reached DISABLED while the controller had it enabled: it left the gate on its own (an exception
       // locked it out, or a forced reset)
       const leftGate = event.state === 'DISABLED' && wasEnabled;
       // its own word when it has one (the report, or its actor's context); otherwise inferred
-      const lockedOut = event.lockedOut ?? memberLockedOut(self, s) ?? (context.lockedOut[s] || leftGate);
+      const lockedOut =
+        event.lockedOut ?? memberLockedOut(self, s) ?? (context.lockedOut[s] === true || leftGate);
       enqueue.assign({
         memberStates: { ...context.memberStates, [s]: event.state },
         lockedOut: { ...context.lockedOut, [s]: lockedOut },
@@ -247,24 +252,6 @@ export const regimeMachine = setup({
       }
       enqueue.assign({ enabled });
     }),
-    disableFamily: enqueueActions(({ context, enqueue }, params: { family: Family; regime: Regime }) => {
-      const enabled = { ...context.enabled };
-      for (const m of membersOf(context, params.family)) {
-        if (!enabled[m.strategy]) continue;
-        enabled[m.strategy] = false;
-        enqueue.sendTo(m.strategy, {
-          type: 'DISABLE',
-          reason: `family ${params.family} excluded in ${params.regime}`,
-        });
-        enqueue.emit(
-          decision(context, params.regime, 'gate', `family ${params.family} excluded in ${params.regime}`, {
-            action: 'DISABLE',
-            strategy: m.strategy,
-          }),
-        );
-      }
-      enqueue.assign({ enabled });
-    }),
     /**
      * Enables every member of the family that is not enabled yet and not locked out. On entering the
      * regime's active state that is the whole family (less any locked-out member); on a later tick it is
@@ -288,7 +275,7 @@ export const regimeMachine = setup({
       },
     ),
     grantLease: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'ACQUIRE_LEASE') return;
+      assertEvent(event, 'ACQUIRE_LEASE');
       enqueue.assign({ lease: event.strategy });
       enqueue.emit(
         decision(context, context.candidate, 'lease', 'lease free and strategy enabled', {
@@ -298,7 +285,8 @@ export const regimeMachine = setup({
       );
     }),
     denyLease: emit(({ context, event }) => {
-      const strategy = event.type === 'ACQUIRE_LEASE' ? event.strategy : '';
+      assertEvent(event, 'ACQUIRE_LEASE');
+      const strategy = event.strategy;
       const why =
         context.lease !== null && context.lease !== strategy
           ? `lease held by ${context.lease}`
@@ -306,7 +294,7 @@ export const regimeMachine = setup({
       return decision(context, context.candidate, 'lease', why, { action: 'DENY', strategy });
     }),
     releaseLease: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'RELEASE_LEASE') return;
+      assertEvent(event, 'RELEASE_LEASE');
       enqueue.assign({ lease: null });
       enqueue.emit(
         decision(context, context.candidate, 'lease', 'position flat', {
@@ -317,7 +305,7 @@ export const regimeMachine = setup({
     }),
     /** Forwarded to the strategy (it clears its lock-out); the controller clears its own record of it. */
     forwardOperatorEnable: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'OPERATOR_ENABLE') return;
+      assertEvent(event, 'OPERATOR_ENABLE');
       if (!context.members.some((m) => m.strategy === event.strategy)) return;
       enqueue.sendTo(event.strategy, { type: 'OPERATOR_ENABLE' });
       enqueue.assign({ lockedOut: { ...context.lockedOut, [event.strategy]: false } });
@@ -338,7 +326,7 @@ export const regimeMachine = setup({
     version: 0,
     memberStates: Object.fromEntries(input.members.map((m) => [m.strategy, 'DISABLED'])),
     enabled: Object.fromEntries(input.members.map((m) => [m.strategy, false])),
-    lockedOut: Object.fromEntries(input.members.map((m) => [m.strategy, false])),
+    lockedOut: {},
     regime: 'DISABLED',
     lease: null,
   }),
@@ -363,10 +351,7 @@ export const regimeMachine = setup({
       },
     },
     SIDEWAYS: {
-      entry: [
-        { type: 'announceRegime', params: { regime: 'SIDEWAYS' } },
-        { type: 'disableFamily', params: { family: 'EFFCS', regime: 'SIDEWAYS' } },
-      ],
+      entry: { type: 'announceRegime', params: { regime: 'SIDEWAYS' } },
       on: {
         TICK: [
           { guard: 'stillSideways', actions: 'recordTick' },
@@ -404,10 +389,7 @@ export const regimeMachine = setup({
       },
     },
     EXPANSION: {
-      entry: [
-        { type: 'announceRegime', params: { regime: 'EXPANSION' } },
-        { type: 'disableFamily', params: { family: 'SLBRS', regime: 'EXPANSION' } },
-      ],
+      entry: { type: 'announceRegime', params: { regime: 'EXPANSION' } },
       on: {
         TICK: [
           { guard: 'stillExpansion', actions: 'recordTick' },

@@ -446,6 +446,76 @@ describe('controller: families and leases', () => {
   });
 });
 
+describe('controller: reports and commands it must not trust blindly', () => {
+  it('a report or operator command naming no member changes nothing and breaks nothing', () => {
+    const c = controller();
+    for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
+    const before = c.actor.getSnapshot().context;
+    c.actor.send({ type: 'MEMBER_STATE', strategy: 'ghost', state: 'DISABLED', lockedOut: true });
+    c.actor.send({ type: 'OPERATOR_ENABLE', strategy: 'ghost' });
+    const after = c.actor.getSnapshot();
+    expect(after.status).toBe('active');
+    expect(after.context.memberStates).toEqual(before.memberStates);
+    expect(after.context.lockedOut).toEqual(before.lockedOut);
+    expect(after.context.enabled).toEqual(before.enabled);
+    expect('ghost' in after.context.memberStates).toBe(false);
+  });
+  it('a member that says it is locked out while still exiting: not counted enabled, and logged', () => {
+    const c = controller({ inert: true });
+    for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
+    c.actor.send({ type: 'MEMBER_STATE', strategy: 'geometry', state: 'EXITED', lockedOut: true });
+    expect(c.actor.getSnapshot().context.enabled.geometry).toBe(false);
+    const gate = c.decisions.at(-1)!;
+    expect(gate).toMatchObject({ kind: 'gate', action: 'DISABLE', strategy: 'geometry', regime: 'SIDEWAYS' });
+    expect(gate.reason).toBe(
+      'geometry locked out after a strategy exception (reported EXITED): not enabled again until an operator re-enables it',
+    );
+    // its own word that it is not locked out wins over the inference from DISABLED
+    c.actor.send({ type: 'MEMBER_STATE', strategy: 'kinematics', state: 'DISABLED', lockedOut: false });
+    expect(c.decisions.at(-1)!.reason).toBe(
+      'kinematics reached DISABLED on its own and is not locked out: enabled again at the next tick its regime holds',
+    );
+    expect(c.actor.getSnapshot().context.enabled.kinematics).toBe(false);
+    c.tick(SIDEWAYS_INPUTS);
+    expect(c.actor.getSnapshot().context.enabled).toMatchObject({ kinematics: true, geometry: false });
+    expect(c.decisions.at(-1)!.reason).toMatch(
+      /^enabled again \(operator re-enable or reset: not locked out\): SIDEWAYS/,
+    );
+  });
+  it('an inert member reporting DISABLED while enabled is taken as locked out (no word of its own)', () => {
+    const c = controller({ inert: true });
+    for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
+    c.actor.send({ type: 'MEMBER_STATE', strategy: 'geometry', state: 'DISABLED' });
+    c.tick(SIDEWAYS_INPUTS);
+    expect(c.actor.getSnapshot().context.enabled.geometry).toBe(false);
+    c.actor.send({ type: 'OPERATOR_ENABLE', strategy: 'geometry' });
+    c.tick(SIDEWAYS_INPUTS);
+    expect(c.actor.getSnapshot().context.enabled.geometry).toBe(true);
+  });
+  it('gate reasons: entering a regime logs its classification as the reason, nothing else', () => {
+    const c = controller();
+    for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
+    const enable = c.decisions.find((d) => d.kind === 'gate' && d.action === 'ENABLE')!;
+    expect(enable.reason).toBe(classify(SIDEWAYS_INPUTS, 'HEALTHY', false, TH).reason);
+  });
+  it('lease verdicts before any tick carry the DISABLED regime; a holder no longer enabled is told so', () => {
+    const c = controller();
+    c.actor.send({ type: 'ACQUIRE_LEASE', strategy: 'geometry' });
+    expect(c.decisions.at(-1)).toMatchObject({ kind: 'lease', action: 'DENY', regime: 'DISABLED' });
+    for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
+    c.actor.send({ type: 'ACQUIRE_LEASE', strategy: 'geometry' });
+    c.tick(CHOP_INPUTS);
+    c.actor.send({ type: 'ACQUIRE_LEASE', strategy: 'geometry' }); // holds it, no longer enabled
+    expect(c.decisions.at(-1)).toMatchObject({
+      kind: 'lease',
+      action: 'DENY',
+      strategy: 'geometry',
+      reason: 'strategy geometry not enabled',
+    });
+    expect(c.actor.getSnapshot().context.lease).toBe('geometry');
+  });
+});
+
 describe('controller: strategy exception, lock-out and operator re-enable', () => {
   /** SIDEWAYS confirmed, then geometry throws: it goes DISABLED and is locked out. */
   function lockedOutGeometry() {
