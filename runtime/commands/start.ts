@@ -56,6 +56,8 @@ options:
   --seed N              simulator seed (default 7)
   --speed N             simulator pace after the warm-up (×N real time, default 1)
   --warmup-rate N       pace of the simulator's 1 h warm-up (default 120: one minute of waiting, 30 s)
+  --start-at TIME       the simulated market's start (ISO 8601 or ms since epoch; default now): plays
+                        another day (the journal goes to that day's folder)
   --network NAME        mainnet | testnet | sim (live): the network orders are signed for; it must agree
                         with --url's host and with what the venue announces (a simulator announces the
                         network it plays; sim = whichever it announces); required to sign (--live-trading)
@@ -72,6 +74,7 @@ options:
 const OPTIONS = {
   ...COMMON_OPTIONS,
   'warmup-rate': { type: 'string' },
+  'start-at': { type: 'string' },
   network: { type: 'string' },
   url: { type: 'string' },
   'live-trading': { type: 'boolean' },
@@ -107,6 +110,8 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
       throw new UsageError(
         `--network must be mainnet, testnet or sim (a simulator that announces its network)`,
       );
+    if (live && values['start-at'] !== undefined)
+      throw new UsageError('--start-at is for the embedded simulator (`runtime start`), not `start live`');
     if (!live && flagNetwork !== undefined && flagNetwork !== 'sim')
       throw new UsageError(
         '--network goes with `runtime start live` (the embedded default is the simulator)',
@@ -127,7 +132,8 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
       if (!live) {
         const speed = num(values.speed, 'speed', 1);
         const warmupRate = num(values['warmup-rate'], 'warmup-rate', 120);
-        const start = new SystemClock().now();
+        const start =
+          values['start-at'] !== undefined ? startAt(values['start-at']) : new SystemClock().now();
         // the warp covers the hour the longest windows need, plus start-up slack (frames before the feed connects are not seen)
         clock = new WarpClock(Math.floor(start / 1000) * 1000, warmupRate, 3_600_000 + 120_000, speed);
         sim = await startSim({
@@ -264,6 +270,13 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
  * The network of `runtime start live`: the operator's word, the URL's known host and what the venue
  * announces must agree (runtime/network.ts); a venue at an unknown host is asked which network it plays.
  */
+function startAt(v: string): number {
+  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(t))
+    throw new UsageError(`--start-at must be an ISO 8601 time or ms since epoch, got '${v}'`);
+  return Math.floor(t / 1000) * 1000;
+}
+
 function isNetworkChoice(x: string): x is NetworkChoice {
   return x === 'mainnet' || x === 'testnet' || x === 'sim';
 }

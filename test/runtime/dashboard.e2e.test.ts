@@ -82,8 +82,8 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
     await page.click('#kill');
     await expect.poll(() => page.locator('#trading-state').textContent(), { timeout: 10_000 }).toBe('HALTED');
     expect(system.engine()!.execution.tradingState()).toBe('HALTED');
-    expect(system.recentDecisions().some((l) => l.includes('"kind":"operator.applied"') && l.includes('KILL'))).toBe(
-      true,
-    );
+    expect(
+      system.recentDecisions().some((l) => l.includes('"kind":"operator.applied"') && l.includes('KILL')),
+    ).toBe(true);
   }, 30_000);
 });
