@@ -80,6 +80,11 @@ export class RestoreBuilder {
   private shutdown = false;
   runs = 0;
 
+  /** The current run ended with its own shutdown (not a crash). */
+  get ended(): boolean {
+    return this.shutdown;
+  }
+
   /** A `run.start` record: everything before it is summed up in its `restore`. */
   runStart(restore: readonly unknown[]): void {
     this.out = [...restore];
@@ -122,18 +127,30 @@ export function restoreRecordsFromLines(lines: Iterable<{ kind?: unknown }>): un
 
 const RESTORE_CHANNELS = new Set(['exec.position', 'exec.day', 'exec.trading', 'operator.applied']);
 
-/** Recover from one journal directory (a day): its runs' chain of restore records. */
-export function recoverFromJournal(dir: string): RestoreBuilder {
+/** The engine config of a run from what it recorded (null: a journal that recorded none). */
+export type RunConfigFor = (run: RunInfo | null) => EngineConfig;
+
+/**
+ * Recover from one journal directory (a day): its runs' chain of restore records. A run that ended without
+ * its own shutdown (a crash, SIGKILL) is replayed from its `run.start` when `configFor` is given: the journal
+ * holds every tick that run acted on (ticks are durable before they are handed on), but the decision records
+ * of its last tick may not have reached the disk — a position it opened there is still recovered.
+ */
+export function recoverFromJournal(dir: string, configFor?: RunConfigFor): RestoreBuilder {
   const b = new RestoreBuilder();
+  let last: { seq: number; restore: unknown[]; run: RunInfo | null } | null = null;
   for (const { record } of readJournal(dir, { onCorrupt: () => {} })) {
     if (record.kind !== RecordKind.Decision) continue;
     if (record.channel === 'run.start') {
+      let r: Partial<RunStart> = {};
       try {
-        const r = bytesJson<Partial<RunStart>>(record.data);
-        b.runStart(Array.isArray(r.restore) ? r.restore : []);
+        r = bytesJson<Partial<RunStart>>(record.data);
       } catch {
-        b.runStart([]);
+        /* a malformed run.start: an empty one */
       }
+      const restore = Array.isArray(r.restore) ? r.restore : [];
+      b.runStart(restore);
+      last = { seq: record.seq, restore, run: r.run ?? null };
       continue;
     }
     if (!RESTORE_CHANNELS.has(record.channel)) continue;
@@ -143,7 +160,18 @@ export function recoverFromJournal(dir: string): RestoreBuilder {
       /* a malformed record is skipped (journal verify reports it) */
     }
   }
-  return b;
+  if (!configFor || !last || b.ended) return b;
+  const replayed = new RestoreBuilder();
+  replayed.runStart(last.restore);
+  replayed.runs = b.runs;
+  const feed = new DecisionFeed(
+    configFor(last.run),
+    (l) => replayed.line(l),
+    (run) => configFor(run),
+  );
+  for (const { record } of readJournal(dir, { fromSeq: last.seq, onCorrupt: () => {} })) feed.record(record);
+  feed.engine?.stop();
+  return replayed;
 }
 
 /** The restore records of a journal directory's earlier runs (empty when there is none). */
@@ -164,7 +192,7 @@ const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
  * What a process starting at `now` recovers from a data dir's journal (`<dataDir>/journal`): the latest day
  * folder up to today that holds a run — today's, or the last trading day's when this is the day's first run.
  */
-export function restoreFromDataDir(journalRoot: string, now: number): Recovered {
+export function restoreFromDataDir(journalRoot: string, now: number, configFor?: RunConfigFor): Recovered {
   const today = new Date(now).toISOString().slice(0, 10);
   let days: string[] = [];
   try {
@@ -174,7 +202,7 @@ export function restoreFromDataDir(journalRoot: string, now: number): Recovered 
   }
   for (const day of days.sort().reverse()) {
     const dir = join(journalRoot, day);
-    const b = recoverFromJournal(dir);
+    const b = recoverFromJournal(dir, configFor);
     if (b.runs > 0) return { dir, records: b.records(), trading: b.trading() };
   }
   return { dir: null, records: [], trading: null };

@@ -9,7 +9,8 @@ import type { SimServer } from '../../sim/server.ts';
 import { startSim } from '../../sim/server.ts';
 import type { Clock } from '../../state/clock.ts';
 import { SystemClock, WarpClock } from '../clocks.ts';
-import type { Config } from '../config.ts';
+import { type Config, parseConfig } from '../config.ts';
+import { engineConfigFrom } from '../../replay/decision-engine.ts';
 import { serveDashboard } from '../dashboard-model.ts';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
 import { createInspection } from '../inspect.ts';
@@ -206,7 +207,12 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
           : null;
       const seen: Record<string, number> = {};
       const journalDir = journalDirFor(join(config.dataDir, 'journal'), clock.now());
-      const recovered = restoreFromDataDir(join(config.dataDir, 'journal'), clock.now());
+      // a run that crashed is replayed with the config it recorded (its last tick's records may be missing)
+      const recovered = restoreFromDataDir(join(config.dataDir, 'journal'), clock.now(), (run) =>
+        engineConfigFrom(
+          run ? parseConfig(run.config, 'config recorded in the journal (run.start)') : config,
+        ),
+      );
       const restore = recovered.records;
       if (restore.length > 0)
         logger.warn(

@@ -41,7 +41,7 @@ export interface ChaosOptions {
   /** Simulated warm-up pace and speed after it (see `runtime start --help`). */
   warmupRate?: number;
   speed?: number;
-  /** How long a 'trade' step lets the market play (s, default 15). */
+  /** How long a 'trade' step lets the market play (s, default 20). */
   tradeS?: number;
   log?: (line: string) => void;
 }
@@ -121,7 +121,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     '--warmup-rate',
     String(o.warmupRate ?? 600),
     '--speed',
-    String(o.speed ?? 5),
+    String(o.speed ?? 30),
     '--decisions',
     decisions,
     '--log-level',
@@ -141,7 +141,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
   const start = async (step: string): Promise<Live> => {
     const at = nextStart();
-    const recovered = restoreFromDataDir(journalRoot, at);
+    const recovered = restoreFromDataDir(journalRoot, at, configFor);
     const expected = recovered.trading?.state ?? 'ACTIVE';
     const decisions = join(o.dir, `run-${runs.length + 1}.jsonl`);
     const p = spawnRuntime(startArgs(at, decisions));
@@ -180,7 +180,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
   for (let i = 0; i < o.steps; i++) {
     const action = live
-      ? pick(['command', 'command', 'command', 'trade', 'kill', 'term', 'second'] as const)
+      ? pick(['command', 'command', 'command', 'trade', 'kill', 'killpos', 'term', 'second'] as const)
       : pick(['restart', 'restart', 'nextday'] as const);
     const step = `step ${i + 1} (${action})`;
     report.steps.push(action);
@@ -221,10 +221,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         await waitFor(
           live!,
           () => /"kind":"exec\.fill"/.test(readIf(live!.decisions)),
-          (o.tradeS ?? 15) * 1000,
+          (o.tradeS ?? 20) * 1000,
         );
         break;
       case 'kill':
+        await stopLive('SIGKILL', step);
+        break;
+      case 'killpos':
+        // a crash while a position is open (or after a while, if none opens)
+        await waitFor(live!, () => openPositions(readIf(live!.decisions)) > 0, (o.tradeS ?? 20) * 1000);
+        log(`  ${openPositions(readIf(live!.decisions))} position(s) open`);
         await stopLive('SIGKILL', step);
         break;
       case 'term':
@@ -273,6 +279,21 @@ async function postCommand(url: string, cmd: Cmd, seed: number, step: string): P
 
 const readIf = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
 
+/** The engine config of a run from the config it recorded. */
+const configFor = (run: RunInfo | null) =>
+  engineConfigFrom(parseConfig(run ? run.config : { network: 'sim', coins: [COIN] }));
+
+/** Coins with an open position at the end of a live decision log. */
+function openPositions(log: string): number {
+  const last = new Map<string, boolean>();
+  for (const line of log.split('\n')) {
+    if (!line.includes('"kind":"exec.position"')) continue;
+    const l = JSON.parse(line) as { coin: string; position: unknown };
+    last.set(l.coin, l.position !== null);
+  }
+  return [...last.values()].filter(Boolean).length;
+}
+
 /** Operator commands applied so far in a run's live decision log. */
 function appliedIn(decisions: string): number {
   return readIf(decisions)
@@ -297,6 +318,8 @@ function checkInvariants(
 ): void {
   const days = existsSync(journalRoot) ? readdirSync(journalRoot).sort() : [];
   let runIndex = 0;
+  /** The positions the replay of the previous run ended with (what the journal implies). */
+  let prevFinal: string[] | null = null;
   let applied = 0;
   let entries = 0;
   for (const d of days) {
@@ -307,11 +330,10 @@ function checkInvariants(
 
     // replay the day run by run; compare each run's lines with its live log
     const perRun: DecisionLine[][] = [];
-    const base = engineConfigFrom(parseConfig({ network: 'sim', coins: [COIN] }));
     const feed = new DecisionFeed(
-      base,
+      configFor(null),
       (l) => perRun.at(-1)!.push(l),
-      (run: RunInfo) => engineConfigFrom(parseConfig(run.config)),
+      (run: RunInfo) => configFor(run),
     );
     const opsPerRun: number[] = [];
     const ticksAfterLastOp: boolean[] = [];
@@ -363,8 +385,19 @@ function checkInvariants(
           }
         }
       }
-      // no position forgotten: what the journal held is what the run recovered
+      // no position forgotten: what the journal implies at the end of the previous run (its replay) is
+      // what this run recovered, and what it recovered it flattens (restart.recovered)
       const held = positionsOf(restoreAtStart[k]!);
+      if (prevFinal !== null && JSON.stringify(prevFinal) !== JSON.stringify(held))
+        fail(
+          seed,
+          step,
+          `${where}: the journal implies positions [${prevFinal.join(', ')}], the run recovered [${held.join(', ')}]`,
+        );
+      const final = new RestoreBuilder();
+      final.runStart(restoreAtStart[k]!);
+      for (const l of lines) final.line(l);
+      prevFinal = positionsOf(final.records());
       if (held.length > 0) {
         report.recoveredPositions += held.length;
         const rec = lines.find((l) => l.kind === 'restart.recovered');
