@@ -3,7 +3,7 @@
  * thread only once the journal holds it — and every record before it — on disk, so a SIGKILL right after a
  * decision leaves a journal that reproduces it. The journal is read from disk inside the tick callback.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,5 +82,39 @@ describe('durable ticks', () => {
       expect(s.onDisk, `tick ${s.tick} on disk when handed on`).toBe(true);
       expect(s.before, `records before tick ${s.tick} on disk`).toBe(s.expectedBefore);
     }
+  });
+
+  it('journal files are created 0600 and their folder 0700 (issue 20, defect 11)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'journal-modes-'));
+    dirs.push(root);
+    const dir = join(root, 'journal', '2026-11-30');
+    const host = await startIngest({
+      coins: ['BTC'],
+      ringBytes: 1 << 16,
+      journal: {
+        dir,
+        mode: 'group',
+        fsyncIntervalMs: 1,
+        segmentBytes: 1 << 20,
+        segmentMs: 3_600_000,
+        lagBytes: 1 << 20,
+      },
+      statsEveryMs: 0,
+      spinUs: 0,
+      onTick: () => {},
+    });
+    host.producer.tryWrite({
+      seq: host.nextSeq,
+      time: 1_700_000_000_000,
+      epoch: 0,
+      kind: RecordKind.Decision,
+      channel: 'x',
+      data: jsonBytes({}),
+    });
+    await host.stop();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const files = readdirSync(dir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
   });
 });
