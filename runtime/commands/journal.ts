@@ -316,6 +316,7 @@ function verify(dir: string, io: CommandIO): number {
   let lastSeq = Number.NEGATIVE_INFINITY;
   let lastWhere = '';
   let seqFaults = 0;
+  let torn = 0;
   for (const seg of segs) {
     let scanner: SegmentScanner;
     try {
@@ -334,6 +335,10 @@ function verify(dir: string, io: CommandIO): number {
             }
             lastSeq = it.record.seq;
             lastWhere = where;
+          } else if (it.report.tail && seg === segs.at(-1)) {
+            // what a crash leaves at the end of the last write: repaired (truncated) on the next start
+            torn++;
+            io.stdout.write(`TORN TAIL ${corruptLine(it.report)} — crash residue, cut on the next start\n`);
           } else {
             bad++;
             io.stdout.write(`CORRUPT ${corruptLine(it.report)}\n`);
@@ -349,7 +354,7 @@ function verify(dir: string, io: CommandIO): number {
     }
   }
   if (seqFaults > 20) io.stdout.write(`SEQUENCE … ${seqFaults - 20} more\n`);
-  const summary = `verified ${records} records in ${segs.length} segments: ${bad} corrupt ranges, ${foreign} unreadable files, ${seqFaults} duplicate or non-monotonic sequence numbers`;
+  const summary = `verified ${records} records in ${segs.length} segments: ${bad} corrupt ranges, ${foreign} unreadable files, ${seqFaults} duplicate or non-monotonic sequence numbers${torn > 0 ? `, ${torn} torn tail (a crash's, cut on the next start)` : ''}`;
   if (bad > 0 || foreign > 0 || seqFaults > 0) {
     io.stderr.write(`${summary}\n`);
     return foreign > 0 ? 2 : 1;
