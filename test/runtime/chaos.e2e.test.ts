@@ -15,16 +15,17 @@ const dir = mkdtempSync(join(tmpdir(), 'chaos-'));
 beforeAll(ensureBuilt, 240_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const seed = Number(process.env.CHAOS_SEED ?? 20261130);
+const seed = Number(process.env.CHAOS_SEED ?? 22);
 
 describe('operator chaos (short)', () => {
   it(`seed ${seed}: every invariant holds after every step`, async () => {
-    const r = await runChaos({ seed, steps: 14, dir, log: (l) => console.log(l) });
+    const r = await runChaos({ seed, steps: 18, dir, log: (l) => console.log(l) });
     console.log(`chaos reach: ${JSON.stringify({ ...r, steps: r.steps.join(' ') })}`);
-    // the seed reaches what the test claims to exercise
+    // the seed reaches what the test claims to exercise (the actions follow from the seed alone; whether the
+    // simulated market opens a position before a crash depends on timing: printed above, not asserted)
     expect(r.runs).toBeGreaterThanOrEqual(3);
-    expect(r.commands).toBeGreaterThanOrEqual(3);
-    expect(r.applied).toBeGreaterThanOrEqual(3);
+    expect(r.commands).toBeGreaterThanOrEqual(5);
+    expect(r.applied).toBe(r.commands);
     expect(r.kills + r.graceful).toBeGreaterThanOrEqual(2);
     expect(r.kills).toBeGreaterThanOrEqual(1);
     expect(r.graceful).toBeGreaterThanOrEqual(1);
