@@ -10,15 +10,16 @@
  *   DISABLED, which disables every member at once. An active regime then waits until every member of
  *   the other family reports DISABLED (after any emergency exit) before it enables its own family.
  * - Position lease: at most one strategy holds a position in the coin at a time.
- * - Lock-out: a member that reaches DISABLED while this controller has it enabled left the gate on its
- *   own (a strategy exception: its actor locked it out). The controller records the lock-out, stops
+ * - Lock-out: each member reports its lock-out with its state (MEMBER_STATE.lockedOut); a member that
+ *   does not say is taken as locked out when it reaches DISABLED while this controller has it enabled
+ *   (only an exception takes it out of the gate on its own). The controller records the lock-out, stops
  *   counting it as enabled and does not enable it again until an operator re-enables it; after
  *   OPERATOR_ENABLE, if the strategy's regime is active, it is enabled at the next tick (gate logged).
  * - A DISABLE sent because the regime left names that regime (reason "SIDEWAYS → DISABLED: …", logged
  *   as "regime left SIDEWAYS → DISABLED: …"), so the strategy's exit reason does.
  * Every regime change, gate and lease verdict is emitted as a decision record with inputs and reason.
  */
-import { type AnyActorRef, assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
 import { classify } from './regime.rules.ts';
 import type {
   Family,
@@ -110,21 +111,9 @@ function membersOf(context: RegimeContext, family: Family): MemberSpec[] {
   return context.members.filter((m) => m.family === family);
 }
 
-type ChildrenOwner = { getSnapshot(): { children?: Record<string, AnyActorRef | undefined> } };
-
-/**
- * The member's own word on its lock-out, read from its actor's context (a strategy machine has
- * `lockedOut`); undefined when the child does not say (a stand-in actor in tests, or a pure
- * `transition`, which has no live children): then the controller's own record decides.
- */
-function memberLockedOut(self: ChildrenOwner, strategy: string): boolean | undefined {
-  const v: unknown = self.getSnapshot().children?.[strategy]?.getSnapshot().context?.lockedOut;
-  return typeof v === 'boolean' ? v : undefined;
-}
-
-/** Locked out: by the member's own word when it has one, else by this controller's record. */
-function isLockedOut(context: RegimeContext, self: ChildrenOwner, strategy: string): boolean {
-  return memberLockedOut(self, strategy) ?? context.lockedOut[strategy] === true;
+/** Locked out, as the member last reported it (or as inferred when it does not say). */
+function isLockedOut(context: RegimeContext, strategy: string): boolean {
+  return context.lockedOut[strategy] === true;
 }
 
 function decision(
@@ -200,7 +189,7 @@ export const regimeMachine = setup({
         version: event.version,
       };
     }),
-    recordMember: enqueueActions(({ context, event, enqueue, self }) => {
+    recordMember: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'MEMBER_STATE');
       if (!context.members.some((m) => m.strategy === event.strategy)) return;
       const s = event.strategy;
@@ -208,9 +197,8 @@ export const regimeMachine = setup({
       // reached DISABLED while the controller had it enabled: it left the gate on its own (an exception
       // locked it out, or a forced reset)
       const leftGate = event.state === 'DISABLED' && wasEnabled;
-      // its own word when it has one (the report, or its actor's context); otherwise inferred
-      const lockedOut =
-        event.lockedOut ?? memberLockedOut(self, s) ?? (context.lockedOut[s] === true || leftGate);
+      // its own word when it reports one (a strategy machine does); otherwise inferred
+      const lockedOut = event.lockedOut ?? (context.lockedOut[s] === true || leftGate);
       enqueue.assign({
         memberStates: { ...context.memberStates, [s]: event.state },
         lockedOut: { ...context.lockedOut, [s]: lockedOut },
@@ -258,10 +246,10 @@ export const regimeMachine = setup({
      * a member an operator re-enabled meanwhile.
      */
     enableFamily: enqueueActions(
-      ({ context, enqueue, self }, params: { family: Family; regime: Regime; why?: string }) => {
+      ({ context, enqueue }, params: { family: Family; regime: Regime; why?: string }) => {
         const enabled = { ...context.enabled };
         for (const m of membersOf(context, params.family)) {
-          if (enabled[m.strategy] || isLockedOut(context, self, m.strategy)) continue;
+          if (enabled[m.strategy] || isLockedOut(context, m.strategy)) continue;
           enabled[m.strategy] = true;
           enqueue.sendTo(m.strategy, { type: 'ENABLE' });
           enqueue.emit(
