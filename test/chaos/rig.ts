@@ -164,7 +164,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const stopLive = async (how: 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGKILL', step: string) => {
     const l = live!;
     l.p.child.kill(how);
-    const { code, signal } = await l.p.exited;
+    // bounded: the shutdown's own grace deadline is 60 s
+    const { code, signal } = await Promise.race([
+      l.p.exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new ChaosFailure(`chaos seed ${o.seed}, ${step}: ${how}: still running after 90 s`)),
+          90_000,
+        ).unref(),
+      ),
+    ]);
     if (how === 'SIGKILL') {
       if (signal !== 'SIGKILL') fail(o.seed, step, `SIGKILL: exited ${code}/${signal}`);
       runs.at(-1)!.graceful = false;
@@ -178,90 +187,104 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     live = null;
   };
 
-  for (let i = 0; i < o.steps; i++) {
-    const action = live
-      ? pick(['command', 'command', 'command', 'trade', 'kill', 'killpos', 'term', 'second'] as const)
-      : pick(['restart', 'restart', 'nextday'] as const);
-    const step = `step ${i + 1} (${action})`;
-    report.steps.push(action);
-    log(step);
-    switch (action) {
-      case 'restart':
-      case 'nextday':
-        if (action === 'nextday') {
-          day++;
-          report.days++;
-        }
-        live = await start(step);
-        break;
-      case 'command': {
-        const cmd = pick<Cmd>([
-          { type: 'KILL', reason: `chaos ${i + 1}` },
-          { type: 'RESET_HALT' },
-          { type: 'SET_TRADING', state: 'ACTIVE' },
-          { type: 'SET_TRADING', state: 'REDUCING' },
-          { type: 'SET_TRADING', state: 'HALTED' },
-        ]);
-        const before = appliedIn(live!.decisions);
-        await postCommand(live!.url, cmd, o.seed, step);
-        report.commands++;
-        // applied at the next tick (one is requested at once)
-        await waitFor(live!, () => appliedIn(live!.decisions) > before, 10_000);
-        if (appliedIn(live!.decisions) !== before + 1)
-          fail(
-            o.seed,
-            step,
-            `${cmd.type}: ${appliedIn(live!.decisions) - before} applications in 10 s, not 1`,
-          );
-        log(`  ${JSON.stringify(cmd)} applied`);
-        break;
-      }
-      case 'trade':
-        // let the market play on (past the warm-up): until an entry or a while
-        await waitFor(
-          live!,
-          () => /"kind":"exec\.fill"/.test(readIf(live!.decisions)),
-          (o.tradeS ?? 20) * 1000,
-        );
-        break;
-      case 'kill':
-        await stopLive('SIGKILL', step);
-        break;
-      case 'killpos':
-        // a crash while a position is open (or after a while, if none opens)
-        await waitFor(live!, () => openPositions(readIf(live!.decisions)) > 0, (o.tradeS ?? 20) * 1000);
-        log(`  ${openPositions(readIf(live!.decisions))} position(s) open`);
-        await stopLive('SIGKILL', step);
-        break;
-      case 'term':
-        await stopLive(pick(['SIGTERM', 'SIGINT', 'SIGHUP'] as const), step);
-        break;
-      case 'second': {
-        const r = spawnSync(process.execPath, [BIN, ...startArgs(nextStart(), join(o.dir, 'second.jsonl'))], {
-          cwd: ROOT,
-          encoding: 'utf8',
-          timeout: 60_000,
-        });
-        if (r.status !== 2 || !new RegExp(`in use by pid ${live!.p.pid}\\b`).test(r.stderr))
-          fail(
-            o.seed,
-            step,
-            `a second instance was not refused naming the holder: exit ${r.status}\n${r.stderr}`,
-          );
-        report.secondInstances++;
-        break;
-      }
-    }
-    if (!live) checkInvariants(o.seed, step, journalRoot, runs, report);
+  try {
+    return await steps();
+  } finally {
+    // a failed step must not leave the trading process behind
+    const l = live as Live | null;
+    if (l && l.p.child.exitCode === null && l.p.child.signalCode === null) l.p.child.kill('SIGKILL');
   }
-  if (live) await stopLive('SIGTERM', 'final stop');
-  checkInvariants(o.seed, 'final', journalRoot, runs, report);
-  return report;
+
+  async function steps(): Promise<ChaosReport> {
+    for (let i = 0; i < o.steps; i++) {
+      const action = live
+        ? pick(['command', 'command', 'command', 'trade', 'kill', 'killpos', 'term', 'second'] as const)
+        : pick(['restart', 'restart', 'nextday'] as const);
+      const step = `step ${i + 1} (${action})`;
+      report.steps.push(action);
+      log(step);
+      switch (action) {
+        case 'restart':
+        case 'nextday':
+          if (action === 'nextday') {
+            day++;
+            report.days++;
+          }
+          live = await start(step);
+          break;
+        case 'command': {
+          const cmd = pick<Cmd>([
+            { type: 'KILL', reason: `chaos ${i + 1}` },
+            { type: 'RESET_HALT' },
+            { type: 'SET_TRADING', state: 'ACTIVE' },
+            { type: 'SET_TRADING', state: 'REDUCING' },
+            { type: 'SET_TRADING', state: 'HALTED' },
+          ]);
+          const before = appliedIn(live!.decisions);
+          await postCommand(live!.url, cmd, o.seed, step);
+          report.commands++;
+          // applied at the next tick (one is requested at once)
+          await waitFor(live!, () => appliedIn(live!.decisions) > before, 10_000);
+          if (appliedIn(live!.decisions) !== before + 1)
+            fail(
+              o.seed,
+              step,
+              `${cmd.type}: ${appliedIn(live!.decisions) - before} applications in 10 s, not 1`,
+            );
+          log(`  ${JSON.stringify(cmd)} applied`);
+          break;
+        }
+        case 'trade':
+          // let the market play on (past the warm-up): until an entry or a while
+          await waitFor(
+            live!,
+            () => /"kind":"exec\.fill"/.test(readIf(live!.decisions)),
+            (o.tradeS ?? 20) * 1000,
+          );
+          break;
+        case 'kill':
+          await stopLive('SIGKILL', step);
+          break;
+        case 'killpos':
+          // a crash while a position is open (or after a while, if none opens)
+          await waitFor(live!, () => openPositions(readIf(live!.decisions)) > 0, (o.tradeS ?? 20) * 1000);
+          log(`  ${openPositions(readIf(live!.decisions))} position(s) open`);
+          await stopLive('SIGKILL', step);
+          break;
+        case 'term':
+          await stopLive(pick(['SIGTERM', 'SIGINT', 'SIGHUP'] as const), step);
+          break;
+        case 'second': {
+          const r = spawnSync(
+            process.execPath,
+            [BIN, ...startArgs(nextStart(), join(o.dir, 'second.jsonl'))],
+            {
+              cwd: ROOT,
+              encoding: 'utf8',
+              timeout: 60_000,
+            },
+          );
+          if (r.status !== 2 || !new RegExp(`in use by pid ${live!.p.pid}\\b`).test(r.stderr))
+            fail(
+              o.seed,
+              step,
+              `a second instance was not refused naming the holder: exit ${r.status}\n${r.stderr}`,
+            );
+          report.secondInstances++;
+          break;
+        }
+      }
+      if (!live) checkInvariants(o.seed, step, journalRoot, runs, report);
+    }
+    if (live) await stopLive('SIGTERM', 'final stop');
+    checkInvariants(o.seed, 'final', journalRoot, runs, report);
+    return report;
+  }
 }
 
 async function snapshotState(url: string): Promise<'ACTIVE' | 'REDUCING' | 'HALTED'> {
   const u = new URL(url);
-  const res = await fetch(`${u.origin}/api/snapshot${u.search}`);
+  const res = await fetch(`${u.origin}/api/snapshot${u.search}`, { signal: AbortSignal.timeout(10_000) });
   const snap = (await res.json()) as { tradingState: 'ACTIVE' | 'REDUCING' | 'HALTED' };
   return snap.tradingState;
 }
@@ -273,6 +296,7 @@ async function postCommand(url: string, cmd: Cmd, seed: number, step: string): P
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(cmd),
+    signal: AbortSignal.timeout(10_000),
   });
   if (res.status !== 200) fail(seed, step, `command ${cmd.type} answered ${res.status}: ${await res.text()}`);
 }
