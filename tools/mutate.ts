@@ -7,6 +7,8 @@
  * MUTATE_TESTS), with at most 2 workers (stryker.config.json `concurrency`). At the end it prints one
  * row per file (killed, survived, timed out, no coverage, score) in the table format of MUTATION.md.
  *
+ * `--static` also tests the static mutants (ignored by default: each reloads the test environment).
+ *
  * Not part of `npm test`. Reports: reports/mutation/ (git-ignored).
  */
 import { readFileSync } from 'node:fs';
@@ -98,19 +100,23 @@ function rows(reportFile: string): Row[] {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2).filter((a) => a !== '--');
+  const argv = process.argv.slice(2).filter((a) => a !== '--');
+  // --static: also the static mutants (code run once at import, e.g. a machine's configuration object);
+  // each one reloads the test environment and runs every covering test, so this is slow
+  const withStatic = argv.includes('--static');
+  const args = argv.filter((a) => a !== '--static');
   // Stryker reads stryker.config.json itself; only `mutate` is overridden here
   const base = JSON.parse(readFileSync(resolve('stryker.config.json'), 'utf8')) as PartialStrykerOptions;
   const mutate = args.length > 0 ? args : (base.mutate as string[]);
   const tests = testsFor(mutate);
   process.env.MUTATE_TESTS = tests.join(',');
   console.log(`mutate: ${mutate.join(' ')}\ntests:  ${tests.join(' ')}`);
-  const options: PartialStrykerOptions = { mutate };
+  const options: PartialStrykerOptions = withStatic ? { mutate, ignoreStatic: false } : { mutate };
   const Stryker = await loadStryker();
   await new Stryker(options).runMutationTest();
   const table = rows(resolve('reports/mutation/mutation.json'));
   console.log(
-    `\n${new Date().toISOString().slice(0, 10)}  npm run mutate${args.length ? ` -- ${args.join(' ')}` : ''}`,
+    `\n${new Date().toISOString().slice(0, 10)}  npm run mutate${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
   );
   console.log('| file | killed | timed out | survived | no coverage | ignored | score |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
