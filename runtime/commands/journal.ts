@@ -2,6 +2,7 @@
  * `runtime journal stats|verify|export|tail <dir>`: the journal's reader tools.
  * Exit codes: 0 fine, 1 corruption found (verify), 2 usage or unreadable journal.
  */
+import { journalDays, NoJournalError } from '../../actors/journal/days.ts';
 import { statSync } from 'node:fs';
 import { type CorruptReport, JournalFormatError } from '../../actors/journal/format.ts';
 import {
@@ -80,19 +81,42 @@ export async function journalCommand(argv: string[], io: CommandIO): Promise<num
     return 2;
   }
   try {
-    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+    // a day folder, a data dir or a journal root: every day in it, oldest first (tail may wait for a
+    // folder that has no segment yet)
+    let days: string[];
+    try {
+      days = journalDays(dir);
+    } catch (e) {
+      if (!(cmd === 'tail' && e instanceof NoJournalError && statSync(dir).isDirectory())) throw e;
+      days = [dir];
+    }
     switch (cmd) {
       case 'stats':
-        return stats(dir, args, io);
-      case 'verify':
-        return verify(dir, io);
+        if (days.length > 1) {
+          io.stderr.write(
+            `journal stats: ${dir} holds ${days.length} days; name one:\n${days.map((d) => `  ${d}`).join('\n')}\n`,
+          );
+          return 2;
+        }
+        return stats(days[0]!, args, io);
+      case 'verify': {
+        let worst = 0;
+        for (const d of days) {
+          if (days.length > 1) io.stdout.write(`== ${d}\n`);
+          worst = Math.max(worst, verify(d, io));
+        }
+        return worst;
+      }
       case 'export':
-        return exportLines(dir, args, io);
+        for (const d of days) exportLines(d, args, io);
+        return 0;
       default:
-        return await tail(dir, args, io);
+        // follow the latest day
+        return await tail(days.at(-1)!, args, io);
     }
   } catch (e) {
-    const msg = e instanceof JournalFormatError ? e.message : `${(e as Error).message}`;
+    const msg =
+      e instanceof JournalFormatError || e instanceof NoJournalError ? e.message : `${(e as Error).message}`;
     io.stderr.write(`journal ${cmd}: ${msg}\n`);
     return 2;
   }

@@ -1,13 +1,14 @@
 /** `runtime replay <journal> --decisions out.jsonl [--report out.html]`: the whole decision side over a journal. */
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { engineConfigFrom, type DecisionLine } from '../../replay/decision-engine.ts';
+import { journalDays, NoJournalError } from '../../actors/journal/days.ts';
 import { firstRunInfo, type RunInfo, replayJournal } from '../../replay/replay-journal.ts';
 import { type Config, parseConfig } from '../config.ts';
 import { createProgress } from '../progress.ts';
 import { renderReplayReport } from '../report.ts';
 import { COMMON_OPTIONS, configFrom, guarded, type Io, parse, UsageError } from './common.ts';
 
-export const REPLAY_USAGE = `usage: runtime replay <journal dir> [options]
+export const REPLAY_USAGE = `usage: runtime replay <data dir | journal day folder> [options]
 
 Replays a journal through the same ingest pipeline and decision side as a live run (health, regime,
 strategies, execution in paper mode) and writes the decision log, one JSON object a line, with no
@@ -16,6 +17,7 @@ wall-clock or random content: compare it with the live run's (\`cmp\`) or anothe
 options:
   --decisions FILE    write the decision log here (default: stdout)
   --report FILE       write an HTML report (price, regime timeline, entries/exits, equity)
+  --from DAY --to DAY  of a data dir, only the days from / to these (YYYY-MM-DD); every day by default
   --to-time MS        replay records up to this journal time only
   --config FILE       the config the live run used, for journals that did not record it; a journal's
                       run.start record names its run's coins and config, and replay uses those
@@ -30,6 +32,8 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
       ...COMMON_OPTIONS,
       report: { type: 'string' },
       'to-time': { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (values.help) {
@@ -38,7 +42,15 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     }
     const dir = positionals[0];
     if (!dir) throw new UsageError('missing <journal dir>');
-    const config = replayConfig(dir, values);
+    // a day folder, a data dir or a journal root: its days in order (each day begins with a run.start)
+    let days: string[];
+    try {
+      days = journalDays(dir, { from: values.from, to: values.to });
+    } catch (e) {
+      if (e instanceof NoJournalError) throw new UsageError(e.message);
+      throw e;
+    }
+    const config = replayConfig(days[0]!, values);
     const out = values.decisions ? createWriteStream(values.decisions) : null;
     const lines: DecisionLine[] = [];
     const prices: Array<{ t: number; coin: string; mid: number }> = [];
@@ -46,7 +58,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     let lastPrice = Number.NEGATIVE_INFINITY;
     const progress = createProgress({ total: 0, label: 'replay', stream: process.stderr, unit: 'records' });
     const opts: Parameters<typeof replayJournal>[0] = {
-      dir,
+      dir: days[0]!,
       config: engineConfigFrom(config),
       configFor: (run) => engineConfigFrom(recordedConfig(run)),
       out: (l) => {
@@ -68,8 +80,22 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
       progressEvery: 20_000,
     };
     if (values['to-time'] !== undefined) opts.toTime = Number(values['to-time']);
-    const r = replayJournal(opts);
+    const total = { records: 0, frames: 0, ticks: 0, corrupt: 0, versionMismatches: 0 };
+    let firstTime: number | null = null;
+    let lastTime: number | null = null;
+    let r: ReturnType<typeof replayJournal> | null = null;
+    for (const day of days) {
+      r = replayJournal({ ...opts, dir: day });
+      total.records += r.records;
+      total.frames += r.frames;
+      total.ticks += r.ticks;
+      total.corrupt += r.corrupt;
+      total.versionMismatches += r.versionMismatches;
+      firstTime ??= r.firstTime;
+      lastTime = r.lastTime ?? lastTime;
+    }
     progress.finish();
+    if (!r) throw new UsageError(`no journal in ${dir}`);
     if (keep && r.engine) {
       // the report's price series: mids as the decision side saw them, one a tick, from the strategy/regime lines
       for (const l of lines)
@@ -83,18 +109,15 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
       );
     }
     const summary = {
-      records: r.records,
-      frames: r.frames,
-      ticks: r.ticks,
-      corrupt: r.corrupt,
-      versionMismatches: r.versionMismatches,
-      firstTime: r.firstTime,
-      lastTime: r.lastTime,
+      days: days.length,
+      ...total,
+      firstTime,
+      lastTime,
       ...(r.engine ? r.engine.summary : {}),
       rejectedFrames: r.pipeline.counters.rejected,
     };
     io.stderr(values.json ? JSON.stringify(summary) : `replay: ${JSON.stringify(summary)}`);
-    return r.versionMismatches > 0 ? 1 : 0;
+    return total.versionMismatches > 0 ? 1 : 0;
   });
 }
 

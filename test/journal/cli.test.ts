@@ -77,6 +77,46 @@ describe('journal stats', () => {
   });
 });
 
+describe('a data dir or a journal root is a journal too (issue 16)', () => {
+  it('verify and export read every day of a data dir in order; nothing there is an error, not 0 records', async () => {
+    const t = tempDir('cli-data-dir');
+    cleanups.push(t.cleanup);
+    for (const [day, from] of [
+      ['2026-11-20', 0],
+      ['2026-11-21', 100],
+    ] as const) {
+      const w = new JournalWriter({ dir: join(t.dir, 'journal', day), clock: new ManualClock(T0) });
+      for (let s = from; s < from + 10; s++) w.append(recordFor(s));
+      await w.close();
+    }
+    const v = io();
+    expect(await journalCommand(['verify', t.dir], v.io)).toBe(0);
+    expect(v.out().match(/^verified 10 records/gm)).toHaveLength(2);
+    expect(v.out()).toMatch(/== .*2026-11-20[\s\S]*== .*2026-11-21/);
+    const e = io();
+    expect(await journalCommand(['export', t.dir], e.io)).toBe(0);
+    const seqs = e
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).seq);
+    expect(seqs).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => i),
+      ...Array.from({ length: 10 }, (_, i) => 100 + i),
+    ]);
+    const st = io();
+    expect(await journalCommand(['stats', t.dir], st.io)).toBe(2);
+    expect(st.err()).toMatch(/holds 2 days; name one/);
+    const empty = tempDir('cli-empty');
+    cleanups.push(empty.cleanup);
+    for (const cmd of ['verify', 'export', 'stats']) {
+      const c = io();
+      expect(await journalCommand([cmd, empty.dir], c.io), cmd).toBe(2);
+      expect(c.err()).toMatch(/no journal in .*looked for segments/);
+    }
+  });
+});
+
 describe('journal verify', () => {
   it('passes a clean journal', async () => {
     const dir = await sample();

@@ -59,6 +59,13 @@ describe('decision log across a restart, and replay with the recorded coins', ()
     const r = runtime(['replay', journal, '--decisions', out, '--json']);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(both);
+    // the data dir itself is the unit too (issue 16)
+    const out2 = join(dir, 'replay-data.jsonl');
+    const r2 = runtime(['replay', join(dir, 'data'), '--decisions', out2, '--json']);
+    expect(r2.status, r2.stderr).toBe(0);
+    expect(readFileSync(out2, 'utf8')).toBe(both);
+    const none = runtime(['replay', join(dir, 'nothing-here')]);
+    expect(none.status).toBe(2);
   }, 240_000);
 
   it('replay refuses flags that contradict the recorded run', () => {
