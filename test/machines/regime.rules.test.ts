@@ -446,6 +446,66 @@ describe('controller: families and leases', () => {
   });
 });
 
+describe('controller: every tick is recorded, in every state (decisions carry the latest time, version, inputs)', () => {
+  const sw = (x: number): RegimeInputs => ({ ...SIDEWAYS_INPUTS, oiRange15m: x });
+  const ex = (x: number): RegimeInputs => ({ ...EXPANSION_INPUTS, oiBuild1h: x });
+  const last = (c: ReturnType<typeof controller>) => c.decisions.at(-1)!;
+  for (const [name, at, xs] of [
+    ['SIDEWAYS', sw, [0.001, 0.002, 0.003, 0.004]],
+    ['EXPANSION', ex, [0.021, 0.022, 0.023, 0.024]],
+  ] as const) {
+    it(`${name}: the confirming tick, ticks while active, and the lease verdicts after them`, () => {
+      const c = controller();
+      const member = name === 'SIDEWAYS' ? 'geometry' : 'cascade';
+      c.tick(at(xs[0]));
+      c.clock.advance(1_000);
+      c.tick(at(xs[1]));
+      c.clock.advance(1_000);
+      c.tick(at(xs[2])); // confirms
+      const enable = c.decisions.find((d) => d.kind === 'gate' && d.action === 'ENABLE')!;
+      expect(enable).toMatchObject({ version: 3, time: 1_700_000_002_000, strategy: member });
+      expect(enable.inputs).toEqual(at(xs[2]));
+      c.clock.advance(1_000);
+      c.tick(at(xs[3])); // active
+      c.actor.send({ type: 'ACQUIRE_LEASE', strategy: member });
+      expect(last(c)).toMatchObject({ kind: 'lease', action: 'GRANT', version: 4, time: 1_700_000_003_000 });
+      expect(last(c).inputs).toEqual(at(xs[3]));
+    });
+  }
+  it('ticks while waiting for the other family are recorded too', () => {
+    const c = controller({ inert: true });
+    for (let i = 0; i < 3; i++) c.tick(EXPANSION_INPUTS);
+    c.actor.send({ type: 'MEMBER_STATE', strategy: 'cascade', state: 'ENTERED', lockedOut: false });
+    c.tick(CHOP_INPUTS);
+    for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
+    expect(c.actor.getSnapshot().value).toEqual({ SIDEWAYS: 'waitingFamily' });
+    c.clock.advance(5_000);
+    c.tick(sw(0.005));
+    c.actor.send({ type: 'ACQUIRE_LEASE', strategy: 'geometry' });
+    expect(last(c)).toMatchObject({ kind: 'lease', action: 'DENY', version: 8, time: 1_700_000_005_000 });
+    expect(last(c).inputs).toEqual(sw(0.005));
+  });
+  it('EXPANSION: an operator re-enable is enabled at the next tick, and logged as such', () => {
+    const c = controller({ inert: true });
+    for (let i = 0; i < 3; i++) c.tick(EXPANSION_INPUTS);
+    c.actor.send({ type: 'MEMBER_STATE', strategy: 'cascade', state: 'DISABLED', lockedOut: true });
+    c.tick(EXPANSION_INPUTS);
+    expect(c.actor.getSnapshot().context.enabled.cascade).toBe(false);
+    c.actor.send({ type: 'OPERATOR_ENABLE', strategy: 'cascade' });
+    c.tick(EXPANSION_INPUTS);
+    expect(c.actor.getSnapshot().context.enabled.cascade).toBe(true);
+    expect(last(c)).toMatchObject({
+      kind: 'gate',
+      action: 'ENABLE',
+      strategy: 'cascade',
+      regime: 'EXPANSION',
+    });
+    expect(last(c).reason).toMatch(
+      /^enabled again \(operator re-enable or reset: not locked out\): EXPANSION conditions hold/,
+    );
+  });
+});
+
 describe('controller: reports and commands it must not trust blindly', () => {
   it('a report or operator command naming no member changes nothing and breaks nothing', () => {
     const c = controller();
