@@ -472,7 +472,20 @@ describe('controller: every tick is recorded, in every state (decisions carry th
       expect(last(c).inputs).toEqual(at(xs[3]));
     });
   }
-  it('ticks while waiting for the other family are recorded too', () => {
+  it('EXPANSION: ticks while waiting for the other family are recorded too', () => {
+    const c = controller({ inert: true });
+    for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
+    c.actor.send({ type: 'MEMBER_STATE', strategy: 'geometry', state: 'ENTERED', lockedOut: false });
+    c.tick(CHOP_INPUTS);
+    for (let i = 0; i < 3; i++) c.tick(EXPANSION_INPUTS);
+    expect(c.actor.getSnapshot().value).toEqual({ EXPANSION: 'waitingFamily' });
+    c.clock.advance(5_000);
+    c.tick(ex(0.025));
+    c.actor.send({ type: 'ACQUIRE_LEASE', strategy: 'cascade' });
+    expect(last(c)).toMatchObject({ kind: 'lease', action: 'DENY', version: 8, time: 1_700_000_005_000 });
+    expect(last(c).inputs).toEqual(ex(0.025));
+  });
+  it('SIDEWAYS: ticks while waiting for the other family are recorded too', () => {
     const c = controller({ inert: true });
     for (let i = 0; i < 3; i++) c.tick(EXPANSION_INPUTS);
     c.actor.send({ type: 'MEMBER_STATE', strategy: 'cascade', state: 'ENTERED', lockedOut: false });
