@@ -28,8 +28,13 @@ import { type Clock, ManualClock } from '../state/clock.ts';
 import { jsonBytes, RecordKind } from '../state/records.ts';
 import type { Config } from './config.ts';
 
-/** The log level of a decision record: what a trader must see (alarms, rejected books) is a warning. */
-export function decisionLevel(kind: string): 'warn' | 'info' | 'debug' {
+/**
+ * The log level of a decision record: trading halting is an error; what a trader must see (alarms, rejected
+ * books, strategy errors, what health waits for) a warning; the decisions themselves info; the rest debug.
+ */
+export function decisionLevel(line: DecisionLine): 'error' | 'warn' | 'info' | 'debug' {
+  const kind = line.kind;
+  if (kind === 'exec.trading' && line.state === 'HALTED') return 'error';
   if (/^(alarm|strategy\.error|book\.rejected|health\.waiting|restart\.recovered)$/.test(kind)) return 'warn';
   if (
     /^(regime|gate|health|strategy|lease|operator\.applied|book\.valid|exec\.(intent|verdict|fill|closing|trading))$/.test(
@@ -158,8 +163,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     journalDecision(l.kind, jsonBytes(l));
     recent.push(text);
     if (recent.length > keep) recent.shift();
-    const level = decisionLevel(l.kind);
-    if (level === 'warn') decisionLog.warn(l, l.kind);
+    const level = decisionLevel(l);
+    if (level === 'error') decisionLog.error(l, l.kind);
+    else if (level === 'warn') decisionLog.warn(l, l.kind);
     else if (level === 'info') decisionLog.info(l, l.kind);
     else decisionLog.debug(l, l.kind);
     opts.onLine?.(l);

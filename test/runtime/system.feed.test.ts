@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTimings } from '../../machines/connection.machine.ts';
 import { parseConfig } from '../../runtime/config.ts';
-import { feedTimings } from '../../runtime/system.ts';
+import { decisionLevel, feedTimings } from '../../runtime/system.ts';
 
 describe('feed timings from the config', () => {
   it('backoff base and max reach the machine, as do ping, pong and receive timeouts', () => {
@@ -30,5 +30,17 @@ describe('feed timings from the config', () => {
     const t = resolveTimings(feedTimings(parseConfig({}).feed));
     expect(t.backoff.baseMs).toBe(250);
     expect(t.backoff.maxMs).toBe(30_000);
+  });
+});
+
+describe('decision records at their log level', () => {
+  it('a halt is an error, alarms and rejected books warnings, decisions info, the rest debug', () => {
+    expect(decisionLevel({ t: 1, kind: 'exec.trading', state: 'HALTED' })).toBe('error');
+    expect(decisionLevel({ t: 1, kind: 'exec.trading', state: 'ACTIVE' })).toBe('info');
+    for (const kind of ['alarm', 'strategy.error', 'book.rejected', 'health.waiting', 'restart.recovered'])
+      expect(decisionLevel({ t: 1, kind }), kind).toBe('warn');
+    for (const kind of ['regime', 'gate', 'health', 'strategy', 'lease', 'operator.applied', 'exec.fill'])
+      expect(decisionLevel({ t: 1, kind }), kind).toBe('info');
+    expect(decisionLevel({ t: 1, kind: 'exec.order' })).toBe('debug');
   });
 });
