@@ -75,8 +75,9 @@ function splitKey(key: string): { channel: string; coin: string } {
 function describeChannel(w: WaitingChannel): string {
   const name = w.coin === '' ? w.channel : `${w.channel} ${w.coin}`;
   if (w.why === 'never') return `${name} never received`;
-  if (w.why === 'disrupted') return `${name} nothing since the last disruption (last ${w.ageMs} ms ago)`;
-  return `${name} ${w.ageMs} ms old > ${w.maxAgeMs} ms`;
+  const age = w.ageMs === null ? '?' : Math.round(w.ageMs);
+  if (w.why === 'disrupted') return `${name} nothing since the last disruption (last ${age} ms ago)`;
+  return `${name} ${age} ms old > ${w.maxAgeMs} ms`;
 }
 
 /**
@@ -116,11 +117,11 @@ export function describeWaiting(context: HealthContext, now: number): WaitingRep
   if (waitingFor.length > 0) parts.push(waitingFor.map(describeChannel).join('; '));
   if (validation !== null)
     parts.push(
-      `the validation window: every channel fresh for ${context.validationMs} ms, ${validation.remainingMs} ms to go`,
+      `the validation window: every channel fresh for ${context.validationMs} ms, ${Math.ceil(validation.remainingMs)} ms to go`,
     );
   const since = waiting ? context.waitingSince : null;
   const summary = waiting
-    ? `${context.status}${since === null ? '' : ` for ${Math.max(0, now - since)} ms`}: waiting for ${parts.length > 0 ? parts.join('; ') : 'the next tick'}`
+    ? `${context.status}${since === null ? '' : ` for ${Math.round(Math.max(0, now - since))} ms`}: waiting for ${parts.length > 0 ? parts.join('; ') : 'the next tick'}`
     : `HEALTHY${waitingFor.length > 0 ? `; not fresh now: ${waitingFor.map(describeChannel).join('; ')}` : ''}`;
   return {
     status: context.status,

@@ -25,7 +25,8 @@ Commands:
                         paper venue unless --live-trading
   sim                   run the simulator alone and print the URL it serves
   record                feed + journal only (--source URL|sim --coins … --data DIR [--duration S])
-  replay <journal>      replay a journal through the whole decision side (--decisions FILE)
+  replay <data dir>     replay a journal through the whole decision side (--decisions FILE)
+  status                the running instance's state (--data DIR, --json)
   journal <sub> <dir>   journal tools: stats | verify | export | tail
   validate-regime       confusion matrix of the regime controller against the simulator's ground truth
   diagrams              regenerate diagrams/ from machines/ (--check: fail when stale)
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sim: async () => (await import('./commands/sim.ts')).simCommand,
   record: async () => (await import('./commands/record.ts')).recordCommand,
   replay: async () => (await import('./commands/replay.ts')).replayCommand,
+  status: async () => (await import('./commands/status.ts')).statusCommand,
   journal: async () => {
     const m = await import('./commands/journal.ts');
     const stream = (f: (s: string) => void) => ({

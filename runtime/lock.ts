@@ -5,7 +5,16 @@
  * a different process (another start time: the pid was reused) — is stale and taken over atomically (the
  * stale file is renamed away first, so two contenders cannot both take it).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,6 +25,8 @@ export interface LockHolder {
   procStart: string | null;
   command: string;
   since: string;
+  /** Where the holder's dashboard listens (origin, without the token), once it does. */
+  dashboard?: string;
 }
 
 export class DataDirLockedError extends Error {
@@ -34,6 +45,8 @@ export interface DataDirLock {
   readonly holder: LockHolder;
   /** Stale locks of dead processes this one took over (their holders), for the log. */
   readonly tookOver: LockHolder[];
+  /** Record where this instance can be reached (for `runtime status`), atomically (write, then rename). */
+  annotate(extra: { dashboard?: string }): void;
   release(): void;
 }
 
@@ -70,6 +83,7 @@ function parseHolder(text: string): LockHolder | null {
       procStart: typeof h.procStart === 'string' ? h.procStart : null,
       command: typeof h.command === 'string' ? h.command : '?',
       since: typeof h.since === 'string' ? h.since : '?',
+      ...(typeof h.dashboard === 'string' ? { dashboard: h.dashboard } : {}),
     };
   } catch {
     return null;
@@ -83,6 +97,18 @@ export function holderAlive(h: LockHolder): boolean {
   if (h.procStart === null) return true;
   const now = procStartOf(h.pid);
   return now === null || now === h.procStart;
+}
+
+/** The data dir's lock holder as the file says (null: no lock, or unreadable), and whether it still runs. */
+export function readLock(dir: string): { holder: LockHolder; alive: boolean } | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, LOCK_FILE), 'utf8');
+  } catch {
+    return null;
+  }
+  const holder = parseHolder(text);
+  return holder ? { holder, alive: holderAlive(holder) } : null;
 }
 
 export function describeHolder(h: LockHolder): string {
@@ -154,7 +180,14 @@ export function lockDataDir(dir: string, command: string, now: () => Date = () =
       }
     };
     process.on('exit', release);
-    return { path, holder: me, tookOver, release };
+    const annotate = (extra: { dashboard?: string }) => {
+      if (released) return;
+      Object.assign(me, extra);
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, `${JSON.stringify(me)}\n`, { mode: 0o600 });
+      renameSync(tmp, path);
+    };
+    return { path, holder: me, tookOver, annotate, release };
   }
   throw new DataDirLockedError(dir, null, `data dir ${dir}: could not take its lock (contended)`);
 }

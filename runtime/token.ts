@@ -31,3 +31,11 @@ export function operatorToken(dataDir: string): string {
   }
   return token;
 }
+
+/** The data dir's operator token, read only (for clients such as `runtime status`); throws when absent. */
+export function readToken(dataDir: string): string {
+  const text = readFileSync(join(dataDir, TOKEN_FILE), 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/.test(text))
+    throw new Error(`${join(dataDir, TOKEN_FILE)} does not hold an operator token`);
+  return text;
+}

@@ -255,6 +255,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
       let dashboard: { url: string; close(): Promise<void> } | null = null;
       if (!values['no-dashboard'] && config.dashboard.enabled) {
         dashboard = await serveDashboard(system, config, clock, metrics, operatorToken(config.dataDir));
+        lock.annotate({ dashboard: new URL(dashboard.url).origin }); // for `runtime status`
         io.stdout(`dashboard: ${dashboard.url}`);
       }
       io.stdout(`journal: ${system.summary().journal.dir}`);

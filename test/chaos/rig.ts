@@ -158,6 +158,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         `restart came up ${state}, the journal says ${expected} (${recovered.trading?.reason})`,
       );
     log(`  up: trading ${state} (journal: ${expected})`);
+    // `runtime status` finds it through the data dir alone (lock + token) and says the same
+    const st = spawnSync(process.execPath, [BIN, 'status', '--data', data, '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const status =
+      st.status === 0
+        ? (JSON.parse(st.stdout) as { holder: { pid: number }; snapshot: { tradingState: string } | null })
+        : null;
+    if (!status || status.holder.pid !== p.pid || status.snapshot?.tradingState === undefined)
+      fail(o.seed, step, `runtime status: exit ${st.status}: ${st.stdout}${st.stderr}`);
     return { p, url, decisions, expected };
   };
 
@@ -346,6 +357,13 @@ function checkInvariants(
   let prevFinal: string[] | null = null;
   let applied = 0;
   let entries = 0;
+  // nothing runs between steps: status says so
+  const st = spawnSync(process.execPath, [BIN, 'status', '--data', join(journalRoot, '..')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (st.status !== 1 || !/^not running/.test(st.stdout))
+    fail(seed, step, `runtime status with nothing running: exit ${st.status}: ${st.stdout}`);
   for (const d of days) {
     const dir = join(journalRoot, d);
     // no duplicate or backward sequence numbers, no corruption

@@ -35,7 +35,17 @@ describe('feed timings from the config', () => {
 
 describe('decision records at their log level', () => {
   it('a halt is an error, alarms and rejected books warnings, decisions info, the rest debug', () => {
-    expect(decisionLevel({ t: 1, kind: 'exec.trading', state: 'HALTED' })).toBe('error');
+    expect(
+      decisionLevel({ t: 1, kind: 'exec.trading', state: 'HALTED', reason: 'kill switch: operator' }),
+    ).toBe('error');
+    expect(
+      decisionLevel({
+        t: 1,
+        kind: 'exec.trading',
+        state: 'HALTED',
+        reason: 'kill switch: shutdown: flatten',
+      }),
+    ).toBe('info');
     expect(decisionLevel({ t: 1, kind: 'exec.trading', state: 'ACTIVE' })).toBe('info');
     for (const kind of ['alarm', 'strategy.error', 'book.rejected', 'health.waiting', 'restart.recovered'])
       expect(decisionLevel({ t: 1, kind }), kind).toBe('warn');
