@@ -75,7 +75,7 @@ interface RunResult {
   niced: boolean;
 }
 
-async function once(seconds: number, speed: number, spinUs: number): Promise<RunResult> {
+async function once(seconds: number, speed: number, spinUs: number, decide = false): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-lat-'));
   const clock = new SystemClock();
   const sim = await startSimProcess(speed);
@@ -85,7 +85,7 @@ async function once(seconds: number, speed: number, spinUs: number): Promise<Run
     clock,
     journalDir: join(dir, 'journal'),
     logger: pino({ level: 'silent' }),
-    decide: false,
+    decide,
   });
   const hist = new LatencyHistogram();
   const t0 = clock.now();
@@ -126,13 +126,21 @@ export default async function ({ quick }: { quick: boolean }): Promise<BenchFigu
   const seconds = quick ? 6 : 11;
   const spinUs = parseConfig({}).ingest.spinUs;
   // the configured default (busy-poll after activity) and pure sleep/wake, interleaved run by run
-  const res: Record<'spin' | 'sleep' | 'live', RunResult[]> = { spin: [], sleep: [], live: [] };
+  const res: Record<'spin' | 'sleep' | 'live' | 'decide', RunResult[]> = {
+    spin: [],
+    sleep: [],
+    live: [],
+    decide: [],
+  };
   for (let i = 0; i < runs; i++) {
     res.spin.push(await once(seconds, SPEED, spinUs));
     res.sleep.push(await once(seconds, SPEED, 0));
   }
   // the venue's own pace (×1, tens of frames/s in bursts a block apart): every burst needs a wake-up
   for (let i = 0; i < (quick ? 1 : 3); i++) res.live.push(await once(seconds, 1, spinUs));
+  // with the decision side on: every control tick (1 s) waits for the journal's fsync before it is handed on,
+  // and the worker applies nothing while the decision side reads the hot state
+  for (let i = 0; i < (quick ? 1 : 3); i++) res.decide.push(await once(seconds, SPEED, spinUs, true));
   const fig = (name: string, rs: RunResult[], mode: string, speed = SPEED): BenchFigure => {
     const med = (k: 'p50' | 'p99' | 'p999' | 'max' | 'fps', d = 1) => round(median(rs.map((r) => r[k])), d);
     return {
@@ -167,5 +175,10 @@ export default async function ({ quick }: { quick: boolean }): Promise<BenchFigu
     `default config (busy-poll ${spinUs} µs), the simulator at the venue's own pace`,
     1,
   );
-  return [main, base, live];
+  const decide = fig(
+    'ingest.latency.decide',
+    res.decide,
+    `default config with the decision side on: ticks every 1 s, each durable (fsync) before it is handed on`,
+  );
+  return [main, base, live, decide];
 }
