@@ -4,8 +4,7 @@
  * decision side with the engine's clock set to the tick's time. The decision log it writes is compared
  * with the live run's (`cmp`) and with another replay (determinism).
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { journalDays, NoJournalError } from '../actors/journal/days.ts';
 import { readJournal } from '../actors/journal/reader.ts';
 import { ManualClock } from '../state/clock.ts';
 import { StateBuilder } from '../state/builder.ts';
@@ -174,11 +173,6 @@ export function recoverFromJournal(dir: string, configFor?: RunConfigFor): Resto
   return replayed;
 }
 
-/** The restore records of a journal directory's earlier runs (empty when there is none). */
-export function restoreFromJournal(dir: string): unknown[] {
-  return recoverFromJournal(dir).records();
-}
-
 export interface Recovered {
   /** The day folder recovered from (null: no earlier run). */
   dir: string | null;
@@ -186,22 +180,18 @@ export interface Recovered {
   trading: RecoveredTrading | null;
 }
 
-const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
-
 /**
  * What a process starting at `now` recovers from a data dir's journal (`<dataDir>/journal`): the latest day
  * folder up to today that holds a run — today's, or the last trading day's when this is the day's first run.
  */
 export function restoreFromDataDir(journalRoot: string, now: number, configFor?: RunConfigFor): Recovered {
-  const today = new Date(now).toISOString().slice(0, 10);
   let days: string[] = [];
   try {
-    days = readdirSync(journalRoot).filter((d) => DAY_DIR.test(d) && d <= today);
+    days = journalDays(journalRoot, { to: new Date(now).toISOString().slice(0, 10) });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if (!(e instanceof NoJournalError)) throw e; // nothing journaled yet: a first start
   }
-  for (const day of days.sort().reverse()) {
-    const dir = join(journalRoot, day);
+  for (const dir of days.reverse()) {
     const b = recoverFromJournal(dir, configFor);
     if (b.runs > 0) return { dir, records: b.records(), trading: b.trading() };
   }

@@ -13,12 +13,9 @@ export function operatorToken(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, TOKEN_FILE);
   try {
-    const text = readFileSync(path, 'utf8').trim();
-    if (/^[0-9a-f]{64}$/.test(text)) {
-      chmodSync(path, 0o600);
-      return text;
-    }
-    throw new Error(`${path} does not hold an operator token (64 hex digits): delete it to make a new one`);
+    const token = readToken(dataDir);
+    chmodSync(path, 0o600);
+    return token;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
@@ -34,8 +31,9 @@ export function operatorToken(dataDir: string): string {
 
 /** The data dir's operator token, read only (for clients such as `runtime status`); throws when absent. */
 export function readToken(dataDir: string): string {
-  const text = readFileSync(join(dataDir, TOKEN_FILE), 'utf8').trim();
+  const path = join(dataDir, TOKEN_FILE);
+  const text = readFileSync(path, 'utf8').trim();
   if (!/^[0-9a-f]{64}$/.test(text))
-    throw new Error(`${join(dataDir, TOKEN_FILE)} does not hold an operator token`);
+    throw new Error(`${path} does not hold an operator token (64 hex digits): delete it to make a new one`);
   return text;
 }

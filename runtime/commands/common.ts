@@ -1,7 +1,8 @@
 /** Flag parsing and the shared set-up of every command (config, logger). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
-import { type Config, ConfigError, loadConfig } from '../config.ts';
+import type { RunInfo } from '../../replay/replay-journal.ts';
+import { type Config, ConfigError, loadConfig, parseConfig } from '../config.ts';
 import { DataDirLockedError } from '../lock.ts';
 import { createLogger } from '../logger.ts';
 
@@ -38,6 +39,19 @@ export function num(v: string | undefined, name: string, def: number): number {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${v}'`);
   return n;
+}
+
+/** A run's config as its `run.start` recorded it, validated by this version's schema. */
+export function recordedConfig(run: RunInfo): Config {
+  try {
+    return parseConfig(run.config, 'config recorded in the journal (run.start)');
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError(
+      `${e.message}\n(the journal was recorded with a config this version does not accept)`,
+      e.issues,
+    );
+  }
 }
 
 /** Config: file (--config) < environment (HLT_*) < flags. */

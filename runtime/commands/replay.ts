@@ -2,11 +2,11 @@
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { engineConfigFrom, type DecisionLine } from '../../replay/decision-engine.ts';
 import { journalDays, NoJournalError } from '../../actors/journal/days.ts';
-import { firstRunInfo, type RunInfo, replayJournal } from '../../replay/replay-journal.ts';
-import { type Config, parseConfig } from '../config.ts';
+import { firstRunInfo, replayJournal } from '../../replay/replay-journal.ts';
+import type { Config } from '../config.ts';
 import { createProgress } from '../progress.ts';
 import { renderReplayReport } from '../report.ts';
-import { COMMON_OPTIONS, configFrom, guarded, type Io, parse, UsageError } from './common.ts';
+import { COMMON_OPTIONS, configFrom, guarded, type Io, parse, recordedConfig, UsageError } from './common.ts';
 
 export const REPLAY_USAGE = `usage: runtime replay <data dir | journal day folder> [options]
 
@@ -119,17 +119,6 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     io.stderr(values.json ? JSON.stringify(summary) : `replay: ${JSON.stringify(summary)}`);
     return total.versionMismatches > 0 ? 1 : 0;
   });
-}
-
-/** A run's recorded config, validated by this version's schema. */
-function recordedConfig(run: RunInfo): Config {
-  try {
-    return parseConfig(run.config, 'config recorded in the journal (run.start)');
-  } catch (e) {
-    throw new UsageError(
-      `${(e as Error).message}\n(the journal was recorded with a config this version does not accept)`,
-    );
-  }
 }
 
 /** The decision-side sections that must agree between the recorded run and the flags. */

@@ -9,7 +9,7 @@ import type { SimServer } from '../../sim/server.ts';
 import { startSim } from '../../sim/server.ts';
 import type { Clock } from '../../state/clock.ts';
 import { SystemClock, WarpClock } from '../clocks.ts';
-import { type Config, parseConfig } from '../config.ts';
+import type { Config } from '../config.ts';
 import { engineConfigFrom } from '../../replay/decision-engine.ts';
 import { serveDashboard } from '../dashboard-model.ts';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
@@ -23,6 +23,7 @@ import {
   type NetworkResolution,
   probeVenueNetwork,
   resolveNetwork,
+  venueHttpUrl,
 } from '../network.ts';
 import { operatorToken } from '../token.ts';
 import { createMetrics } from '../metrics.ts';
@@ -36,6 +37,7 @@ import {
   loggerFrom,
   num,
   parse,
+  recordedConfig,
   UsageError,
 } from './common.ts';
 
@@ -177,7 +179,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
           io.stderr(`runtime: --live-trading: ${(e as Error).message}`);
           return 2;
         }
-        const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws\/?$/, '');
+        const httpUrl = venueHttpUrl(url);
         venue = await createLiveVenue({
           liveTrading: true,
           clock,
@@ -209,9 +211,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
       const journalDir = journalDirFor(join(config.dataDir, 'journal'), clock.now());
       // a run that crashed is replayed with the config it recorded (its last tick's records may be missing)
       const recovered = restoreFromDataDir(join(config.dataDir, 'journal'), clock.now(), (run) =>
-        engineConfigFrom(
-          run ? parseConfig(run.config, 'config recorded in the journal (run.start)') : config,
-        ),
+        engineConfigFrom(run ? recordedConfig(run) : config),
       );
       const restore = recovered.records;
       if (restore.length > 0)
