@@ -11,6 +11,12 @@ export const RecordKind = {
   Tick: 3,
   /** A decision record (regime change, strategy transition, intent, order, fill, position): UTF-8 JSON. */
   Decision: 4,
+  /**
+   * An answer of the live venue, journaled as an input (issue 16): order acks and rejects, fills,
+   * order updates and REST reconciliation, as `data` = UTF-8 JSON of a `VenueReport`-shaped record.
+   * Execution applies them only as they come out of the record stream, at ticks, with journal time.
+   */
+  Venue: 5,
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
@@ -19,7 +25,26 @@ export const RECORD_KIND_NAMES: Record<RecordKind, string> = {
   2: 'conn',
   3: 'tick',
   4: 'decision',
+  5: 'venue',
 };
+
+/**
+ * Where a record came from. The inlet stamps it; a record without one (journals written before sources
+ * existed) is read with the default of its kind (`defaultSource`).
+ * - `feed`: the market WebSocket (public venue, `--url`, or the simulator);
+ * - `venue`: the live venue's private streams, post answers and REST reconciliation;
+ * - `local`: this process (control ticks, decision records, operator commands).
+ * Further sources (a node, an order_book_server) get their own names.
+ */
+export type SourceName = string;
+
+export function defaultSource(kind: RecordKind): SourceName {
+  return kind === RecordKind.Frame || kind === RecordKind.Conn
+    ? 'feed'
+    : kind === RecordKind.Venue
+      ? 'venue'
+      : 'local';
+}
 
 export interface JournalRecord {
   /** Local sequence number, strictly increasing for the process (assigned on arrival). */
@@ -33,6 +58,8 @@ export interface JournalRecord {
   channel: string;
   /** Payload bytes. For frames: exactly as received. */
   data: Uint8Array;
+  /** The source that produced it (see `SourceName`); absent = `defaultSource(kind)`. */
+  source?: SourceName;
 }
 
 export type ConnEventType = 'connecting' | 'open' | 'subscribed' | 'closed' | 'error' | 'gap';
