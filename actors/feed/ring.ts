@@ -15,8 +15,9 @@
  *   u32 epoch
  *   u8  kind
  *   u8  channelLen  channel bytes follow the header (Latin-1 / ASCII, at most 255)
- *   u16 reserved
- *   channel bytes, payload bytes, padding to 8
+ *   u8  sourceLen   source bytes follow the channel's (0: the kind's default source, `defaultSource`)
+ *   u8  reserved
+ *   channel bytes, source bytes, payload bytes, padding to 8
  *
  * Ordering: the producer writes the record bytes, then publishes with `Atomics.store(head)`; the consumer
  * reads `Atomics.load(head)`, reads the bytes, then frees them with `Atomics.store(tail)`. The seq-cst
@@ -36,14 +37,20 @@ const RING_MAGIC = 0x52494e47; // 'RING'
 export const RECORD_HEADER_BYTES = 32;
 const PAD_MARK = 0xffffffff;
 const MAX_CHANNEL_BYTES = 255;
+const MAX_SOURCE_BYTES = 255;
 /** Distinct channel names the consumer keeps decoded. */
 const CHANNEL_CACHE = 16;
 
 const align8 = (n: number) => (n + 7) & ~7;
 
-/** Bytes a record with this channel and payload length occupies in the ring. */
-export function recordBytes(channelLen: number, byteLength: number): number {
-  return align8(RECORD_HEADER_BYTES + Math.min(channelLen, MAX_CHANNEL_BYTES) + byteLength);
+/** Bytes a record with this channel, payload and (named) source length occupies in the ring. */
+export function recordBytes(channelLen: number, byteLength: number, sourceLen = 0): number {
+  return align8(
+    RECORD_HEADER_BYTES +
+      Math.min(channelLen, MAX_CHANNEL_BYTES) +
+      Math.min(sourceLen, MAX_SOURCE_BYTES) +
+      byteLength,
+  );
 }
 
 /** Allocate the SharedArrayBuffer for a ring of `capacity` data bytes (a power of two, 1 KiB .. 1 GiB). */
@@ -119,15 +126,18 @@ export class RingProducer extends RingBase {
   }
 
   /** Whether a record of this size could ever fit (false: it must be reported as lost, not retried). */
-  fits(channelLen: number, byteLength: number): boolean {
-    return recordBytes(channelLen, byteLength) <= this.maxRecordBytes;
+  fits(channelLen: number, byteLength: number, sourceLen = 0): boolean {
+    return recordBytes(channelLen, byteLength, sourceLen) <= this.maxRecordBytes;
   }
 
   tryWrite(rec: JournalRecord): boolean {
-    return this.tryWriteParts(rec.seq, rec.time, rec.epoch, rec.kind, rec.channel, rec.data);
+    return this.tryWriteParts(rec.seq, rec.time, rec.epoch, rec.kind, rec.channel, rec.data, rec.source);
   }
 
-  /** Write one record without blocking; false when it does not fit now (or never: see `fits`). */
+  /**
+   * Write one record without blocking; false when it does not fit now (or never: see `fits`). `source`
+   * absent or '' = the kind's default source (the consumer then leaves `source` unset).
+   */
   tryWriteParts(
     seq: number,
     time: number,
@@ -135,9 +145,11 @@ export class RingProducer extends RingBase {
     kind: RecordKind,
     channel: string,
     data: Uint8Array,
+    source?: string,
   ): boolean {
     const chLen = Math.min(channel.length, MAX_CHANNEL_BYTES);
-    const size = recordBytes(chLen, data.length);
+    const srcLen = source === undefined ? 0 : Math.min(source.length, MAX_SOURCE_BYTES);
+    const size = recordBytes(chLen, data.length, srcLen);
     if (size > this.maxRecordBytes) return false;
     const tail = Atomics.load(this.ctl, TAIL) >>> 0;
     const free = this.capacity - ((this.head - tail) >>> 0);
@@ -158,10 +170,12 @@ export class RingProducer extends RingBase {
     v.setUint32(off + 24, epoch >>> 0, true);
     v.setUint8(off + 28, kind);
     v.setUint8(off + 29, chLen);
-    v.setUint16(off + 30, 0, true);
+    v.setUint8(off + 30, srcLen);
+    v.setUint8(off + 31, 0);
     const b = this.bytes;
     let p = off + RECORD_HEADER_BYTES;
     for (let i = 0; i < chLen; i++) b[p++] = channel.charCodeAt(i) & 0xff;
+    for (let i = 0; i < srcLen; i++) b[p++] = source!.charCodeAt(i) & 0xff;
     b.set(data, p);
     this.head = (this.head + pad + size) >>> 0;
     Atomics.store(this.ctl, HEAD, this.head | 0);
@@ -215,6 +229,7 @@ export class RingConsumer extends RingBase {
     kind: 1 as RecordKind,
     channel: '',
     data: new Uint8Array(0),
+    source: undefined,
   };
   private readonly channels: Array<{ bytes: Uint8Array; name: string }> = [];
 
@@ -279,6 +294,7 @@ export class RingConsumer extends RingBase {
         channel: r.channel,
         data: r.data.slice(),
       };
+      if (r.source !== undefined) out.source = r.source;
     }, 1);
     return out;
   }
@@ -331,9 +347,13 @@ export class RingConsumer extends RingBase {
     r.epoch = v.getUint32(off + 24, true);
     r.kind = v.getUint8(off + 28) as RecordKind;
     const chLen = v.getUint8(off + 29);
+    const srcLen = v.getUint8(off + 30);
     const chStart = off + RECORD_HEADER_BYTES;
     r.channel = this.channelAt(chStart, chLen);
-    r.data = this.bytes.subarray(chStart + chLen, chStart + chLen + len);
+    const srcStart = chStart + chLen;
+    // names repeat (a few sources): the same small cache as the channels'
+    r.source = srcLen === 0 ? undefined : this.channelAt(srcStart, srcLen);
+    r.data = this.bytes.subarray(srcStart + srcLen, srcStart + srcLen + len);
   }
 
   /**

@@ -5,13 +5,20 @@
  * bound a frame is dropped, counted, and reported in-band as a `gap` connection record (with `lost`)
  * placed exactly where the frames went missing. Dropped frames still consume their sequence numbers, so
  * the consumer also sees the hole in the local sequence.
+ *
+ * It is the journal inlet: besides seq and time it stamps each record's source (DESIGN.md "Flow"): the
+ * stamper's own named source (`StamperOptions.source`, e.g. a second feed) or the one given to
+ * `control(...)`, else the default of the record's kind (`defaultSource`: feed / venue / local). Only a
+ * source that differs from its kind's default travels (and is journaled), so a default costs nothing.
  */
 import type { Clock } from '../../state/clock.ts';
 import {
   type ConnEvent,
+  defaultSource,
   type JournalRecord,
   jsonBytes,
   RecordKind,
+  type SourceName,
   sniffChannel,
 } from '../../state/records.ts';
 
@@ -31,6 +38,7 @@ export class SequenceCounter {
 
 /** What the stamper writes to: a `RingProducer` satisfies it. */
 export interface RecordSink {
+  /** `source`: absent when it is the kind's default (`defaultSource`). */
   tryWriteParts(
     seq: number,
     time: number,
@@ -38,9 +46,10 @@ export interface RecordSink {
     kind: RecordKind,
     channel: string,
     data: Uint8Array,
+    source?: SourceName,
   ): boolean;
   /** Whether a record of this size could ever fit. */
-  fits(channelLen: number, byteLength: number): boolean;
+  fits(channelLen: number, byteLength: number, sourceLen?: number): boolean;
   /** Optional: resolves when the consumer frees space (Atomics.waitAsync); used to drain the overflow. */
   waitForSpace?(): Promise<unknown>;
 }
@@ -49,6 +58,11 @@ export interface StamperOptions {
   clock: Clock;
   sink: RecordSink;
   seq?: SequenceCounter;
+  /**
+   * The source this stamper's frames and connection events come from (default: the kind's, i.e. `feed`):
+   * a second market source, or the live venue's private streams (`venue`).
+   */
+  source?: SourceName;
   /** Overflow bound in records (default 1 000 000). */
   overflowRecords?: number;
   /** Overflow bound in payload bytes (default 512 MiB). */
@@ -67,6 +81,8 @@ export interface StamperCounters {
   framesHandedOn: number;
   /** Connection records written to the ring. */
   connHandedOn: number;
+  /** Records handed on (directly or from the overflow queue) per source, defaults included. */
+  bySource: Record<SourceName, number>;
   /** Records that went through the overflow queue. */
   overflowed: number;
   /** Frames dropped past the overflow bound (or larger than the ring can ever hold). */
@@ -90,6 +106,7 @@ export class Stamper {
   private readonly maxRecords: number;
   private readonly maxBytes: number;
   private readonly onLoss: ((lostSoFar: number, reason: string) => void) | undefined;
+  private readonly source: SourceName | undefined;
   private epochNow = 0;
   // overflow queue: array + head index (amortised O(1) shift); entries before `qHead` are already
   // in the ring, cleared to free them
@@ -104,6 +121,7 @@ export class Stamper {
     framesReceived: 0,
     framesHandedOn: 0,
     connHandedOn: 0,
+    bySource: {},
     overflowed: 0,
     lost: 0,
     lossGaps: 0,
@@ -119,6 +137,10 @@ export class Stamper {
     this.maxRecords = opts.overflowRecords ?? 1_000_000;
     this.maxBytes = opts.overflowBytes ?? 512 * 2 ** 20;
     this.onLoss = opts.onLoss;
+    if (opts.source !== undefined) {
+      if (!validSourceName(opts.source)) throw new RangeError(sourceNameError(opts.source));
+      this.source = opts.source;
+    }
   }
 
   get epoch(): number {
@@ -133,25 +155,31 @@ export class Stamper {
   frame(data: Uint8Array): string {
     this.counters.framesReceived++;
     const channel = sniffChannel(data);
-    this.push(RecordKind.Frame, channel, data);
+    this.push(RecordKind.Frame, channel, data, this.source);
     return channel;
   }
 
   /** A connection event, as a journal record in the same stream. */
   conn(ev: ConnEvent): void {
-    this.push(RecordKind.Conn, ev.type, jsonBytes(ev));
+    this.push(RecordKind.Conn, ev.type, jsonBytes(ev), this.source);
   }
 
   /**
-   * A control record of the decision side (tick request, decision record, operator command), stamped
-   * from the same sequence and queued behind any overflow, so the journal keeps one total order.
+   * A record that is not a market frame, stamped from the same sequence and queued behind any overflow,
+   * so the journal keeps one total order: a control tick, a decision record or operator command, or an
+   * answer of the live venue (`RecordKind.Venue`: acks, rejects, fills, order updates, reconciliation).
+   * `source` names where it came from (default: the kind's, `local` / `venue`); a name that is empty,
+   * longer than 64 characters or not printable ASCII throws a `RangeError` (a programming error).
+   * Never dropped: like a connection record it may go past the overflow bound.
    */
   control(
-    kind: typeof RecordKind.Tick | typeof RecordKind.Decision,
+    kind: typeof RecordKind.Tick | typeof RecordKind.Decision | typeof RecordKind.Venue,
     channel: string,
     data: Uint8Array,
+    source?: SourceName,
   ): void {
-    this.push(kind, channel, data);
+    if (source !== undefined && !validSourceName(source)) throw new RangeError(sourceNameError(source));
+    this.push(kind, channel, data, source);
   }
 
   /** Move queued records into the ring while they fit; returns how many moved. */
@@ -159,12 +187,12 @@ export class Stamper {
     let moved = 0;
     while (this.qHead < this.q.length) {
       const p = this.q[this.qHead]!;
-      if (!this.sink.tryWriteParts(p.seq, p.time, p.epoch, p.kind, p.channel, p.data)) break;
+      if (!this.sink.tryWriteParts(p.seq, p.time, p.epoch, p.kind, p.channel, p.data, p.source)) break;
       this.q[this.qHead] = undefined;
       this.qHead++;
       this.counters.queued--;
       this.counters.queuedBytes -= p.data.length;
-      this.handedOn(p.kind);
+      this.handedOn(p.kind, p.source);
       moved++;
     }
     if (this.qHead === this.q.length) {
@@ -188,11 +216,13 @@ export class Stamper {
     this.closed = true;
   }
 
-  private push(kind: RecordKind, channel: string, data: Uint8Array): void {
+  private push(kind: RecordKind, channel: string, data: Uint8Array, named?: SourceName): void {
     const time = this.clock.now();
+    // only a source other than the kind's default travels
+    const source = named !== undefined && named !== defaultSource(kind) ? named : undefined;
     if (this.qHead < this.q.length) this.drain();
     const isFrame = kind === RecordKind.Frame;
-    if (isFrame && !this.sink.fits(channel.length, data.length)) {
+    if (isFrame && !this.sink.fits(channel.length, data.length, source?.length ?? 0)) {
       this.seq.next();
       this.lose(`frame of ${data.length} bytes exceeds the ring's largest record`);
       return;
@@ -207,9 +237,9 @@ export class Stamper {
     const seq = this.seq.next();
     if (
       this.qHead === this.q.length &&
-      this.sink.tryWriteParts(seq, time, this.epochNow, kind, channel, data)
+      this.sink.tryWriteParts(seq, time, this.epochNow, kind, channel, data, source)
     ) {
-      this.handedOn(kind);
+      this.handedOn(kind, source);
       return;
     }
     // a connection record is never dropped: it may go past the bound (it is small and rare)
@@ -217,7 +247,9 @@ export class Stamper {
       this.lose('overflow queue full');
       return;
     }
-    this.enqueue({ seq, time, epoch: this.epochNow, kind, channel, data });
+    const p: Pending = { seq, time, epoch: this.epochNow, kind, channel, data };
+    if (source !== undefined) p.source = source;
+    this.enqueue(p);
   }
 
   private hasRoom(bytes: number): boolean {
@@ -240,14 +272,17 @@ export class Stamper {
     const data = jsonBytes(ev);
     const seq = this.seq.next();
     const time = this.clock.now();
+    const source = this.source !== undefined && this.source !== 'feed' ? this.source : undefined;
     if (
       this.qHead === this.q.length &&
-      this.sink.tryWriteParts(seq, time, this.epochNow, RecordKind.Conn, 'gap', data)
+      this.sink.tryWriteParts(seq, time, this.epochNow, RecordKind.Conn, 'gap', data, source)
     ) {
-      this.handedOn(RecordKind.Conn);
+      this.handedOn(RecordKind.Conn, source);
       return;
     }
-    this.enqueue({ seq, time, epoch: this.epochNow, kind: RecordKind.Conn, channel: 'gap', data });
+    const p: Pending = { seq, time, epoch: this.epochNow, kind: RecordKind.Conn, channel: 'gap', data };
+    if (source !== undefined) p.source = source;
+    this.enqueue(p);
   }
 
   private enqueue(p: Pending): void {
@@ -259,9 +294,11 @@ export class Stamper {
     this.armWait();
   }
 
-  private handedOn(kind: RecordKind): void {
+  private handedOn(kind: RecordKind, source: SourceName | undefined): void {
     if (kind === RecordKind.Frame) this.counters.framesHandedOn++;
     else this.counters.connHandedOn++;
+    const s = source ?? defaultSource(kind);
+    this.counters.bySource[s] = (this.counters.bySource[s] ?? 0) + 1;
   }
 
   /** While records are queued, wake up when the consumer frees space (no timers, no polling). */
@@ -278,4 +315,13 @@ export class Stamper {
       },
     );
   }
+}
+
+/** A source name the journal can carry: 1 to 64 printable ASCII characters (the ring stores bytes). */
+export function validSourceName(name: string): boolean {
+  return typeof name === 'string' && /^[\x21-\x7e]{1,64}$/.test(name);
+}
+
+function sourceNameError(name: unknown): string {
+  return `source name ${JSON.stringify(name)} is not 1 to 64 printable ASCII characters`;
 }

@@ -8,7 +8,9 @@
  *   header (40 bytes): magic 89 'HLJRNL' 0A | version u16 | header length u16 | flags u32 |
  *                      created-at f64 (record clock, ms) | first seq f64 | header CRC32 u32 | 0 u32
  *   record:            sync marker F7 4A 52 1D | body length u32 | CRC32 of (length field + body) u32 |
- *                      body = msgpackr array [seq, time, epoch, kind, channel, data(bin)]
+ *                      body = msgpackr array [seq, time, epoch, kind, channel, data(bin)(, source)]
+ *                      — the 7th element, the record's source, only when it differs from its kind's
+ *                      default (`defaultSource`): journals without it read the same as before
  * All integers little-endian. The sync marker + length + CRC make the framing self-synchronising: after a
  * bad record a reader scans forward for the next marker whose record verifies.
  *
@@ -19,7 +21,7 @@
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
-import type { JournalRecord, RecordKind } from '../../state/records.ts';
+import { defaultSource, type JournalRecord, type RecordKind } from '../../state/records.ts';
 
 export const FORMAT_VERSION = 1;
 export const SEG_MAGIC = Buffer.from([0x89, 0x48, 0x4c, 0x4a, 0x52, 0x4e, 0x4c, 0x0a]);
@@ -169,12 +171,17 @@ export function encodeIndexEntries(entries: readonly IndexEntry[]): Buffer {
   return b;
 }
 
-// Body codec: a fixed 6-element msgpack array. `copyBuffers` so decoded `data` never aliases a read buffer.
+// Body codec: a 6- (or 7-) element msgpack array. `copyBuffers` so decoded `data` never aliases a read buffer.
 const packr = new Packr({ useRecords: false, moreTypes: false, copyBuffers: true });
+
+/** Longest source name a record may carry. */
+export const MAX_SOURCE_CHARS = 64;
 
 /** Encode a record body (msgpack). The returned buffer is only valid until the next call. */
 export function encodeBody(r: JournalRecord): Buffer {
-  return packr.pack([r.seq, r.time, r.epoch, r.kind, r.channel, r.data]);
+  return r.source === undefined || r.source === defaultSource(r.kind)
+    ? packr.pack([r.seq, r.time, r.epoch, r.kind, r.channel, r.data])
+    : packr.pack([r.seq, r.time, r.epoch, r.kind, r.channel, r.data, r.source]);
 }
 
 /** Encode a whole framed record into a fresh buffer. */
@@ -196,7 +203,7 @@ export function writeFramed(out: Buffer, at: number, body: Buffer): number {
   return RECORD_OVERHEAD + body.length;
 }
 
-const VALID_KINDS = new Set<number>([1, 2, 3, 4]);
+const VALID_KINDS = new Set<number>([1, 2, 3, 4, 5]);
 
 /** Decode a body; returns a reason string when it is not a well-formed record. */
 export function decodeBody(body: Uint8Array): JournalRecord | string {
@@ -206,15 +213,18 @@ export function decodeBody(body: Uint8Array): JournalRecord | string {
   } catch (e) {
     return `undecodable body: ${(e as Error).message}`;
   }
-  if (!Array.isArray(v) || v.length !== 6) return 'body is not a 6-element record array';
-  const [seq, time, epoch, kind, channel, data] = v as unknown[];
+  if (!Array.isArray(v) || (v.length !== 6 && v.length !== 7))
+    return 'body is not a 6- or 7-element record array';
+  const [seq, time, epoch, kind, channel, data, source] = v as unknown[];
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return 'body: seq is not an integer';
   if (typeof time !== 'number' || !Number.isFinite(time)) return 'body: time is not a finite number';
   if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch)) return 'body: epoch is not an integer';
   if (typeof kind !== 'number' || !VALID_KINDS.has(kind)) return `body: unknown kind ${String(kind)}`;
   if (typeof channel !== 'string') return 'body: channel is not a string';
   if (!(data instanceof Uint8Array)) return 'body: data is not binary';
-  return {
+  if (v.length === 7 && (typeof source !== 'string' || source === '' || source.length > MAX_SOURCE_CHARS))
+    return 'body: source is not a name of 1 to 64 characters';
+  const rec: JournalRecord = {
     seq,
     time,
     epoch,
@@ -222,6 +232,8 @@ export function decodeBody(body: Uint8Array): JournalRecord | string {
     channel,
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   };
+  if (typeof source === 'string') rec.source = source;
+  return rec;
 }
 
 /** Check the framing of a record at `at` (marker, length bounds); CRC is checked by `verifyFramed`. */
@@ -241,6 +253,11 @@ export function invalidRecordReason(r: JournalRecord): string | null {
   if (!VALID_KINDS.has(r.kind)) return `kind ${String(r.kind)} is not a RecordKind`;
   if (typeof r.channel !== 'string') return 'channel is not a string';
   if (!(r.data instanceof Uint8Array)) return 'data is not a Uint8Array';
+  if (
+    r.source !== undefined &&
+    (typeof r.source !== 'string' || r.source === '' || r.source.length > MAX_SOURCE_CHARS)
+  )
+    return `source ${JSON.stringify(r.source)} is not a name of 1 to 64 characters`;
   if (r.data.length > MAX_RECORD_BODY - 1024) return `data is ${r.data.length} bytes, above the record limit`;
   return null;
 }

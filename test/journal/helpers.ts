@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type JournalRecord, jsonBytes, RecordKind } from '../../state/records.ts';
+import { defaultSource, type JournalRecord, jsonBytes, RecordKind } from '../../state/records.ts';
 
 export const L2BOOK = new Uint8Array(
   readFileSync(
@@ -95,7 +95,8 @@ export function sameRecord(a: JournalRecord, b: JournalRecord): boolean {
     a.time !== b.time ||
     a.epoch !== b.epoch ||
     a.kind !== b.kind ||
-    a.channel !== b.channel
+    a.channel !== b.channel ||
+    (a.source ?? defaultSource(a.kind)) !== (b.source ?? defaultSource(b.kind))
   ) {
     return false;
   }
