@@ -8,6 +8,7 @@
  * Between bursts the worker busy-polls the ring for `spinUs` after the last record (in slices, letting
  * its event loop turn in between), then sleeps on `Atomics.waitAsync` until the producer notifies it.
  */
+import { basename } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StateBuilder } from '../../state/builder.ts';
 import { HotStateWriter } from '../../state/hotstate.ts';
@@ -20,6 +21,7 @@ import {
   type TickRecord,
 } from '../../state/records.ts';
 import { RingConsumer } from '../feed/ring.ts';
+import { isDayName } from '../journal/days.ts';
 import { SystemClock } from '../journal/system-clock.ts';
 import { JournalWriter } from '../journal/writer.ts';
 import { LatencyHistogram } from './histogram.ts';
@@ -44,6 +46,9 @@ const pipeline = new IngestPipeline({ builder });
 let journalErrors = 0;
 const journal = new JournalWriter({
   dir: data.journal.dir,
+  // a data dir's day folder (`<data>/journal/<YYYY-MM-DD>`): one sequence across its days, and a run that
+  // crosses midnight (record time) goes on in the next day's folder
+  rollDaily: isDayName(basename(data.journal.dir)),
   clock,
   mode: data.journal.mode,
   fsyncIntervalMs: data.journal.fsyncIntervalMs,

@@ -7,9 +7,15 @@
  * Segments roll by size and by record time. If unpersisted bytes pass `lagBytes`, or the disk fails,
  * `lagging` turns true (`onLag`) so the system can stop trading; records are kept in memory and retried,
  * never dropped. All timers go through the injected clock.
+ *
+ * With `rollDaily`, `dir` is a day folder `<root>/<YYYY-MM-DD>` of a journal root: the sequence continues
+ * from the latest day journaled before (so a data dir holds one increasing sequence across days and
+ * restarts), and the first record whose time is on a later UTC day opens that day's folder (a new segment
+ * there) — a run that crosses midnight continues in the next day's folder with no gap, every record in
+ * the folder of its own day. Records queued for the old folder are still written there, in order.
  */
 import { close, fdatasync, fsync, ftruncate, open, write } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Clock, TimerId } from '../../state/clock.ts';
 import type { JournalRecord } from '../../state/records.ts';
 import {
@@ -25,7 +31,8 @@ import {
   segmentFileName,
   writeFramed,
 } from './format.ts';
-import { DEFAULT_INDEX_EVERY, type RecoveryReport, recoverJournal } from './recovery.ts';
+import { dayFolders, dayOf, isDayName } from './days.ts';
+import { DEFAULT_INDEX_EVERY, fsyncDir, type RecoveryReport, recoverJournal } from './recovery.ts';
 
 export interface LagEvidence {
   /** Encoded bytes appended but not yet persisted (in flight included). */
@@ -46,6 +53,11 @@ export interface JournalWriterOptions {
   dir?: string;
   /** Base data directory: the journal goes to `<dataDir>/<YYYY-MM-DD>/` of the first record's time (UTC). */
   dataDir?: string;
+  /**
+   * `dir` is a day folder of a journal root (its name is `YYYY-MM-DD`): continue the sequence of the
+   * root's other days and roll to the next day's folder at midnight UTC (record time). See the file header.
+   */
+  rollDaily?: boolean;
   clock: Clock;
   /** 'group' (default): group commit every `fsyncIntervalMs`; 'every-record': one fsync per record. */
   mode?: 'group' | 'every-record';
@@ -88,9 +100,13 @@ export interface JournalWriterStats {
   flushes: number;
   segments: number;
   bytesWritten: number;
+  /** Day folders rolled to (midnight UTC crossings). */
+  dayRolls: number;
 }
 
 interface Segment {
+  /** The folder it lives in (a writer that rolls daily writes to more than one). */
+  dir: string;
   file: string;
   path: string;
   idxPath: string;
@@ -140,6 +156,7 @@ export class JournalWriter {
     flushes: 0,
     segments: 0,
     bytesWritten: 0,
+    dayRolls: 0,
   };
 
   private readonly o: Required<
@@ -171,6 +188,9 @@ export class JournalWriter {
   private closed = false;
   private waiters: Array<{ seq: number; resolve: () => void; reject: (e: Error) => void }> = [];
   private closeDone: Promise<void> | null = null;
+  /** With `rollDaily`: the journal root, and the record time at which the current day ends. */
+  private readonly root: string | null = null;
+  private dayEnd = Number.POSITIVE_INFINITY;
 
   constructor(opts: JournalWriterOptions) {
     if (!opts.dir && !opts.dataDir) throw new Error('JournalWriter needs `dir` or `dataDir`');
@@ -186,6 +206,14 @@ export class JournalWriter {
       lagBytes: opts.lagBytes ?? 64 * 1024 * 1024,
       retryMs: opts.retryMs ?? 100,
     };
+    if (opts.rollDaily) {
+      if (!opts.dir || !isDayName(basename(opts.dir)))
+        throw new Error(
+          `rollDaily needs \`dir\` to be a day folder <root>/YYYY-MM-DD, got ${String(opts.dir)}`,
+        );
+      this.root = dirname(opts.dir);
+      this.continueSequence(basename(opts.dir));
+    }
     if (opts.dir) this.openDir(opts.dir);
   }
 
@@ -204,6 +232,18 @@ export class JournalWriter {
       : (invalidRecordReason(r) ??
         (r.seq <= this.lastSeq ? `seq ${r.seq} does not increase (last ${this.lastSeq})` : null));
     if (bad !== null) return this.reject(bad, r?.seq);
+    if (r.time >= this.dayEnd) {
+      // midnight (record time): this record and all after it go to their own day's folder
+      try {
+        this.openDir(join(this.root!, dayOf(r.time)));
+      } catch (e) {
+        return this.reject(`cannot open the next day's journal: ${(e as Error).message}`, r.seq, 'open');
+      }
+      this.seg = null;
+      this.stats.dayRolls++;
+      if (r.seq <= this.lastSeq)
+        return this.reject(`seq ${r.seq} does not increase (last ${this.lastSeq})`, r.seq);
+    }
     if (this.dir === null) {
       try {
         this.openDir(journalDirFor(this.opts.dataDir!, r.time));
@@ -280,12 +320,33 @@ export class JournalWriter {
   // ---- internals ----
 
   private openDir(dir: string): void {
+    const created = this.root !== null && !dayFolders(this.root).includes(basename(dir));
     const rep = recoverJournal(dir, { indexEvery: this.o.indexEvery });
+    // a new day folder's entry must be durable before anything in it is acknowledged
+    if (created) fsyncDir(this.root!);
+    if (this.root !== null) this.dayEnd = Date.parse(`${basename(dir)}T00:00:00Z`) + 86_400_000;
     this.dir = dir;
     this.recovery = rep;
     this.lastSeq = Math.max(this.lastSeq, rep.lastSeq);
     this.persistedSeq = Math.max(this.persistedSeq, rep.lastSeq);
     this.opts.onRecovery?.(rep);
+  }
+
+  /**
+   * The sequence goes on from the other days of the root: the latest day before `day` (and a later one,
+   * should the clock have been set back), each recovered like the folder being opened — it may be the one a
+   * crash interrupted.
+   */
+  private continueSequence(day: string): void {
+    const days = dayFolders(this.root!).filter((d) => d !== day);
+    const before = days.filter((d) => d < day).at(-1);
+    const after = days.filter((d) => d > day).at(-1);
+    for (const d of [before, after]) {
+      if (d === undefined) continue;
+      const rep = recoverJournal(join(this.root!, d), { indexEvery: this.o.indexEvery });
+      this.lastSeq = Math.max(this.lastSeq, rep.lastSeq);
+      this.persistedSeq = Math.max(this.persistedSeq, rep.lastSeq);
+    }
   }
 
   private reject(reason: string, seq: number | undefined, code: 'rejected' | 'open' = 'rejected'): false {
@@ -304,6 +365,7 @@ export class JournalWriter {
     const file = segmentFileName(firstSeq);
     const dir = this.dir!;
     const seg: Segment = {
+      dir,
       file,
       path: join(dir, file),
       idxPath: join(dir, indexFileName(file)),
@@ -417,7 +479,7 @@ export class JournalWriter {
       await fsFdatasync(seg.fd);
       if (!seg.dirSynced) {
         // make the new file's directory entry durable before acknowledging anything in it
-        const dfd = await fsOpen(this.dir!, 'r');
+        const dfd = await fsOpen(seg.dir, 'r');
         try {
           await fsFsync(dfd);
         } finally {
