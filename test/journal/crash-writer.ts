@@ -1,11 +1,11 @@
 /**
- * Child process for the crash test: opens (and so recovers) a journal, appends `recordFor(seq)` records as
+ * Child process for the crash test: opens (and so recovers) a journal, appends `crashRecordFor(seq)` records as
  * fast as it can and prints `ack <seq>` for every acknowledged (fsynced) seq. The parent SIGKILLs it.
  * argv: dir segmentBytes mode maxRecords pace (0: bursts of 16 records per event-loop turn; N: N records a ms)
  */
 import { JournalWriter } from '../../actors/journal/writer.ts';
 import { SystemClock } from '../../actors/journal/system-clock.ts';
-import { recordFor } from './helpers.ts';
+import { crashRecordFor } from './crash-records.ts';
 
 const [dir, segBytes, mode, maxRecords, pace] = process.argv.slice(2);
 if (!dir) throw new Error('usage: crash-writer.ts dir segmentBytes mode maxRecords');
@@ -23,7 +23,7 @@ let seq = w.nextSeq;
 const end = seq + Number(maxRecords);
 process.stdout.write(`ready ${seq}\n`);
 while (seq < end) {
-  for (let i = 0; i < (perTurn || 16) && seq < end; i++) w.append(recordFor(seq++));
+  for (let i = 0; i < (perTurn || 16) && seq < end; i++) w.append(crashRecordFor(seq++));
   if (perTurn === 0) await new Promise<void>((r) => setImmediate(r));
   else await new Promise<void>((r) => clock.setTimeout(r, 1));
 }

@@ -2,14 +2,17 @@
  * Crash safety: a child process appends records and reports every acknowledged seq; the test SIGKILLs it
  * at seeded random points (after k acks, k random; mid-write, mid-roll), then recovers the journal and
  * checks that every acknowledged record is there, readable, in order and byte for byte. Runs continue in
- * the same directory (recovery, then more appends) so restarts after crashes are exercised too.
+ * the same directory (recovery, then more appends) so restarts after crashes are exercised too. The records
+ * include the live venue's answers (`RecordKind.Venue`, one under a named source): see crash-records.ts.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readAll } from '../../actors/journal/reader.ts';
+import { RecordKind } from '../../state/records.ts';
 import { recoverJournal } from '../../actors/journal/recovery.ts';
-import { prng, recordFor, sameRecord, tempDir } from './helpers.ts';
+import { crashRecordFor, venueRecordsBelow } from './crash-records.ts';
+import { prng, sameRecord, tempDir } from './helpers.ts';
 
 const CHILD = fileURLToPath(new URL('./crash-writer.ts', import.meta.url));
 const RUNS = 50;
@@ -78,8 +81,13 @@ function runChild(
   });
 }
 
-async function lane(lane: number, runs: number, seed: number): Promise<{ runs: number; maxRecords: number }> {
+async function lane(
+  lane: number,
+  runs: number,
+  seed: number,
+): Promise<{ runs: number; maxRecords: number; venueRecords: number }> {
   const rnd = prng(seed);
+  let venueRecords = 0;
   let dirT = tempDir(`crash${lane}`);
   let ackedInDir = -1;
   let maxRecords = 0;
@@ -114,16 +122,20 @@ async function lane(lane: number, runs: number, seed: number): Promise<{ runs: n
     expect(records.length, where).toBe(rep.lastSeq + 1);
     for (let s = 0; s < records.length; s++) {
       const r = records[s]!;
-      if (r.seq !== s || !sameRecord(r, recordFor(s))) {
+      if (r.seq !== s || !sameRecord(r, crashRecordFor(s))) {
         throw new Error(
-          `${where}: record at position ${s} is seq ${r.seq} and ${sameRecord(r, recordFor(r.seq)) ? 'intact' : 'differs'}`,
+          `${where}: record at position ${s} is seq ${r.seq} and ${sameRecord(r, crashRecordFor(r.seq)) ? 'intact' : 'differs'}`,
         );
       }
     }
+    venueRecords += records.filter((r) => r.kind === RecordKind.Venue).length;
+    expect(records.filter((r) => r.kind === RecordKind.Venue).length, where).toBe(
+      venueRecordsBelow(records.length),
+    );
     maxRecords = Math.max(maxRecords, records.length);
   }
   dirT.cleanup();
-  return { runs, maxRecords };
+  return { runs, maxRecords, venueRecords };
 }
 
 describe('crash safety under SIGKILL', () => {
@@ -135,5 +147,9 @@ describe('crash safety under SIGKILL', () => {
     expect(out.reduce((a, r) => a + r.runs, 0)).toBe(RUNS);
     // the runs must have written something worth checking
     expect(out.every((r) => r.maxRecords > 100)).toBe(true);
+    // and venue answers among them, recovered byte for byte with the rest
+    const venue = out.reduce((a, r) => a + r.venueRecords, 0);
+    console.log(`crash test: ${RUNS} kills, venue records recovered (summed over runs): ${venue}`);
+    expect(venue).toBeGreaterThan(RUNS * 10);
   });
 });
