@@ -2,21 +2,26 @@
  * Replay a journal through the same ingest pipeline and decision engine as a live run: frames and
  * connection records rebuild the hot state, operator commands are queued, and each control tick runs the
  * decision side with the engine's clock set to the tick's time. The decision log it writes is compared
- * with the live run's (`cmp`) and with another replay (determinism).
+ * with the live run's (`cmp`) and with another replay (determinism). A run whose `run.start` names the
+ * live venue is replayed against a `ReplayVenue`: it answers with the live venue's journaled answers
+ * (`RecordKind.Venue`), delivered at the ticks they were delivered live, and checks that the replay asks
+ * for the orders the live run asked for (its `exec.order` records).
  */
 import { journalDays, NoJournalError } from '../actors/journal/days.ts';
 import { readJournal } from '../actors/journal/reader.ts';
+import { deliverAtTick } from '../actors/venue/journaled.ts';
+import { ReplayVenue } from '../actors/venue/replay.ts';
 import { ManualClock } from '../state/clock.ts';
 import { StateBuilder } from '../state/builder.ts';
 import { HotStateReader, HotStateWriter } from '../state/hotstate.ts';
-import { IngestPipeline } from '../state/pipeline.ts';
+import { IngestPipeline, splitTickItems } from '../state/pipeline.ts';
 import { bytesJson, type JournalRecord, RecordKind, type TickRecord } from '../state/records.ts';
 import {
   type DecisionLine,
   DecisionEngine,
   type EngineConfig,
   type OperatorCommand,
-} from './decision-engine.ts';
+} from '../decision/engine.ts';
 
 export interface ReplayOptions {
   dir: string;
@@ -43,6 +48,10 @@ export interface ReplayResult {
   lastTime: number | null;
   engine: DecisionEngine | null;
   pipeline: IngestPipeline;
+  /** The replay venue of the last run, when it traded live (null: paper). */
+  venue: ReplayVenue | null;
+  /** Venue reports in the journal of a run that names no live venue (nothing can apply them). */
+  undeliveredReports: number;
 }
 
 /** A run's first record: what the process recovered at start-up (a restart) and what it ran with. */
@@ -203,9 +212,15 @@ export class DecisionFeed {
   reader!: HotStateReader;
   pipeline!: IngestPipeline;
   engine: DecisionEngine | null = null;
+  /** The run's venue when it traded live (its `run.start` names the live venue); null: the paper venue. */
+  venue: ReplayVenue | null = null;
   private restore: unknown[] = [];
   ticks = 0;
   versionMismatches = 0;
+  /** Venue reports of a run with no live venue: nothing places orders there, nothing can apply them. */
+  undeliveredReports = 0;
+  /** Tick inputs that were neither an operator command nor a venue report. */
+  badTickItems = 0;
 
   onTick: ((engine: DecisionEngine, time: number) => void) | null = null;
 
@@ -239,6 +254,8 @@ export class DecisionFeed {
     this.engine = null;
     this.run = run.run ?? null;
     if (this.run && this.configFor) this.config = this.configFor(this.run);
+    // a new process: a new venue connection; a live one is answered from the journal
+    this.venue = this.run?.venue === 'live' ? new ReplayVenue() : null;
     this.fresh();
     this.restore = Array.isArray(run.restore) ? run.restore : [];
   }
@@ -248,6 +265,7 @@ export class DecisionFeed {
     switch (rec.kind) {
       case RecordKind.Frame:
       case RecordKind.Conn:
+      case RecordKind.Venue:
         this.pipeline.process(rec);
         return;
       case RecordKind.Decision:
@@ -258,6 +276,14 @@ export class DecisionFeed {
             this.startRun({ restore: [] });
           }
           return;
+        }
+        // the live run's own orders: what the replay must ask the venue for
+        if (this.venue !== null && rec.channel === 'exec.order') {
+          try {
+            this.venue.expectLine(bytesJson(rec.data));
+          } catch {
+            /* a malformed record is skipped (journal verify reports it) */
+          }
         }
         return; // operator commands were queued by the pipeline
       case RecordKind.Tick: {
@@ -284,11 +310,15 @@ export class DecisionFeed {
       };
       // a restarted run: the position ledger recovered from earlier runs (its run.start record)
       if (this.restore.length > 0) eo.restore = this.restore;
+      if (this.venue !== null) eo.venue = this.venue;
       this.engine = new DecisionEngine(eo);
     }
     this.ticks++;
-    const commands = this.pipeline.drainCommands() as OperatorCommand[];
-    this.engine.onTick({ time, version, events, commands });
+    const items = splitTickItems(this.pipeline.drainCommands());
+    this.badTickItems += items.bad;
+    if (this.venue === null) this.undeliveredReports += items.reports.length;
+    deliverAtTick(this.engine, this.venue, time, items.reports);
+    this.engine.onTick({ time, version, events, commands: items.commands as OperatorCommand[] });
     this.onTick?.(this.engine, time);
   }
 }
@@ -337,5 +367,7 @@ export function replayJournal(opts: ReplayOptions): ReplayResult {
     lastTime,
     engine: feed.engine,
     pipeline: feed.pipeline,
+    venue: feed.venue,
+    undeliveredReports: feed.undeliveredReports,
   };
 }

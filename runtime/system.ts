@@ -12,6 +12,7 @@ import type { Subscription } from '../actors/feed/registry.ts';
 import { SequenceCounter } from '../actors/feed/stamper.ts';
 import { startIngest, type IngestHost } from '../actors/ingest/host.ts';
 import type { TickMessage, WorkerStats } from '../actors/ingest/protocol.ts';
+import { deliverAtTick, JournaledVenue, type JournaledVenueCounters } from '../actors/venue/journaled.ts';
 import type { Venue } from '../actors/venue/types.ts';
 import type { ConnectionInput } from '../machines/connection.types.ts';
 import {
@@ -22,9 +23,10 @@ import {
   emptyEngineSummary,
   engineConfigFrom,
   type OperatorCommand,
-} from '../replay/decision-engine.ts';
+} from '../decision/engine.ts';
 import { type RunInfo, type RunStart, tradingOfRecords } from '../replay/replay-journal.ts';
 import { type Clock, ManualClock } from '../state/clock.ts';
+import { splitTickItems } from '../state/pipeline.ts';
 import { jsonBytes, RecordKind } from '../state/records.ts';
 import type { Config } from './config.ts';
 
@@ -67,7 +69,10 @@ export interface SystemOptions {
   inspect?: EngineInspect;
   /** Ingest worker statistics, about once a second. */
   onStats?: (s: WorkerStats) => void;
-  /** The live venue (`--live-trading`); default the paper venue. */
+  /**
+   * The live venue (`--live-trading`); default the paper venue. Its reports are journaled
+   * (`RecordKind.Venue`) and reach execution only from the record stream, at ticks (`JournaledVenue`).
+   */
   venue?: Venue;
   /** Execution records recovered from the journal (a restart): journaled in a `run.start` record. */
   restore?: unknown[];
@@ -88,6 +93,10 @@ export interface SystemSummary extends Omit<EngineSummary, 'regimes'> {
   journal: { dir: string; persistedSeq: number; lastSeq: number; errors: number };
   decisionLines: number;
   tickAckTimeouts: number;
+  /** The live venue's reports: journaled, lost before the journal, delivered at ticks (absent: paper venue). */
+  venueReports?: JournaledVenueCounters;
+  /** Tick inputs that were neither an operator command nor a venue report (counted, dropped). */
+  badTickItems: number;
 }
 
 export interface RunningSystem {
@@ -157,6 +166,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   let feedRef: Feed | null = null;
   const journalDecision = (channel: string, data: Uint8Array) =>
     feedRef?.stamper.control(RecordKind.Decision, channel, data);
+  // the live venue's answers are inputs: journaled here, applied only as they come out of the record stream
+  const inlet = opts.venue ? new JournaledVenue(opts.venue) : null;
+  let badTickItems = 0;
 
   const onLine = (l: DecisionLine) => {
     decisionLines++;
@@ -185,15 +197,24 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
           out: onLine,
         };
         if (opts.inspect) eo.inspect = opts.inspect;
-        if (opts.venue) eo.venue = opts.venue;
+        if (inlet) eo.venue = inlet;
         if (opts.restore && opts.restore.length > 0) eo.restore = opts.restore;
         engine = new DecisionEngine(eo);
       }
+      const items = splitTickItems(m.commands);
+      if (items.bad > 0) {
+        badTickItems += items.bad;
+        log.error(
+          { bad: items.bad, seq: m.seq },
+          'tick inputs that are neither a command nor a venue report',
+        );
+      }
+      deliverAtTick(engine, inlet, m.time, items.reports);
       engine.onTick({
         time: m.time,
         version: m.version,
         events: m.events,
-        commands: m.commands as OperatorCommand[],
+        commands: items.commands as OperatorCommand[],
       });
     }
     for (let i = tickWaiters.length - 1; i >= 0; i--) {
@@ -267,6 +288,10 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     onLoss: (lost, reason) => log.error({ lost, reason }, 'frames lost: gap reported'),
   });
   feedRef = feed;
+  inlet?.attach((r) => {
+    feed.stamper.control(RecordKind.Venue, r.type, jsonBytes(r));
+    return true;
+  });
 
   // periodic control ticks on the (real or warped) clock
   let tickTimer: number | null = null;
@@ -325,6 +350,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       },
       decisionLines,
       tickAckTimeouts: ws?.tickAckTimeouts ?? 0,
+      ...(inlet ? { venueReports: { ...inlet.counters } } : {}),
+      badTickItems,
     };
   };
 
@@ -358,6 +385,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       feed.stamper.drain();
       const finalStats = await ingest.stop();
       engine?.stop();
+      inlet?.stop();
       if (decisionsOut) await new Promise<void>((r) => decisionsOut!.end(() => r()));
       const s = summary();
       if (finalStats) {

@@ -7,9 +7,14 @@
  *                the decision side
  *   decision   → operator commands (the kill switch …) are queued for the next tick; the decision side's
  *                own records are outputs, kept for parity checks
+ *   venue      → the live venue's answers (acks, rejects, fills, cancels, timeouts, what reconciliation
+ *                recovered) are queued for the next tick, stamped with their journal time: execution
+ *                applies them only there, in live and in replay alike (issue 16)
  * A rejected frame is counted with its reason and never stops the pipeline.
  */
+import { isVenueReport } from '../actors/execution/venue-actor.ts';
 import { parseServerFrame } from '../hyperliquid/parse.ts';
+import type { VenueReport } from '../machines/execution.types.ts';
 import type { BookRejectReason } from './book.ts';
 import type { StateBuilder } from './builder.ts';
 import type { DerivedEvent } from './detectors.ts';
@@ -82,6 +87,10 @@ export interface PipelineCounters {
   badConnRecords: number;
   operatorCommands: number;
   badOperatorRecords: number;
+  /** Venue answers queued for the decision side (RecordKind.Venue). */
+  venueReports: number;
+  /** Venue records that are not JSON of a `VenueReport` (counted, never applied). */
+  badVenueRecords: number;
   lastRejection: string;
   lastVenueError: string;
 }
@@ -121,6 +130,8 @@ export class IngestPipeline {
     badConnRecords: 0,
     operatorCommands: 0,
     badOperatorRecords: 0,
+    venueReports: 0,
+    badVenueRecords: 0,
     lastRejection: '',
     lastVenueError: '',
   };
@@ -150,7 +161,11 @@ export class IngestPipeline {
     return out;
   }
 
-  /** Operator commands journaled since the last drain (handed to the decision side at a tick). */
+  /**
+   * The inputs journaled since the last drain, in journal order, handed to the decision side at a tick:
+   * operator commands (as journaled) and the venue's answers (`VenueItem`); split them with
+   * `splitTickItems`. One queue, so the tick message carries both in the `commands` field it already has.
+   */
   drainCommands(): unknown[] {
     const out = this.commands;
     this.commands = [];
@@ -171,6 +186,7 @@ export class IngestPipeline {
     if (rec.kind === RecordKind.Frame) this.frame(rec);
     else if (rec.kind === RecordKind.Conn) this.connRecord(rec);
     else if (rec.kind === RecordKind.Decision && rec.channel === 'operator') this.operatorRecord(rec);
+    else if (rec.kind === RecordKind.Venue) this.venueRecord(rec);
   }
 
   private reject(code: string, message: string): void {
@@ -328,12 +344,43 @@ export class IngestPipeline {
 
   private operatorRecord(rec: JournalRecord): void {
     try {
-      this.commands.push(bytesJson(rec.data));
+      const command: unknown = bytesJson(rec.data);
+      // nothing journaled as a command may pass for a venue answer
+      if (isRecord(command) && Object.hasOwn(command, 'venueReport'))
+        throw new Error('a command cannot carry a venueReport');
+      this.commands.push(command);
       this.counters.operatorCommands++;
     } catch (e) {
       this.counters.badOperatorRecords++;
       this.counters.lastRejection = `operator record ${rec.seq}: ${(e as Error).message}`;
     }
+  }
+
+  /** A venue answer: applied at the next tick with the record's journal time (not the venue's clock). */
+  private venueRecord(rec: JournalRecord): void {
+    let raw: unknown;
+    try {
+      raw = bytesJson(rec.data);
+    } catch (e) {
+      this.badVenue(rec, `not JSON: ${(e as Error).message}`);
+      return;
+    }
+    if (!isRecord(raw)) {
+      this.badVenue(rec, 'not an object');
+      return;
+    }
+    const report: unknown = { ...raw, time: rec.time };
+    if (!isVenueReport(report)) {
+      this.badVenue(rec, `not a venue report (type ${JSON.stringify(raw.type ?? null)})`);
+      return;
+    }
+    this.counters.venueReports++;
+    this.commands.push({ venueReport: report, seq: rec.seq });
+  }
+
+  private badVenue(rec: JournalRecord, why: string): void {
+    this.counters.badVenueRecords++;
+    this.counters.lastRejection = `venue record ${rec.seq}: ${why}`;
   }
 
   private connRecord(rec: JournalRecord): void {
@@ -380,4 +427,34 @@ export class IngestPipeline {
         break;
     }
   }
+}
+
+/**
+ * A venue answer (`Venue` record) queued for the next tick among the operator commands (which never carry a
+ * `venueReport` key: such a command record is refused); its time is the record's journal time.
+ */
+export interface VenueItem {
+  venueReport: VenueReport;
+  seq: number;
+}
+
+/**
+ * Split a tick's inputs into the operator commands and the venue reports, each in journal order. Takes
+ * `unknown` (the tick crosses a thread boundary): a `venueReport` that is not a venue report is counted in
+ * `bad` and dropped; commands are judged by the decision side as before.
+ */
+export function splitTickItems(items: readonly unknown[]): {
+  commands: unknown[];
+  reports: VenueReport[];
+  bad: number;
+} {
+  const commands: unknown[] = [];
+  const reports: VenueReport[] = [];
+  let bad = 0;
+  for (const it of items) {
+    if (!isRecord(it) || !Object.hasOwn(it, 'venueReport')) commands.push(it);
+    else if (isVenueReport(it.venueReport)) reports.push(it.venueReport);
+    else bad++;
+  }
+  return { commands, reports, bad };
 }
