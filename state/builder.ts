@@ -20,7 +20,7 @@ import {
 import { F, newSlot, TOP_N } from './hotstate-layout.ts';
 import type { HotStateWriter } from './hotstate.ts';
 import { parseDecimal, type WsActiveAssetCtx, type WsBbo, type WsBook, type WsTrade } from './inputs.ts';
-import { BucketSigma, Lag, RollingExtremum, RollingSum, TimeWeightedMean } from './windows.ts';
+import { Lag, MoveSigma, RollingExtremum, RollingSum, TimeWeightedMean } from './windows.ts';
 
 export const S1 = 1_000;
 export const S5 = 5_000;
@@ -148,7 +148,9 @@ export class CoinState {
   readonly midLag1s = new Lag(S1);
   readonly midLag2s = new Lag(2 * S1);
   readonly midLag5s = new Lag(S5);
-  readonly sigma = new BucketSigma(S5, H1 / S5);
+  readonly midLag10s = new Lag(S10);
+  /** RULEBOOK sigma5s: σ of move5s sampled once a second over 1 h. */
+  readonly sigma = new MoveSigma(S1, S5, H1 / S1);
 
   constructor(
     readonly coin: string,
@@ -191,6 +193,7 @@ export class CoinState {
     this.midLag1s.advance(now);
     this.midLag2s.advance(now);
     this.midLag5s.advance(now);
+    this.midLag10s.advance(now);
     this.sigma.advance(now);
   }
 }
@@ -586,6 +589,7 @@ export class StateBuilder {
       s.midLag1s.observe(now, mid);
       s.midLag2s.observe(now, mid);
       s.midLag5s.observe(now, mid);
+      s.midLag10s.observe(now, mid);
       s.sigma.observe(now, mid);
     }
   }
@@ -608,6 +612,7 @@ export class StateBuilder {
     const min1h = s.oiMin1h.value();
     slot[F.oiMax15m] = max15;
     slot[F.oiMin15m] = min15;
+    slot[F.oiLowAgeMs] = now - s.oiMin15m.extremumTime();
     slot[F.oiRange15m] = (max15 - min15) / min15;
     slot[F.oiMax1h] = max1h;
     slot[F.oiMin1h] = min1h;
@@ -642,6 +647,9 @@ export class StateBuilder {
     slot[F.sellNtl1h] = s1h;
     slot[F.buyMean5s1h] = b1h / (H1 / S5);
     slot[F.sellMean5s1h] = s1h / (H1 / S5);
+    const b1 = slot[F.buyNtl1s]!;
+    const s1 = slot[F.sellNtl1s]!;
+    slot[F.buyShare1s] = b1 + s1 > 0 ? b1 / (b1 + s1) : Number.NaN;
     slot[F.buyShare5s] = b5 + s5 > 0 ? b5 / (b5 + s5) : Number.NaN;
 
     slot[F.depthAsym1s] = s.asym1s.value();
@@ -660,6 +668,7 @@ export class StateBuilder {
     slot[F.mid1sAgo] = m1;
     slot[F.mid2sAgo] = m2;
     slot[F.mid5sAgo] = m5;
+    slot[F.mid10sAgo] = s.midLag10s.value();
     const r1 = Math.log(mid / m1);
     slot[F.ret1s] = r1;
     slot[F.ret5s] = Math.log(mid / m5);

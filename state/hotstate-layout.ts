@@ -78,6 +78,10 @@ const SPEC = [
   ['oiMax10s', 1],
   ['oiDrop10s', 1],
   ['oiMin15m', 1],
+  // ms since OI last made a new low: now − the time the 15 m minimum was first attained (an OI equal to
+  // the minimum is not a new low; a minimum carried in from before the window counts from its start,
+  // so the value is in [0, 15 m]). NaN until the 15 m window is warm
+  ['oiLowAgeMs', 1],
   ['oiMax15m', 1],
   ['oiRange15m', 1],
   ['oiMin1h', 1],
@@ -106,7 +110,8 @@ const SPEC = [
   ['sellNtl1h', 1],
   ['buyMean5s1h', 1], // 1 h mean of buy notional per 5 s
   ['sellMean5s1h', 1],
-  ['buyShare5s', 1], // buy / (buy + sell) over 5 s
+  ['buyShare1s', 1], // buy / (buy + sell) over 1 s (NaN while warming or with no trade)
+  ['buyShare5s', 1], // buy / (buy + sell) over 5 s (likewise)
   ['lastTradePx', 1],
   ['lastTradeSz', 1],
   ['lastTradeSide', 1], // +1 buy aggressor, −1 sell aggressor
@@ -116,10 +121,11 @@ const SPEC = [
   ['mid1sAgo', 1],
   ['mid2sAgo', 1],
   ['mid5sAgo', 1],
+  ['mid10sAgo', 1], // the mid in effect 10 s ago (NaN until 10 s of history)
   ['ret1s', 1], // ln(mid / mid 1 s ago)
-  ['ret5s', 1], // ln(mid / mid 5 s ago)
+  ['ret5s', 1], // ln(mid / mid 5 s ago): the RULEBOOK's move5s
   ['accel1s', 1], // ret1s − ln(mid 1 s ago / mid 2 s ago)
-  ['sigma5s1h', 1], // σ of 5 s log returns over 1 h
+  ['sigma5s1h', 1], // σ of ret5s (move5s) sampled once a second over 1 h; NaN until 3600 samples
   // ratios
   ['depthOiRatio20', 1], // (depthBid20 + depthAsk20) / (OI × mark)
   // sweeps and refills (depth within 20 bps)
@@ -187,7 +193,7 @@ export const ZERO_INIT: readonly FieldName[] = [
   'sweepActiveAsk',
 ];
 
-export const LAYOUT_MAGIC = 'hl-hotstate/2';
+export const LAYOUT_MAGIC = 'hl-hotstate/3';
 const HEADER_BYTES = 64;
 const LOCK_STRIDE_BYTES = 64;
 

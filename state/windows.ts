@@ -107,11 +107,17 @@ export class Lag {
 /**
  * Max (or min) of a state series over [now − W, now]: the observations in (now − W, now] (monotonic
  * deque) and the carry value in effect at now − W. NaN until warm.
+ *
+ * Also the time the extremum was first attained (`extremumTime`): the deque keeps equal values (it
+ * pops only strictly worse ones), so its front is the earliest observation holding the extremum; an
+ * observation equal to the value already in effect changes nothing and is not kept. Ties go to the
+ * earliest: a value equal to the current extremum is not a new extremum.
  */
 export class RollingExtremum {
   private readonly q = new Deque();
   private readonly carry: Lag;
   private readonly sign: number;
+  private last = Number.NaN;
   private first = Number.NaN;
   private now = Number.NEGATIVE_INFINITY;
 
@@ -124,13 +130,16 @@ export class RollingExtremum {
   }
 
   observe(t: number, v: number): void {
+    const repeat = v === this.last; // the step function does not change
     if (Number.isNaN(this.first)) this.first = t;
     this.advance(t);
     t = this.now;
     this.carry.observe(t, v);
+    this.last = v;
+    if (repeat) return;
     const q = this.q;
     const sv = this.sign * v;
-    while (q.length > 0 && q.backValue() <= sv) q.popBack();
+    while (q.length > 0 && q.backValue() < sv) q.popBack();
     q.push(t, sv);
   }
 
@@ -148,6 +157,20 @@ export class RollingExtremum {
     const c = this.sign * this.carry.value();
     const inside = this.q.length > 0 ? this.q.valueAt(0) : Number.NEGATIVE_INFINITY;
     return this.sign * Math.max(c, inside);
+  }
+
+  /**
+   * The time the extremum over [now − W, now] was first attained: the front observation's time, or
+   * now − W when the carry (the value in effect at now − W) is at least as extreme. So
+   * `now − extremumTime()` (in [0, W]) is the time since the series last made a new extremum, a
+   * value equal to it not counting as new. NaN until warm.
+   */
+  extremumTime(): number {
+    if (!(this.now - this.first >= this.windowMs)) return Number.NaN;
+    const cut = this.now - this.windowMs;
+    const q = this.q;
+    if (q.length === 0 || this.sign * this.carry.value() >= q.valueAt(0)) return cut;
+    return q.timeAt(0);
   }
 }
 
@@ -213,34 +236,55 @@ export class TimeWeightedMean {
 }
 
 /**
- * σ (sample standard deviation) of log returns between consecutive bucket boundaries (multiples of
- * `bucketMs` since the epoch) over the last `buckets` returns. The price at boundary b is the state in
- * effect at b (last observation at or before b); a boundary is sampled once time has moved past it.
- * Running sum and sum of squares over a fixed ring, re-summed once per ring turn (no drift).
- * NaN until `buckets` returns exist (the window is fully warm).
+ * σ (sample standard deviation) of the lagged log return ln(p(b) / p(b − lagMs)), sampled at every
+ * boundary b (a multiple of `sampleMs` since the epoch), over the last `samples` samples. p(x) is the
+ * state in effect at x (the last observation at or before x); a boundary is sampled once time has
+ * moved past it, so a sample uses only data at or before its boundary. A boundary where either price
+ * is unknown (before the first observation, or not > 0) gives no sample. NaN until `samples` samples
+ * exist (the window is fully warm).
+ *
+ * With sampleMs 1 s, lagMs 5 s and 3600 samples this is the RULEBOOK's sigma5s: the standard
+ * deviation of move5s = ln(mid / mid 5 s ago) sampled once a second over 1 h (NULL until 1 h of
+ * samples). The sample at b equals `ret5s` as published at time b.
+ *
+ * O(1) amortised: the last lag/sample + 1 boundary prices in a ring, the samples in a fixed ring with
+ * a running shifted sum and sum of squares (shift = the mean at the last re-sum, so squares do not
+ * cancel), re-summed exactly once per ring turn (no drift). After a long silence only the last
+ * `samples + lag/sample` boundaries are replayed: the earlier ones would be evicted anyway.
  */
-export class BucketSigma {
+export class MoveSigma {
+  private readonly prices: Float64Array;
   private readonly r: Float64Array;
+  private readonly lagSteps: number;
+  private pHead = 0;
   private head = 0;
   private count = 0;
+  private shift = 0;
   private sum = 0;
   private sumSq = 0;
   private pushes = 0;
   private cur = Number.NaN;
   /** The next boundary not yet sampled; NaN before the first observation. */
   private nextB = Number.NaN;
-  private lastSample = Number.NaN;
   private now = Number.NEGATIVE_INFINITY;
 
   constructor(
-    readonly bucketMs: number,
-    readonly buckets: number,
+    readonly sampleMs: number,
+    readonly lagMs: number,
+    readonly samples: number,
   ) {
-    this.r = new Float64Array(buckets);
+    const steps = lagMs / sampleMs;
+    if (!(sampleMs > 0) || !Number.isInteger(steps) || steps < 1 || !Number.isInteger(samples) || samples < 2)
+      throw new Error(
+        `MoveSigma: lag ${lagMs} ms must be a whole number ≥ 1 of samples of ${sampleMs} ms, ≥ 2 samples`,
+      );
+    this.lagSteps = steps;
+    this.prices = new Float64Array(steps + 1).fill(Number.NaN);
+    this.r = new Float64Array(samples);
   }
 
   observe(t: number, v: number): void {
-    if (Number.isNaN(this.nextB)) this.nextB = Math.ceil(t / this.bucketMs) * this.bucketMs;
+    if (Number.isNaN(this.nextB)) this.nextB = Math.ceil(t / this.sampleMs) * this.sampleMs;
     this.advance(t);
     this.cur = v;
   }
@@ -250,44 +294,54 @@ export class BucketSigma {
     this.now = now;
     const nb = this.nextB;
     if (!(nb < now)) return;
-    const B = this.bucketMs;
-    const last = Math.ceil(now / B) * B - B; // the largest boundary strictly before now
-    let n = Math.round((last - nb) / B) + 1;
-    // after a long silence every return but the first is 0 and only the last `buckets` count
-    if (n > this.buckets + 1) n = this.buckets + 1;
+    const S = this.sampleMs;
+    const last = Math.ceil(now / S) * S - S; // the largest boundary strictly before now
+    let n = Math.round((last - nb) / S) + 1;
+    const cap = this.samples + this.lagSteps;
+    if (n > cap) n = cap;
     const v = this.cur;
     for (let k = 0; k < n; k++) this.sample(v);
-    this.nextB = last + B;
+    this.nextB = last + S;
   }
 
-  private sample(v: number): void {
-    const prev = this.lastSample;
-    this.lastSample = v;
-    if (!(prev > 0 && v > 0)) return;
-    this.pushReturn(Math.log(v / prev));
+  /** Record the price at the next boundary and the lagged return ending there. */
+  private sample(p: number): void {
+    const ring = this.prices;
+    const len = ring.length;
+    ring[this.pHead] = p;
+    this.pHead = this.pHead + 1 === len ? 0 : this.pHead + 1;
+    // the ring holds lagSteps + 1 prices: the oldest (now at pHead) is the one lagSteps boundaries back
+    const q = ring[this.pHead]!;
+    if (p > 0 && q > 0) this.push(Math.log(p / q));
   }
 
-  private pushReturn(x: number): void {
+  private push(x: number): void {
     const r = this.r;
-    const n = this.buckets;
+    const n = this.samples;
+    const y = x - this.shift;
     if (this.count === n) {
-      const old = r[this.head]!;
+      const old = r[this.head]! - this.shift;
       this.sum -= old;
       this.sumSq -= old * old;
     } else this.count++;
     r[this.head] = x;
     this.head = this.head + 1 === n ? 0 : this.head + 1;
-    this.sum += x;
-    this.sumSq += x * x;
+    this.sum += y;
+    this.sumSq += y * y;
     if (++this.pushes >= n) {
       this.pushes = 0;
+      const c = this.count;
+      let m = 0;
+      for (let k = 0; k < c; k++) m += r[k]!;
+      m /= c;
       let s = 0;
       let q = 0;
-      for (let k = 0; k < this.count; k++) {
-        const y = r[k]!;
-        s += y;
-        q += y * y;
+      for (let k = 0; k < c; k++) {
+        const d = r[k]! - m;
+        s += d;
+        q += d * d;
       }
+      this.shift = m;
       this.sum = s;
       this.sumSq = q;
     }
@@ -295,7 +349,7 @@ export class BucketSigma {
 
   value(): number {
     const n = this.count;
-    if (n < this.buckets || n < 2) return Number.NaN;
+    if (n < this.samples) return Number.NaN;
     const v = (this.sumSq - (this.sum * this.sum) / n) / (n - 1);
     return Math.sqrt(Math.max(v, 0));
   }

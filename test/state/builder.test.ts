@@ -10,7 +10,7 @@ import { HotStateReader, HotStateWriter } from '../../state/hotstate.ts';
 import type { WsActiveAssetCtx, WsBbo, WsBook, WsTrade } from '../../state/inputs.ts';
 import { ManualClock } from '../../state/clock.ts';
 import { dispatch, type Frame, generateFrames } from './frames.ts';
-import { close, type Obs, refExtremum, refLag, refSigma, refSum, refTwm } from './reference.ts';
+import { close, type Obs, refExtremum, refLag, refMoveSigma, refSum, refTwm } from './reference.ts';
 
 const long = generateFrames({ seed: 42, coins: ['BTC'], durationMs: 70 * 60_000, rate: 12 });
 
@@ -87,7 +87,8 @@ describe('state builder vs brute force on a 70-minute stream', () => {
           Math.log(s[F.mid]! / refLag(mid, now, S1)) -
             Math.log(refLag(mid, now, S1) / refLag(mid, now, 2 * S1)),
         ],
-        ['sigma5s1h', s[F.sigma5s1h]!, refSigma(mid, now, S5, 720)],
+        // RULEBOOK sigma5s: σ of move5s = ln(mid / mid 5 s ago) sampled once a second over 1 h
+        ['sigma5s1h', s[F.sigma5s1h]!, refMoveSigma(mid, now, S1, S5, 3600)],
       ];
       for (const [name, got, exp] of want)
         expect(close(got, exp, 1e-7, 1e-12), `${name} at record ${i} t=${now}: ${got} vs ${exp}`).toBe(true);
@@ -114,6 +115,7 @@ describe('state builder vs brute force on a 70-minute stream', () => {
         'fundingVelocity',
         'sigma5s1h',
         'depthAsym1h',
+        'oiLowAgeMs',
       ] as const)
         expect(s[F[k]]).toBeNaN();
     }

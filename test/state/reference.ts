@@ -51,27 +51,48 @@ export function refTwm(obs: readonly Obs[], now: number, W: number): number {
   return integral / W;
 }
 
-/** σ of log returns between boundaries b = kB, first ≤ b < now, over the last N returns. */
-export function refSigma(obs: readonly Obs[], now: number, B: number, N: number): number {
+/** Equal as numbers within a relative tolerance, with NaN equal to NaN only. */
+export function close(a: number, b: number, rel = 1e-9, abs = 1e-9): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  return Math.abs(a - b) <= Math.max(abs, rel * Math.max(Math.abs(a), Math.abs(b)));
+}
+
+/**
+ * σ (sample standard deviation) of the lagged log return ln(p(b) / p(b − lag)) sampled at every
+ * boundary b = kS with first ≤ b < now (p(x) = the observation in effect at x), over the last N
+ * samples. A boundary where either price is unknown gives no sample. NaN until N samples exist.
+ * With S = 1 s, lag = 5 s, N = 3600 this is the RULEBOOK's sigma5s: σ of move5s sampled once a
+ * second over 1 h.
+ */
+export function refMoveSigma(obs: readonly Obs[], now: number, S: number, lag: number, N: number): number {
   if (obs.length === 0) return Number.NaN;
-  const rets: number[] = [];
-  let prev = Number.NaN;
-  let j = 0; // obs[0..j) are at or before the boundary: one forward sweep, value = last of them
-  for (let b = Math.ceil(obs[0]!.t / B) * B; b < now; b += B) {
+  const xs: number[] = [];
+  let j = 0; // obs[0..j) at or before b
+  let k = 0; // obs[0..k) at or before b − lag
+  for (let b = Math.ceil(obs[0]!.t / S) * S; b < now; b += S) {
     while (j < obs.length && obs[j]!.t <= b) j++;
-    const v = j > 0 ? obs[j - 1]!.v : Number.NaN;
-    if (prev > 0 && v > 0) rets.push(Math.log(v / prev));
-    prev = v;
+    while (k < obs.length && obs[k]!.t <= b - lag) k++;
+    const p = j > 0 ? obs[j - 1]!.v : Number.NaN;
+    const q = k > 0 ? obs[k - 1]!.v : Number.NaN;
+    if (p > 0 && q > 0) xs.push(Math.log(p / q));
   }
-  if (rets.length < N || N < 2) return Number.NaN;
-  const last = rets.slice(-N);
+  if (xs.length < N || N < 2) return Number.NaN;
+  const last = xs.slice(-N);
   const mean = last.reduce((a, b) => a + b, 0) / N;
   const ss = last.reduce((a, b) => a + (b - mean) * (b - mean), 0);
   return Math.sqrt(ss / (N - 1));
 }
 
-/** Equal as numbers within a relative tolerance, with NaN equal to NaN only. */
-export function close(a: number, b: number, rel = 1e-9, abs = 1e-9): boolean {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
-  return Math.abs(a - b) <= Math.max(abs, rel * Math.max(Math.abs(a), Math.abs(b)));
+/**
+ * The time at which the step function first attains its max/min over [now − W, now]: the carry (the
+ * value in effect at now − W) counts as attained at now − W, each observation inside (now − W, now]
+ * at its time; ties go to the earliest (a value equal to the extremum is not a new extremum). NaN
+ * until now − first ≥ W.
+ */
+export function refExtremumTime(obs: readonly Obs[], now: number, W: number, kind: 'max' | 'min'): number {
+  const best = refExtremum(obs, now, W, kind);
+  if (Number.isNaN(best)) return Number.NaN;
+  if (valueAt(obs, now - W) === best) return now - W;
+  for (const o of obs) if (o.t > now - W && o.t <= now && o.v === best) return o.t;
+  return Number.NaN;
 }

@@ -4,8 +4,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BucketSigma, Lag, RollingExtremum, RollingSum, TimeWeightedMean } from '../../state/windows.ts';
-import { close, type Obs, refExtremum, refLag, refSigma, refSum, refTwm } from './reference.ts';
+import { Lag, MoveSigma, RollingExtremum, RollingSum, TimeWeightedMean } from '../../state/windows.ts';
+import {
+  close,
+  type Obs,
+  refExtremum,
+  refExtremumTime,
+  refLag,
+  refMoveSigma,
+  refSum,
+  refTwm,
+} from './reference.ts';
 
 /** A step: time advances by dt, then either an observation of v or only a query (tick). */
 interface Step {
@@ -22,7 +31,8 @@ const step = (maxDt: number, value: fc.Arbitrary<number>) =>
 const stream = (maxDt: number, value: fc.Arbitrary<number>, max = 200) =>
   fc.tuple(
     fc.integer({ min: 0, max: 100_000 }),
-    fc.array(step(maxDt, value), { minLength: 1, maxLength: max }),
+    // size 'max': lengths up to `max`, so streams outlast the windows (fast-check's default keeps arrays short)
+    fc.array(step(maxDt, value), { minLength: 1, maxLength: max, size: 'max' }),
   );
 
 const W = 1_000;
@@ -61,13 +71,21 @@ function runState(
   return { outs, hist, times };
 }
 
+/** How many compared values were warm (a number) and how many NULL (NaN), over every run. */
+interface Reach {
+  warm: number;
+  nulls: number;
+}
+
 function checkAgainst(
   make: () => Win,
   ref: (hist: readonly Obs[], now: number) => number,
   value: fc.Arbitrary<number>,
   maxDt = 400,
   rel = 1e-9,
-): void {
+  runs = 300,
+): Reach {
+  const reach: Reach = { warm: 0, nulls: 0 };
   fc.assert(
     fc.property(stream(maxDt, value), ([t0, steps]) => {
       const { outs, hist, times } = runState(make, t0, steps);
@@ -79,10 +97,13 @@ function checkAgainst(
         if (!close(outs[i]!, want, rel, 1e-6)) {
           throw new Error(`step ${i} t=${now}: got ${outs[i]} want ${want}`);
         }
+        if (Number.isNaN(want)) reach.nulls++;
+        else reach.warm++;
       }
     }),
-    { numRuns: 300 },
+    { numRuns: runs },
   );
+  return reach;
 }
 
 function countObs(steps: readonly Step[], upto: number): number {
@@ -144,16 +165,92 @@ describe('windows vs brute force', () => {
     );
   });
 
-  it('BucketSigma = σ of the last N bucket log returns', () => {
-    const B = 100;
-    const N = 8;
-    checkAgainst(
-      () => new BucketSigma(B, N),
-      (h, now) => refSigma(h, now, B, N),
-      positive,
-      350,
-      1e-6,
-    );
+  it('MoveSigma = σ of the lagged log return sampled at each boundary, over the last N samples', () => {
+    // (sample, lag, N): lag = sample is σ of consecutive bucket returns; lag > sample overlaps
+    // (the RULEBOOK's sigma5s is 1 s, 5 s, 3600); maxDt 3000 has silences longer than N + lag/sample
+    // boundaries, where the window replays only the last N + lag/sample of them
+    const cases: Array<[number, number, number, number]> = [
+      [100, 100, 8, 350],
+      [100, 500, 8, 350],
+      [100, 300, 20, 400],
+      [100, 200, 4, 3_000],
+    ];
+    for (const [S, lag, N, maxDt] of cases) {
+      const reach = checkAgainst(
+        () => new MoveSigma(S, lag, N),
+        (h, now) => refMoveSigma(h, now, S, lag, N),
+        positive,
+        maxDt,
+        1e-6,
+      );
+      console.log(
+        `MoveSigma(${S}, ${lag}, ${N}) maxDt ${maxDt}: ${reach.warm} warm, ${reach.nulls} NULL values compared`,
+      );
+      expect(reach.warm).toBeGreaterThan(1_000);
+      expect(reach.nulls).toBeGreaterThan(1_000);
+    }
+  });
+
+  it('MoveSigma refuses a lag that is not a whole number of samples', () => {
+    expect(() => new MoveSigma(1_000, 2_500, 10)).toThrow(/whole number/);
+    expect(() => new MoveSigma(1_000, 0, 10)).toThrow(/whole number/);
+    expect(() => new MoveSigma(1_000, 5_000, 1)).toThrow(/≥ 2 samples/);
+  });
+
+  it('MoveSigma over 1 h of a trending price (mean ≫ σ) keeps its precision: no cancellation, no drift', () => {
+    const w = new MoveSigma(1_000, 5_000, 3_600);
+    const obs: Obs[] = [];
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    let p = 100;
+    for (let t = 0; t <= 3 * 3_600_000; t += 250) {
+      p *= Math.exp(2.5e-5 + (rnd() - 0.5) * 1e-8); // +10 bps a second, noise 1e-8
+      w.observe(t, p);
+      obs.push({ t, v: p });
+    }
+    w.advance(3 * 3_600_000 + 1);
+    const want = refMoveSigma(obs, 3 * 3_600_000 + 1, 1_000, 5_000, 3_600);
+    expect(want).toBeGreaterThan(0);
+    expect(w.value() / want - 1).toBeLessThan(1e-6);
+    expect(want / w.value() - 1).toBeLessThan(1e-6);
+  });
+
+  it('RollingExtremum.extremumTime = when the extremum was first attained (ties to the earliest)', () => {
+    // a few distinct values, so equal values (ties) are frequent
+    const few = fc.integer({ min: 0, max: 4 });
+    for (const kind of ['max', 'min'] as const) {
+      const edges = { carry: 0, fresh: 0, inside: 0, tieLater: 0 };
+      const reach = checkAgainst(
+        () => {
+          const w = new RollingExtremum(W, kind);
+          return {
+            observe: (t: number, v: number) => w.observe(t, v),
+            advance: (t: number) => w.advance(t),
+            value: () => w.extremumTime(),
+          };
+        },
+        (h, now) => {
+          const at = refExtremumTime(h, now, W, kind);
+          if (!Number.isNaN(at)) {
+            if (at === now - W) edges.carry++;
+            else if (at === now) edges.fresh++;
+            else edges.inside++;
+            const best = refExtremum(h, now, W, kind);
+            if (h.some((o) => o.t > at && o.t <= now && o.v === best)) edges.tieLater++;
+          }
+          return at;
+        },
+        few,
+        400,
+        0,
+      );
+      console.log(
+        `extremumTime ${kind}: ${reach.warm} warm, ${reach.nulls} NULL; at now − W ${edges.carry}, at now ${edges.fresh}, inside ${edges.inside}, with a later equal value ${edges.tieLater}`,
+      );
+      expect(reach.nulls).toBeGreaterThan(1_000);
+      for (const n of [edges.carry, edges.fresh, edges.inside, edges.tieLater])
+        expect(n).toBeGreaterThan(200);
+    }
   });
 
   it('long streams: running sums do not drift (1 h of 1 s events, 15 m window)', () => {
@@ -194,13 +291,22 @@ describe('warm-up and leakage', () => {
     }
     sum.advance(6_000);
     expect(sum.value()).toBe(0); // the event at 5000 is out of (5000, 6000]
-    const sig = new BucketSigma(100, 4);
+    const sig = new MoveSigma(100, 100, 4);
     sig.observe(1_000, 10);
     sig.observe(1_150, 11);
     sig.advance(1_400); // boundaries 1000, 1100, 1200, 1300 → 3 returns
     expect(sig.value()).toBeNaN();
     sig.advance(1_401); // boundary 1400 sampled → 4 returns
     expect(sig.value()).toBeGreaterThan(0);
+    // lag 5 samples: the first sample is at 1000 + 500, so 4 samples need boundary 1800 passed
+    const lagged = new MoveSigma(100, 500, 4);
+    lagged.observe(1_000, 10);
+    lagged.observe(1_650, 11);
+    lagged.advance(1_800); // samples at 1500, 1600, 1700 (1800 not yet passed)
+    expect(lagged.value()).toBeNaN();
+    lagged.advance(1_800.5); // 1800 sampled: ln(10/10), ln(10/10), ln(11/10), ln(11/10)
+    const x = Math.log(1.1);
+    expect(lagged.value()).toBeCloseTo(Math.sqrt((2 * (x / 2) ** 2 + 2 * (x / 2) ** 2) / 3), 12);
   });
 
   it('no leakage: changing any record after t never changes a value computed at t', () => {
@@ -208,7 +314,15 @@ describe('warm-up and leakage', () => {
       () => new Lag(W),
       () => new RollingExtremum(W, 'max'),
       () => new TimeWeightedMean(W),
-      () => new BucketSigma(100, 5),
+      () => new MoveSigma(100, 300, 5),
+      () => {
+        const w = new RollingExtremum(W, 'min');
+        return {
+          observe: (t: number, v: number) => w.observe(t, v),
+          advance: (t: number) => w.advance(t),
+          value: () => w.extremumTime(),
+        };
+      },
     ];
     fc.assert(
       fc.property(
