@@ -108,11 +108,11 @@ const hitDepthMean = (v: CascadeView, side: Side) =>
   side === 'SHORT' ? v.depthBid20Mean5s : v.depthAsk20Mean5s;
 const depthName = (side: Side) => (side === 'SHORT' ? 'depthBid20' : 'depthAsk20');
 
-/** The sell share of 5 s aggressor notional; NaN (NULL) with no trade at all. */
-export function sellShare5s(v: CascadeView): number {
+/** Each side's share of 5 s aggressor notional; NaN (NULL) with no trade at all. */
+export function flowShares5s(v: CascadeView): { buy: number; sell: number } {
   const total = v.buyNotional5s + v.sellNotional5s;
-  if (!finite(total) || !(total > 0)) return Number.NaN;
-  return v.sellNotional5s / total;
+  if (!finite(total) || !(total > 0)) return { buy: Number.NaN, sell: Number.NaN };
+  return { buy: v.buyNotional5s / total, sell: v.sellNotional5s / total };
 }
 
 const levelOf = (s: SetupInfo, name: 'start' | 'preDepth'): number => {
@@ -135,14 +135,15 @@ export function targetFor(side: Side, start: number, entry: number, p: CascadePa
 export function cascadeSetup(v: CascadeView, p: CascadeParams = DEFAULT_CASCADE): SetupInfo | null {
   if (!finite(v.oiDrop10s, v.mid, v.mid10sAgo) || v.mid <= 0 || v.mid10sAgo <= 0) return null;
   if (!(v.oiDrop10s >= p.oiDropMin)) return null;
-  const sell = sellShare5s(v);
-  if (!finite(sell)) return null;
-  const side: Side | null = sell >= p.flowShareMin ? 'SHORT' : 1 - sell >= p.flowShareMin ? 'LONG' : null;
+  const shares = flowShares5s(v);
+  // flowShareMin > 0.5: at most one side can reach it
+  const side: Side | null =
+    shares.sell >= p.flowShareMin ? 'SHORT' : shares.buy >= p.flowShareMin ? 'LONG' : null;
   if (side === null) return null;
   const preDepth = hitDepthMean(v, side);
   if (!finite(preDepth) || !(preDepth > 0)) return null;
   const start = v.mid10sAgo;
-  const share = side === 'SHORT' ? sell : 1 - sell;
+  const share = side === 'SHORT' ? shares.sell : shares.buy;
   return {
     side,
     stop: stopFor(side, start, p),
