@@ -105,6 +105,20 @@ function hex64(n: number, salt: number): string {
   return `0x${salt.toString(16).padStart(8, '0')}${n.toString(16).padStart(56, '0')}`;
 }
 
+/**
+ * A scripted fault for the next order `/exchange` places (tests: live-trading parity, issue 16). Each is
+ * used once, in the order they were scripted:
+ *  - `reject`: the order is answered with an error status (`message`) and nothing is placed;
+ *  - `partial`: the order takes at most `maxSz` (in coin units) of the liquidity it crosses — an Ioc then
+ *    ends partially filled, its remainder canceled;
+ *  - `then` (with either, or alone as `{ kind: 'partial', maxSz: Infinity }`): called once the order was
+ *    executed, before its answer goes back — e.g. to drop the connection that would carry the answer or
+ *    the fills (a cancel race, a reconnect with reconciliation).
+ */
+export type OrderFault =
+  | { kind: 'reject'; message: string; then?: () => void }
+  | { kind: 'partial'; maxSz: number; then?: () => void };
+
 /** One piece of liquidity on the opposite side of a taker: a book level or another account's order. */
 type Liquidity =
   | { kind: 'book'; pxU: number; lots: number; side: CoinMarket['bids']; index: number }
@@ -124,6 +138,10 @@ export class SimExchange {
     modifies: 0,
     scheduledCancelTriggers: 0,
   };
+  /** Faults for the next orders placed (see `OrderFault`), consumed in order. */
+  readonly orderFaults: OrderFault[] = [];
+  /** Scripted faults applied so far, by kind. */
+  readonly faultsApplied: Record<OrderFault['kind'], number> = { reject: 0, partial: 0 };
   private readonly signerOf = new Map<string, string>();
   private readonly nonces = new Map<string, SignerNonceSet>();
   private outbox: PrivatePush[] = [];
@@ -159,6 +177,24 @@ export class SimExchange {
 
   account(address: string): SimAccount | undefined {
     return this.accounts.get(address.toLowerCase());
+  }
+
+  /**
+   * Give an account a position (signed size in coin units, rounded to the coin's szDecimals) at `entryPx`, as
+   * if it had traded before: what a restarted process finds at the venue.
+   */
+  seedPosition(address: string, coin: string, szi: number, entryPx: number): void {
+    const a = this.accounts.get(address.toLowerCase());
+    if (a === undefined) throw new Error(`unknown account ${address}`);
+    const szDec = this.engine.market(coin).def.szDecimals;
+    const lots = Math.round(szi * 10 ** szDec);
+    if (lots === 0) a.positions.delete(coin);
+    else a.positions.set(coin, { lots, entryPx, szDec });
+  }
+
+  /** Script a fault for the next order placed (see `OrderFault`). */
+  scriptOrder(fault: OrderFault): void {
+    this.orderFaults.push(fault);
   }
 
   /** Private pushes queued since the last call. */
@@ -269,7 +305,7 @@ export class SimExchange {
     switch (action.type) {
       case 'order': {
         if (!Array.isArray(action.orders)) return null;
-        const statuses = action.orders.map((o) => this.placeOrder(acct, o, now, null));
+        const statuses = action.orders.map((o) => this.placeScripted(acct, o, now));
         return okStatuses('order', statuses);
       }
       case 'cancel': {
@@ -330,8 +366,31 @@ export class SimExchange {
     return this.engine.coins[asset] ?? null;
   }
 
-  /** Place one wire order; `reuseOid` keeps an order's oid across a modify. */
-  private placeOrder(acct: SimAccount, raw: unknown, now: number, reuseOid: number | null): OrderStatusJson {
+  /** Place one order of an `order` action, with the next scripted fault if there is one. */
+  private placeScripted(acct: SimAccount, raw: unknown, now: number): OrderStatusJson {
+    const fault = this.orderFaults.shift();
+    if (fault === undefined) return this.placeOrder(acct, raw, now, null);
+    this.faultsApplied[fault.kind]++;
+    let status: OrderStatusJson;
+    if (fault.kind === 'reject') {
+      this.counters.orderErrors++;
+      status = { error: fault.message };
+    } else status = this.placeOrder(acct, raw, now, null, fault.maxSz);
+    fault.then?.();
+    return status;
+  }
+
+  /**
+   * Place one wire order; `reuseOid` keeps an order's oid across a modify; `maxSz` caps what a taker
+   * takes (a scripted partial fill).
+   */
+  private placeOrder(
+    acct: SimAccount,
+    raw: unknown,
+    now: number,
+    reuseOid: number | null,
+    maxSz = Number.POSITIVE_INFINITY,
+  ): OrderStatusJson {
     const fail = (error: string): OrderStatusJson => {
       this.counters.orderErrors++;
       return { error };
@@ -400,10 +459,11 @@ export class SimExchange {
     this.counters.ordersPlaced++;
     let filledLots = 0;
     let notionalU = 0;
+    const maxLots = Number.isFinite(maxSz) ? Math.max(0, Math.round(maxSz * 10 ** szDec)) : o.lots;
     if (tif !== 'Alo') {
       for (const l of liquidity) {
-        if (o.lots <= 0) break;
-        const take = Math.min(o.lots, l.lots);
+        if (o.lots <= 0 || filledLots >= maxLots) break;
+        const take = Math.min(o.lots, l.lots, maxLots - filledLots);
         if (take <= 0) continue;
         const hash = hex64(this.nextHash++, 0x5e);
         const tid = this.nextTid++;
