@@ -16,7 +16,10 @@ export class NoJournalError extends Error {}
 
 /** Is `name` a day folder's name (YYYY-MM-DD)? */
 export function isDayName(name: string): boolean {
-  return DAY.test(name) && !Number.isNaN(Date.parse(`${name}T00:00:00Z`));
+  if (!DAY.test(name)) return false;
+  const t = Date.parse(`${name}T00:00:00Z`);
+  // a calendar day: Date.parse takes 2026-11-31 as 12-01
+  return !Number.isNaN(t) && dayOf(t) === name;
 }
 
 /** The UTC day (YYYY-MM-DD) of a record time (ms since epoch). */

@@ -36,7 +36,17 @@ export const RECORD_OVERHEAD = 12;
 /** Largest record body accepted; larger lengths are treated as corruption by readers. */
 export const MAX_RECORD_BODY = 32 * 1024 * 1024;
 
-const SEG_RE = /^seg-(\d{16})\.jrnl$/;
+const SEG_RE = /^seg-(\d{16})\.jrnl(\.br)?$/;
+
+/**
+ * A compacted (older) day keeps each segment as `seg-<firstSeq>.jrnl.br`: the segment's bytes, brotli-
+ * compressed, nothing else changed. Readers open one transparently (`SegmentScanner`).
+ */
+export const COMPRESSED_SUFFIX = '.br';
+
+export function isCompressedSegment(path: string): boolean {
+  return path.endsWith(`.jrnl${COMPRESSED_SUFFIX}`);
+}
 
 /** A format problem that makes a file unreadable as a journal (wrong magic, wrong version). */
 export class JournalFormatError extends Error {
@@ -79,7 +89,7 @@ export function segmentFileName(firstSeq: number): string {
 }
 
 export function indexFileName(segmentFile: string): string {
-  return segmentFile.replace(/\.jrnl$/, '.idx');
+  return segmentFile.replace(/\.jrnl(\.br)?$/, '.idx');
 }
 
 /** First seq from a segment file name, or null when the name is not a segment's. */

@@ -3,7 +3,7 @@
  * headers and indexes; corrupt records are reported (file, offset, reason) and skipped, never thrown.
  * `followJournal` tails a journal that is being written, polling through an injected clock.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Clock, TimerId } from '../../state/clock.ts';
 import type { JournalRecord } from '../../state/records.ts';
 import {
@@ -11,11 +11,10 @@ import {
   checkSegmentHeader,
   decodeIndex,
   type IndexEntry,
-  SEG_HEADER_BYTES,
   type SegmentHeader,
 } from './format.ts';
 import { listSegments, type SegmentInfo } from './recovery.ts';
-import { SegmentScanner } from './scan.ts';
+import { readSegmentHead, SegmentScanner } from './scan.ts';
 
 export interface ReadRange {
   /** Inclusive. */
@@ -43,7 +42,7 @@ export interface JournalEntry {
 /** The index of a segment, or null when missing or unreadable (the caller scans instead). */
 export function readIndex(segPath: string): IndexEntry[] | null {
   try {
-    return decodeIndex(readFileSync(segPath.replace(/\.jrnl$/, '.idx')));
+    return decodeIndex(readFileSync(segPath.replace(/\.jrnl(\.br)?$/, '.idx')));
   } catch {
     return null;
   }
@@ -51,15 +50,8 @@ export function readIndex(segPath: string): IndexEntry[] | null {
 
 /** The header of a segment, or null when it is torn; throws `JournalFormatError` on a foreign file. */
 export function readSegmentHeader(path: string): SegmentHeader | null {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(SEG_HEADER_BYTES);
-    const n = readSync(fd, b, 0, SEG_HEADER_BYTES, 0);
-    const chk = checkSegmentHeader(b.subarray(0, n), path);
-    return chk.ok ? chk.header : null;
-  } finally {
-    closeSync(fd);
-  }
+  const chk = checkSegmentHeader(readSegmentHead(path), path);
+  return chk.ok ? chk.header : null;
 }
 
 function inRangeStart(r: JournalRecord, o: ReadRange): boolean {
@@ -164,6 +156,11 @@ export interface FollowOptions extends ReadOptions {
   onError?: (err: Error) => void;
   /** Most items handled per turn before yielding (default 10 000). */
   maxPerTurn?: number;
+  /**
+   * The segments to follow, in order (default: `listSegments(dir)`). A journal root's days in order (their
+   * sequence continues from day to day) lets a tail go on into the next day's folder at midnight.
+   */
+  segments?: () => SegmentInfo[];
 }
 
 export interface FollowHandle {
@@ -180,6 +177,7 @@ export interface FollowHandle {
 export function followJournal(dir: string, opts: FollowOptions): FollowHandle {
   const pollMs = opts.pollMs ?? 100;
   const maxPerTurn = opts.maxPerTurn ?? 10_000;
+  const list = opts.segments ?? (() => listSegments(dir));
   let stopped = false;
   let timer: TimerId | null = null;
   let scanner: SegmentScanner | null = null;
@@ -225,7 +223,7 @@ export function followJournal(dir: string, opts: FollowOptions): FollowHandle {
       let handled = 0;
       for (;;) {
         if (scanner === null) {
-          const segs = listSegments(dir);
+          const segs = list();
           let next: SegmentInfo | undefined;
           if (current === null) next = skipping ? segs[segs.length - 1] : segs[0];
           else next = segs.find((s) => s.firstSeq > current!.firstSeq);
@@ -244,7 +242,7 @@ export function followJournal(dir: string, opts: FollowOptions): FollowHandle {
         }
         // caught up with this segment: finished only if the writer has moved on to a later one
         skipping = false;
-        const segs = listSegments(dir);
+        const segs = list();
         if (!segs.some((s) => s.firstSeq > current!.firstSeq)) break;
         // drain what is left, now treating an incomplete tail as torn
         const pos = scanner.pos;

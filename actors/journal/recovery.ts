@@ -13,7 +13,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readSync,
   renameSync,
   rmSync,
   writeSync,
@@ -26,10 +25,11 @@ import {
   encodeIndexHeader,
   type IndexEntry,
   indexFileName,
+  isCompressedSegment,
   parseSegmentFileName,
   SEG_HEADER_BYTES,
 } from './format.ts';
-import { SegmentScanner } from './scan.ts';
+import { readSegmentHead, SegmentScanner } from './scan.ts';
 
 export interface SegmentInfo {
   file: string;
@@ -53,26 +53,27 @@ export interface RecoveryReport {
   removed: string[];
 }
 
-/** Segment files of a directory in seq order. Throws if the directory cannot be read. */
+/**
+ * Segment files of a directory in seq order (plain or compressed). Throws if the directory cannot be read.
+ * When a segment is there both ways (a compaction interrupted before it removed the original), the plain
+ * one is the segment.
+ */
 export function listSegments(dir: string): SegmentInfo[] {
-  const out: SegmentInfo[] = [];
+  const bySeq = new Map<number, SegmentInfo>();
   for (const file of readdirSync(dir)) {
     const firstSeq = parseSegmentFileName(file);
-    if (firstSeq !== null) out.push({ file, path: join(dir, file), firstSeq });
+    if (firstSeq === null) continue;
+    const known = bySeq.get(firstSeq);
+    if (known === undefined || isCompressedSegment(known.file))
+      bySeq.set(firstSeq, { file, path: join(dir, file), firstSeq });
   }
-  return out.sort((a, b) => a.firstSeq - b.firstSeq);
+  return [...bySeq.values()].sort((a, b) => a.firstSeq - b.firstSeq);
 }
 
 /** Throws `JournalFormatError` when `path` is not a segment of this format version. */
 export function checkSegmentFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(SEG_HEADER_BYTES);
-    const n = readSync(fd, b, 0, SEG_HEADER_BYTES, 0);
-    checkSegmentHeader(b.subarray(0, n), path);
-  } finally {
-    closeSync(fd);
-  }
+  const head = readSegmentHead(path);
+  checkSegmentHeader(head, path);
 }
 
 /** Rebuild a segment's index from scanned (seq, time, offset) triples: every `every`-th record. */
@@ -148,6 +149,12 @@ export function recoverJournal(dir: string, opts: { indexEvery?: number } = {}):
       report.segments--;
       dirty = true;
       continue;
+    }
+    // a compacted segment was complete when it was compressed: nothing to cut, no index to rebuild
+    if (isCompressedSegment(seg.path)) {
+      report.lastSeq = last.seq;
+      report.lastTime = last.time;
+      break;
     }
     if (cutAt >= 0) {
       const fd = openSync(seg.path, 'r+');

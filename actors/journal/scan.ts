@@ -4,13 +4,15 @@
  * recovery and the tools. In `follow` mode an incomplete or unverifiable tail is treated as "not yet
  * written" (the scanner returns null and can be called again later) instead of as a torn tail.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { brotliDecompressSync } from 'node:zlib';
 import type { JournalRecord } from '../../state/records.ts';
 import {
   type CorruptReport,
   checkSegmentHeader,
   crcOf,
   decodeBody,
+  isCompressedSegment,
   MAX_RECORD_BODY,
   RECORD_OVERHEAD,
   SEG_HEADER_BYTES,
@@ -32,12 +34,60 @@ export interface ScannerOptions {
 
 type Check = { ok: true; record: JournalRecord; size: number } | { ok: false; reason: string; eof: boolean };
 
+/**
+ * A segment's bytes: the file itself, or a compacted segment's decompressed bytes (held in memory while it
+ * is read; a segment is at most `journal.segmentBytes`).
+ */
+class SegmentBytes {
+  private readonly fd: number | null;
+  private readonly mem: Buffer | null;
+
+  constructor(path: string) {
+    if (isCompressedSegment(path)) {
+      this.fd = null;
+      try {
+        this.mem = brotliDecompressSync(readFileSync(path));
+      } catch (e) {
+        throw new Error(`${path}: compressed segment does not decompress: ${(e as Error).message}`);
+      }
+    } else {
+      this.fd = openSync(path, 'r');
+      this.mem = null;
+    }
+  }
+
+  read(buf: Buffer, off: number, len: number, pos: number): number {
+    if (this.mem === null) return readSync(this.fd!, buf, off, len, pos);
+    if (pos >= this.mem.length) return 0;
+    return this.mem.copy(buf, off, pos, Math.min(this.mem.length, pos + len));
+  }
+
+  size(): number {
+    return this.mem === null ? fstatSync(this.fd!).size : this.mem.length;
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+  }
+}
+
+/** The first bytes of a segment (up to a header's worth), compressed or not. */
+export function readSegmentHead(path: string): Buffer {
+  const f = new SegmentBytes(path);
+  try {
+    const b = Buffer.alloc(SEG_HEADER_BYTES);
+    return b.subarray(0, f.read(b, 0, SEG_HEADER_BYTES, 0));
+  } finally {
+    f.close();
+  }
+}
+
 export class SegmentScanner {
   readonly file: string;
   header: SegmentHeader | null = null;
   /** File offset of the next byte to parse. */
   pos: number;
-  private fd: number;
+  private readonly f: SegmentBytes;
   private buf: Buffer;
   /** File offset of buf[0]. */
   private bufStart = 0;
@@ -52,19 +102,19 @@ export class SegmentScanner {
     this.file = file;
     this.follow = opts.follow ?? false;
     this.buf = Buffer.allocUnsafe(opts.chunkBytes ?? 1 << 20);
-    this.fd = openSync(file, 'r');
+    this.f = new SegmentBytes(file);
     this.pos = opts.startOffset ?? SEG_HEADER_BYTES;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
+    this.f.close();
   }
 
   /** Current file size. */
   size(): number {
-    return fstatSync(this.fd).size;
+    return this.f.size();
   }
 
   /**
@@ -74,7 +124,7 @@ export class SegmentScanner {
   readHeader(): boolean {
     if (this.headerDone) return true;
     const b = Buffer.alloc(SEG_HEADER_BYTES);
-    const n = readSync(this.fd, b, 0, SEG_HEADER_BYTES, 0);
+    const n = this.f.read(b, 0, SEG_HEADER_BYTES, 0);
     const chk = checkSegmentHeader(b.subarray(0, n), this.file);
     if (!chk.ok) return false;
     this.header = chk.header;
@@ -225,8 +275,7 @@ export class SegmentScanner {
       this.buf = nb;
     }
     while (this.bufLen < n) {
-      const got = readSync(
-        this.fd,
+      const got = this.f.read(
         this.buf,
         this.bufLen,
         this.buf.length - this.bufLen,

@@ -104,9 +104,13 @@ describe('a data dir or a journal root is a journal too (issue 16)', () => {
       ...Array.from({ length: 10 }, (_, i) => i),
       ...Array.from({ length: 10 }, (_, i) => 100 + i),
     ]);
+    // stats reads the days as one journal (it refused a data dir of several days before)
     const st = io();
-    expect(await journalCommand(['stats', t.dir], st.io)).toBe(2);
-    expect(st.err()).toMatch(/holds 2 days; name one/);
+    expect(await journalCommand(['stats', t.dir, '--json'], st.io)).toBe(0);
+    const js = JSON.parse(st.out()) as JournalStats;
+    expect(js.days).toEqual([join(t.dir, 'journal', '2026-11-20'), join(t.dir, 'journal', '2026-11-21')]);
+    expect([js.records, js.firstSeq, js.lastSeq]).toEqual([20, 0, 109]);
+    expect(js.seqGaps).toEqual([expect.objectContaining({ afterSeq: 9, nextSeq: 100, missing: 90 })]);
     const empty = tempDir('cli-empty');
     cleanups.push(empty.cleanup);
     for (const cmd of ['verify', 'export', 'stats']) {
@@ -213,8 +217,14 @@ describe('journal export', () => {
       epoch: 1,
       kind: 'frame',
       channel: 'l2Book',
+      source: 'feed',
       data: Buffer.from(L2BOOK).toString('utf8'),
     });
+    expect(lines.map((l) => l.source)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i)
+        .filter((i) => i !== 40)
+        .map((i) => ([3, 4].includes(i % 6) ? 'local' : 'feed')),
+    );
     const bin = lines.find((l) => l.seq === 5)!;
     expect(bin.base64).toBe(true);
     expect(Buffer.from(bin.data as string, 'base64').equals(Buffer.from(recordFor(5).data))).toBe(true);
