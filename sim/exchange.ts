@@ -111,13 +111,13 @@ function hex64(n: number, salt: number): string {
  *  - `reject`: the order is answered with an error status (`message`) and nothing is placed;
  *  - `partial`: the order takes at most `maxSz` (in coin units) of the liquidity it crosses — an Ioc then
  *    ends partially filled, its remainder canceled;
- *  - `then` (with either, or alone as `{ kind: 'partial', maxSz: Infinity }`): called once the order was
+ *  - `afterPlace` (with either; alone as `{ kind: 'partial', maxSz: Infinity }`): called once the order was
  *    executed, before its answer goes back — e.g. to drop the connection that would carry the answer or
  *    the fills (a cancel race, a reconnect with reconciliation).
  */
 export type OrderFault =
-  | { kind: 'reject'; message: string; then?: () => void }
-  | { kind: 'partial'; maxSz: number; then?: () => void };
+  | { kind: 'reject'; message: string; afterPlace?: () => void }
+  | { kind: 'partial'; maxSz: number; afterPlace?: () => void };
 
 /** One piece of liquidity on the opposite side of a taker: a book level or another account's order. */
 type Liquidity =
@@ -376,7 +376,7 @@ export class SimExchange {
       this.counters.orderErrors++;
       status = { error: fault.message };
     } else status = this.placeOrder(acct, raw, now, null, fault.maxSz);
-    fault.then?.();
+    fault.afterPlace?.();
     return status;
   }
 

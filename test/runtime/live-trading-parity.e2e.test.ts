@@ -30,7 +30,7 @@ import { parseConfig } from '../../runtime/config.ts';
 import { PrivateKeyHolder } from '../../runtime/secrets.ts';
 import { type RunningSystem, startSystem } from '../../runtime/system.ts';
 import { type SimServer, startSim } from '../../sim/server.ts';
-import { bytesJson, RecordKind } from '../../state/records.ts';
+import { RecordKind } from '../../state/records.ts';
 import { ADDR_A, KEY_A } from '../live/rig.ts';
 
 async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
@@ -86,11 +86,11 @@ describe('live-trading parity: a --live-trading run against the simulator /excha
       s.faults.terminate(c.id);
     };
     s.exchange.scriptOrder({ kind: 'reject', message: 'Insufficient margin to place order. asset=0' });
-    s.exchange.scriptOrder({ kind: 'partial', maxSz: PART, then: drop('userFills') });
+    s.exchange.scriptOrder({ kind: 'partial', maxSz: PART, afterPlace: drop('userFills') });
     s.exchange.scriptOrder({
       kind: 'partial',
       maxSz: PART,
-      then: () => {
+      afterPlace: () => {
         drop('post')();
         drop('userFills')();
       },
