@@ -102,6 +102,8 @@ export interface JournalWriterStats {
   bytesWritten: number;
   /** Day folders rolled to (midnight UTC crossings). */
   dayRolls: number;
+  /** Flushes that failed for lack of space (ENOSPC, EDQUOT): their records stay in memory and are retried. */
+  noSpace: number;
 }
 
 interface Segment {
@@ -157,6 +159,7 @@ export class JournalWriter {
     segments: 0,
     bytesWritten: 0,
     dayRolls: 0,
+    noSpace: 0,
   };
 
   private readonly o: Required<
@@ -512,6 +515,8 @@ export class JournalWriter {
     this.inflight = false;
     if (err) {
       this.stats.ioErrors++;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') this.stats.noSpace++;
       this.ioError = `${err.message}`;
       const seg = this.pending[0]?.seg ?? null;
       if (seg) {
