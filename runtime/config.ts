@@ -76,6 +76,11 @@ export const ConfigSchema = z
         segmentBytes: pos.default(64 * 1024 * 1024),
         segmentMs: pos.default(3_600_000),
         maxLagBytes: pos.default(64 * 1024 * 1024),
+        /**
+         * Free-space floor of the data dir's filesystem (bytes): below it a start is refused, and a running
+         * instance journals a DISK alarm (new entries stop) until space is back. 0 turns the check off.
+         */
+        minFreeBytes: z.number().int().min(0).default(1024 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
