@@ -9,7 +9,8 @@
  * the same. A statfs that fails is reported (`onError`) and counted, and never changes the state: a guard
  * that cannot see the disk neither raises nor lifts the alarm.
  */
-import { statfs, statfsSync } from 'node:fs';
+import { existsSync, statfs, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Clock, TimerId } from '../../state/clock.ts';
 
 /** What the guard journals (as an operator command). */
@@ -59,6 +60,13 @@ export function diskFloorProblem(
     `${path} has ${formatBytes(free)} free, below the journal's floor of ${formatBytes(floorBytes)} ` +
     '(journal.minFreeBytes): free space (runtime journal compact|prune) or lower the floor, then start again'
   );
+}
+
+/** `path`, or its nearest ancestor that exists (a journal folder not created yet is on its parent's disk). */
+export function existingPath(path: string): string {
+  let p = path;
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  return p;
 }
 
 export function formatBytes(n: number): string {

@@ -3,11 +3,14 @@
  * below the floor or the writer meets ENOSPC, lifted once when space is back (floor + margin); a statfs
  * that fails changes nothing and is counted — and the check a start makes.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type DiskCommand,
   DiskGuard,
   diskFloorProblem,
+  existingPath,
   type FsSpace,
 } from '../../actors/journal/disk-guard.ts';
 import { ManualClock } from '../../state/clock.ts';
@@ -135,5 +138,12 @@ describe('the floor at start', () => {
     // the real filesystem: a floor of 0 always passes, one above any disk never does
     expect(diskFloorProblem('/', 0)).toBeNull();
     expect(diskFloorProblem('/', 2 ** 62)).toMatch(/below the journal's floor/);
+  });
+});
+
+describe('existingPath', () => {
+  it('is the path when it exists, else its nearest existing ancestor', () => {
+    expect(existingPath(tmpdir())).toBe(tmpdir());
+    expect(existingPath(join(tmpdir(), 'no-such-data-dir-x', 'journal', '2026-11-20'))).toBe(tmpdir());
   });
 });
