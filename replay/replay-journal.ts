@@ -63,8 +63,11 @@ export interface RunStart {
 
 export interface RunInfo {
   coins: string[];
+  /** `live`: the run traded through the live venue — its replay answers from the journaled venue records. */
   venue: 'paper' | 'live';
   network: string;
+  /** The account the live venue traded for (live only; absent in journals written before it was recorded). */
+  account?: string;
   /** The effective config, secrets redacted. */
   config: Record<string, unknown>;
 }

@@ -10,7 +10,7 @@ import { startSim } from '../../sim/server.ts';
 import type { Clock } from '../../state/clock.ts';
 import { SystemClock, WarpClock } from '../clocks.ts';
 import type { Config } from '../config.ts';
-import { engineConfigFrom } from '../../replay/decision-engine.ts';
+import { engineConfigFrom } from '../../decision/engine.ts';
 import { serveDashboard } from '../dashboard-model.ts';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
 import { createInspection } from '../inspect.ts';
@@ -232,6 +232,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
           coins: [...config.coins],
           venue: venue ? 'live' : 'paper',
           network,
+          ...(venue ? { account: venue.account } : {}),
           config: redactedConfig(config),
         },
         journalDir,
