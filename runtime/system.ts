@@ -11,6 +11,12 @@ import { startFeed, type Feed } from '../actors/feed/connection.ts';
 import type { Subscription } from '../actors/feed/registry.ts';
 import { SequenceCounter } from '../actors/feed/stamper.ts';
 import { startIngest, type IngestHost } from '../actors/ingest/host.ts';
+import {
+  type DiskGuard,
+  diskFloorProblem,
+  existingPath,
+  startDiskGuard,
+} from '../actors/journal/disk-guard.ts';
 import type { TickMessage, WorkerStats } from '../actors/ingest/protocol.ts';
 import { deliverAtTick, JournaledVenue, type JournaledVenueCounters } from '../actors/venue/journaled.ts';
 import type { Venue } from '../actors/venue/types.ts';
@@ -28,7 +34,7 @@ import { type RunInfo, type RunStart, tradingOfRecords } from '../replay/replay-
 import { type Clock, ManualClock } from '../state/clock.ts';
 import { splitTickItems } from '../state/pipeline.ts';
 import { jsonBytes, RecordKind } from '../state/records.ts';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
 
 /**
  * The log level of a decision record: trading halting is an error; what a trader must see (alarms, rejected
@@ -231,6 +237,13 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     return seq;
   };
 
+  // the free-space floor: below it, no start (visibility over continuity)
+  const floorBytes = config.journal.minFreeBytes;
+  const diskPath = existingPath(opts.journalDir);
+  const floorProblem = floorBytes > 0 ? diskFloorProblem(diskPath, floorBytes) : null;
+  if (floorProblem !== null) throw new ConfigError(`runtime: ${floorProblem}`, ['journal.minFreeBytes']);
+  let diskGuard: DiskGuard | null = null;
+
   const ingest = await startIngest({
     coins,
     ringBytes: 2 ** Math.ceil(Math.log2(config.feed.ringBytes)),
@@ -253,7 +266,10 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     ...(opts.onStats ? { onStats: opts.onStats } : {}),
     onLag: (lagging, evidence) =>
       log.warn({ lagging, evidence }, lagging ? 'journal lagging: do not trade' : 'journal caught up'),
-    onError: (message) => log.error({ message }, 'ingest error'),
+    onError: (message) => {
+      log.error({ message }, 'ingest error');
+      if (/ENOSPC|EDQUOT/.test(message)) void diskGuard?.writeFailed(message);
+    },
   });
   log.info({ dir: opts.journalDir, nextSeq: ingest.nextSeq, recovery: ingest.recovery }, 'journal open');
 
@@ -288,6 +304,23 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     onLoss: (lost, reason) => log.error({ lost, reason }, 'frames lost: gap reported'),
   });
   feedRef = feed;
+
+  // while running: falling below the floor is journaled as an operator command (DISK), read at the next tick
+  diskGuard =
+    floorBytes > 0
+      ? startDiskGuard({
+          path: diskPath,
+          floorBytes,
+          clock,
+          onChange: (cmd) => {
+            if (cmd.low) log.error(cmd, 'disk below the free-space floor: no new entries');
+            else log.warn(cmd, 'disk space back above the floor');
+            feed.stamper.control(RecordKind.Decision, 'operator', jsonBytes(cmd));
+            if (decide) requestTick('event');
+          },
+          onError: (e) => log.error({ message: e.message }, 'disk guard'),
+        })
+      : null;
   inlet?.attach((r) => {
     feed.stamper.control(RecordKind.Venue, r.type, jsonBytes(r));
     return true;
@@ -369,6 +402,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     summary,
     async stop() {
       stopped = true;
+      diskGuard?.stop();
       if (tickTimer !== null) clock.clearTimeout(tickTimer);
       if (decide) {
         // stop entries; flatten or keep the positions as configured
