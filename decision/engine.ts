@@ -1,5 +1,8 @@
 /**
- * The decision side: health → regime controllers → strategies → execution, evaluated on control ticks.
+ * The decision side: one actor tree evaluated on control ticks — health; one regime controller per coin,
+ * which owns that coin's strategy actors (one per registry member) and forwards each tick's market to them;
+ * execution, which the strategies' intents reach as messages (queued as they are emitted, handed on in
+ * order once the tree has settled) and whose verdicts and fills go back to the strategy by message.
  *
  * "One journal, one clock": the engine is a deterministic function of the journal record stream. It
  * runs on a ManualClock that a tick advances to the tick's time (XState timers fire at their due
@@ -16,28 +19,27 @@ import { describeWaiting, healthMachine } from '../machines/health.machine.ts';
 import { checkIntent } from '../machines/intent.schema.ts';
 import type { ChannelExpectation, HealthStatus } from '../machines/health.types.ts';
 import { regimeMachine } from '../machines/regime.machine.ts';
-import type { Family, MemberSpec, RegimeInputs, RegimeThresholds } from '../machines/regime.types.ts';
+import type { MemberSpec, RegimeInputs, RegimeThresholds } from '../machines/regime.types.ts';
 import type { StrategyEvent } from '../machines/strategy.events.ts';
-import type { StrategyContext, StrategyTimings } from '../machines/strategy.types.ts';
+import type { Intent, StrategyRules, StrategyTimings } from '../machines/strategy.types.ts';
 import type { ManualClock } from '../state/clock.ts';
 import { F } from '../state/hotstate-layout.ts';
 import type { HotStateReader } from '../state/hotstate.ts';
 import { HotView } from '../state/hotview.ts';
 import type { FeedHealthEvent } from '../state/pipeline.ts';
-import {
-  DEFAULT_GEOMETRY,
-  evaluateGeometry,
-  type GeometryParams,
-  type GeometryView,
-  type LifecyclePhase,
-} from '../strategies/geometry.ts';
+import { type AnyStrategy, type BaseParams, evaluate } from '../strategies/definition.ts';
+import { type Registry, STRATEGIES } from './registry.ts';
 
 export interface EngineConfig {
   coins: readonly string[];
   tickMs: number;
   regime: RegimeThresholds;
-  strategy: StrategyTimings;
-  geometry: GeometryParams & { enabled?: boolean };
+  /** The lifecycle timings every strategy shares (each strategy's own are in its parameters). */
+  strategy: Pick<StrategyTimings, 'exitRetryMs' | 'entryTimeoutMs'>;
+  /** Each strategy's parameters by name (`strategies.<name>.*`); missing ones take the defaults. */
+  strategies: Readonly<Record<string, unknown>>;
+  /** The strategies there are (default: every one in `strategies/`). */
+  registry?: Registry;
   health: {
     staleFactor: number;
     fastBook: boolean;
@@ -125,10 +127,27 @@ export function emptyEngineSummary(coins: readonly string[], startEquity: number
 /** Venue szDecimals of the simulator's and mainnet's main coins; `meta` overrides them. */
 const DEFAULT_SZ_DECIMALS: Record<string, number> = { BTC: 5, ETH: 4, SOL: 2 };
 
-const STRATEGY_FAMILY: Record<string, Family> = { geometry: 'SLBRS', kinematics: 'SLBRS', cascade: 'EFFCS' };
+/**
+ * What the strategies of a coin are given at a tick: the coin's hot state as read at this tick. Each
+ * strategy's rules take their own view of it inside its actor, so an exception there is that strategy's.
+ */
+class StrategyMarket {
+  constructor(readonly hot: HotView) {}
+}
 
-function topState(value: unknown): LifecyclePhase {
-  return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as LifecyclePhase;
+/** One registry member as the engine runs it: its definition and its parsed parameters. */
+interface Member {
+  def: AnyStrategy;
+  params: BaseParams;
+  spec: MemberSpec;
+}
+
+/** A definition's rules over the MARKET input the engine built for it (see `StrategyMarket`). */
+function rulesOf(def: AnyStrategy, params: BaseParams, riskPerTrade: number): StrategyRules {
+  return (market, phase, held, ctx) => {
+    if (!(market instanceof StrategyMarket)) throw new Error(`${def.name}: no market input on this tick`);
+    return evaluate(def, def.view(market.hot), phase, held, ctx, params, riskPerTrade, market.hot.mid);
+  };
 }
 
 function stateLabel(value: unknown): string {
@@ -149,7 +168,11 @@ export class DecisionEngine {
   readonly health: Actor<typeof healthMachine>;
   readonly regimes = new Map<string, Actor<typeof regimeMachine>>();
   readonly execution: Execution;
-  private readonly members: MemberSpec[];
+  private readonly members: Member[];
+  private readonly refs = new Map<string, AnyActorRef>();
+  /** Intents as the strategies emitted them, handed to execution once the tree has settled. */
+  private readonly intents: Array<{ coin: string; strategy: string; intent: Intent }> = [];
+  private draining = false;
   private readonly strategyStates = new Map<string, string>();
   private healthLevel: HealthStatus = 'WARMING';
   private staleCoins = new Set<string>();
@@ -276,15 +299,40 @@ export class DecisionEngine {
       });
     });
 
-    // ---- one regime controller per coin, owning the coin's strategy actors
-    this.members =
-      this.cfg.geometry.enabled === false
-        ? []
-        : [{ strategy: 'geometry', family: STRATEGY_FAMILY.geometry! }];
+    // ---- one regime controller per coin, owning the coin's strategy actors: every enabled registry member
+    this.members = [];
+    for (const def of this.cfg.registry ?? STRATEGIES) {
+      const params: BaseParams = def.params.parse(this.cfg.strategies[def.name] ?? {});
+      if (!params.enabled) continue;
+      this.members.push({
+        def,
+        params,
+        spec: {
+          strategy: def.name,
+          family: def.family,
+          timings: {
+            armTimeoutMs: params.armTimeoutMs,
+            maxHoldMs: params.maxHoldMs,
+            cooldownMs: params.cooldownMs,
+          },
+          rules: rulesOf(def, params, this.cfg.risk.riskPerTrade),
+        },
+      });
+    }
+    const members = this.members.map((m) => m.spec);
+    // the controller's own timings: the shared ones (each member's spec carries its own over these)
+    const first = this.members[0]?.params;
+    const timings: StrategyTimings = {
+      armTimeoutMs: first?.armTimeoutMs ?? 30_000,
+      maxHoldMs: first?.maxHoldMs ?? 15 * 60_000,
+      cooldownMs: first?.cooldownMs ?? 60_000,
+      exitRetryMs: this.cfg.strategy.exitRetryMs,
+      entryTimeoutMs: this.cfg.strategy.entryTimeoutMs,
+    };
     for (const coin of coins) {
       const regime = createActor(regimeMachine, {
         clock: this.clock,
-        input: { coin, members: this.members, thresholds: this.cfg.regime, timings: this.cfg.strategy },
+        input: { coin, members, thresholds: this.cfg.regime, timings },
         ...inspect,
       });
       regime.on('decision', (e) => {
@@ -306,7 +354,7 @@ export class DecisionEngine {
       });
       regime.start();
       this.regimes.set(coin, regime);
-      for (const m of this.members) this.wireStrategy(coin, m.strategy);
+      for (const m of this.members) this.wireStrategy(coin, m.def.name);
     }
   }
 
@@ -316,14 +364,17 @@ export class DecisionEngine {
     this.out(line);
   }
 
+  /** The strategy actor of a coin (spawned by its regime controller; the reference is kept at wiring). */
   private child(coin: string, strategy: string): AnyActorRef | undefined {
-    return this.regimes.get(coin)?.getSnapshot().children[strategy] as AnyActorRef | undefined;
+    return this.refs.get(`${coin}/${strategy}`);
   }
 
   private wireStrategy(coin: string, strategy: string): void {
-    const ref = this.child(coin, strategy);
-    if (!ref) throw new Error(`strategy ${strategy} for ${coin} was not spawned`);
+    const spawned: AnyActorRef | undefined = this.regimes.get(coin)?.getSnapshot().children[strategy];
+    if (!spawned) throw new Error(`strategy ${strategy} for ${coin} was not spawned`);
+    const ref = spawned;
     const key = `${coin}/${strategy}`;
+    this.refs.set(key, ref);
     this.strategyStates.set(key, stateLabel(ref.getSnapshot().value));
     ref.subscribe((snap: { value: unknown }) => {
       const label = stateLabel(snap.value);
@@ -332,9 +383,14 @@ export class DecisionEngine {
       this.strategyStates.set(key, label);
       this.emit({ t: this.clock.now(), kind: 'strategy', coin, strategy, from: prev, to: label });
     });
-    ref.on('intent', (e: { intent: import('../machines/strategy.types.ts').Intent }) =>
-      this.onIntent(coin, strategy, e.intent),
-    );
+    // an intent is a message to execution: queued in emission order, handed on once the tree has settled
+    ref.on('intent', (e: { intent: Intent }) => {
+      this.intents.push({ coin, strategy, intent: e.intent });
+    });
+    ref.on('error', (e: { message: string }) => {
+      this.summary.strategyErrors++;
+      this.emit({ t: this.clock.now(), kind: 'strategy.error', coin, strategy, message: e.message });
+    });
     ref.on('ignored', (e: { event: string; state: string; note?: string }) => {
       this.emit({
         t: this.clock.now(),
@@ -360,11 +416,20 @@ export class DecisionEngine {
     });
   }
 
-  private onIntent(
-    coin: string,
-    strategy: string,
-    intent: import('../machines/strategy.types.ts').Intent,
-  ): void {
+  /** Hand every queued intent to execution, in order (replies may queue more: those too), then its records. */
+  private settle(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.intents.shift(); next; next = this.intents.shift())
+        this.onIntent(next.coin, next.strategy, next.intent);
+    } finally {
+      this.draining = false;
+    }
+    this.drainExecution();
+  }
+
+  private onIntent(coin: string, strategy: string, intent: Intent): void {
     this.summary.intents++;
     const regime = this.regimes.get(coin)!;
     const valid = checkIntent(intent);
@@ -449,29 +514,13 @@ export class DecisionEngine {
     };
   }
 
-  private geometryView(v: HotView): GeometryView {
-    return {
-      mid: v.mid,
-      rangeHigh15m: v.rangeHigh15m,
-      rangeLow15m: v.rangeLow15m,
-      depthBid20: v.depthBid20,
-      depthAsk20: v.depthAsk20,
-      depthBid20Mean5s: v.depthBid20Mean5s,
-      depthAsk20Mean5s: v.depthAsk20Mean5s,
-      sellNotional5s: v.sellNtl5s,
-      buyNotional5s: v.buyNtl5s,
-      sellNotional5sMean1h: v.sellMean5s1h,
-      buyNotional5sMean1h: v.buyMean5s1h,
-      oiDrop10s: v.oiDrop10s,
-    };
-  }
-
   /** Evaluate the whole decision side at one control tick. */
   onTick(tick: TickInput): void {
     if (this.halted) return;
     if (tick.time < this.clock.now())
       throw new Error(`tick time ${tick.time} is before the engine clock ${this.clock.now()}`);
     this.clock.advanceTo(tick.time);
+    this.settle();
     this.version = tick.version;
     this.summary.ticks++;
     const t = tick.time;
@@ -518,7 +567,7 @@ export class DecisionEngine {
     const healthy = this.healthLevel === 'HEALTHY';
 
     this.execution.onTick({ health: this.healthLevel, stale: this.staleCoins.size > 0 });
-    this.drainExecution();
+    this.settle();
 
     this.cfg.coins.forEach((coin, i) => {
       const v = this.views[i]!;
@@ -532,34 +581,15 @@ export class DecisionEngine {
         health: this.healthLevel,
         stale,
       });
-      const gv = this.geometryView(v);
-      for (const m of this.members) {
-        const ref = this.child(coin, m.strategy);
-        if (!ref) continue;
-        const snap = ref.getSnapshot() as { value: unknown; context: StrategyContext };
-        const phase = topState(snap.value);
-        if (phase === 'DISABLED') continue;
-        let ev: StrategyEvent;
-        try {
-          const e = evaluateGeometry(
-            gv,
-            phase,
-            snap.context.setup,
-            { healthy, stale },
-            { ...DEFAULT_GEOMETRY, ...this.cfg.geometry },
-          );
-          ev = { type: 'TICK', time: t, version: this.version, eval: e };
-        } catch (err) {
-          this.summary.strategyErrors++;
-          ev = { type: 'STRATEGY_ERROR', message: String((err as Error)?.message ?? err) };
-          this.emit({ t, kind: 'strategy.error', coin, strategy: m.strategy, message: ev.message });
-        }
-        ref.send(ev);
-        this.drainExecution();
-      }
+      this.settle();
+      // the tick's market, forwarded by the controller to its strategies: each reads its own view
+      const market = new StrategyMarket(v);
+      const markets: Record<string, StrategyMarket> = {};
+      for (const m of this.members) markets[m.def.name] = market;
+      regime.send({ type: 'MARKET', time: t, version: this.version, markets, healthy, stale });
+      this.settle();
     });
-    this.drainExecution();
-    this.drainExecution();
+    this.settle();
     const pos = this.execution.positions();
     this.summary.tradingState = this.execution.tradingState();
     this.summary.equity = this.execution.equity();
@@ -570,7 +600,7 @@ export class DecisionEngine {
   advanceTo(t: number): void {
     if (t <= this.clock.now()) return;
     this.clock.advanceTo(t);
-    this.drainExecution();
+    this.settle();
   }
 
   command(c: OperatorCommand): void {
@@ -596,7 +626,7 @@ export class DecisionEngine {
         else this.execution.reduce('shutdown: positions kept');
         break;
     }
-    this.drainExecution();
+    this.settle();
   }
 
   /** Snapshot for dashboards and summaries (a read-only replica, never the actors' internals). */
@@ -613,8 +643,9 @@ export class DecisionEngine {
         inputs: roundInputs(this.regimeInputs(v)),
         lease: regime.context.lease,
         strategies: this.members.map((m) => ({
-          name: m.strategy,
-          state: this.strategyStates.get(`${coin}/${m.strategy}`),
+          name: m.def.name,
+          family: m.def.family,
+          state: this.strategyStates.get(`${coin}/${m.def.name}`),
         })),
       };
     });
@@ -662,9 +693,8 @@ export function engineConfigFrom(c: {
   coins: string[];
   control: { tickMs: number };
   regime: RegimeThresholds;
-  strategy: StrategyTimings;
-  /** Geometry's own parameters: its sizing uses the one `risk.riskPerTrade`. */
-  geometry: Omit<GeometryParams, 'riskPerTrade'> & { enabled: boolean };
+  strategy: EngineConfig['strategy'];
+  strategies: EngineConfig['strategies'];
   health: Omit<EngineConfig['health'], 'fastBook'>;
   feed: { fastBook: boolean };
   risk: EngineConfig['risk'];
@@ -674,8 +704,8 @@ export function engineConfigFrom(c: {
     coins: c.coins,
     tickMs: c.control.tickMs,
     regime: c.regime,
-    strategy: c.strategy,
-    geometry: { ...c.geometry, riskPerTrade: c.risk.riskPerTrade },
+    strategy: { exitRetryMs: c.strategy.exitRetryMs, entryTimeoutMs: c.strategy.entryTimeoutMs },
+    strategies: c.strategies,
     health: { ...c.health, fastBook: c.feed.fastBook },
     risk: c.risk,
     paper: c.paper,

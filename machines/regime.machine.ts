@@ -52,7 +52,19 @@ export type RegimeEvent =
   | { type: 'ACQUIRE_LEASE'; strategy: string }
   | { type: 'RELEASE_LEASE'; strategy: string }
   /** Operator re-enables a strategy locked out by an exception (forwarded to it). */
-  | { type: 'OPERATOR_ENABLE'; strategy: string };
+  | { type: 'OPERATOR_ENABLE'; strategy: string }
+  /**
+   * The control tick's market, after its TICK: forwarded to every member as its MARKET event, with the
+   * input that member reads (`markets[strategy]`; a member without one gets none).
+   */
+  | {
+      type: 'MARKET';
+      time: number;
+      version: number;
+      markets: Record<string, unknown>;
+      healthy: boolean;
+      stale: boolean;
+    };
 
 export type RegimeEmitted = { type: 'decision'; decision: RegimeDecision };
 
@@ -173,7 +185,12 @@ export const regimeMachine = setup({
       for (const m of context.members) {
         enqueue.spawnChild('strategy', {
           id: m.strategy,
-          input: { strategy: m.strategy, coin: context.coin, timings: context.timings },
+          input: {
+            strategy: m.strategy,
+            coin: context.coin,
+            timings: { ...context.timings, ...m.timings },
+            ...(m.rules ? { rules: m.rules } : {}),
+          },
         });
       }
     }),
@@ -291,6 +308,21 @@ export const regimeMachine = setup({
         }),
       );
     }),
+    /** The tick's market, forwarded to each member that has an input in it (the regime owns its children). */
+    forwardMarket: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'MARKET');
+      for (const m of context.members) {
+        if (!Object.hasOwn(event.markets, m.strategy)) continue;
+        enqueue.sendTo(m.strategy, {
+          type: 'MARKET',
+          time: event.time,
+          version: event.version,
+          market: event.markets[m.strategy],
+          healthy: event.healthy,
+          stale: event.stale,
+        });
+      }
+    }),
     /** Forwarded to the strategy (it clears its lock-out); the controller clears its own record of it. */
     forwardOperatorEnable: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'OPERATOR_ENABLE');
@@ -325,6 +357,7 @@ export const regimeMachine = setup({
     ACQUIRE_LEASE: [{ guard: 'leaseGrantable', actions: 'grantLease' }, { actions: 'denyLease' }],
     RELEASE_LEASE: { guard: 'isLeaseHolder', actions: 'releaseLease' },
     OPERATOR_ENABLE: { actions: 'forwardOperatorEnable' },
+    MARKET: { actions: 'forwardMarket' },
   },
   states: {
     DISABLED: {

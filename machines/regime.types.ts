@@ -27,6 +27,10 @@ export const DEFAULT_REGIME_THRESHOLDS: RegimeThresholds = {
 export interface MemberSpec {
   strategy: string;
   family: Family;
+  /** The member's own lifecycle timings (arm timeout, max hold, cooldown), over the controller's. */
+  timings?: Partial<import('./strategy.types.ts').StrategyTimings>;
+  /** Its rules, evaluated by its actor on each forwarded MARKET tick. */
+  rules?: import('./strategy.types.ts').StrategyRules;
 }
 
 export interface Classification {

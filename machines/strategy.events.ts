@@ -8,7 +8,22 @@ export interface TickEvent {
   eval: StrategyEval;
 }
 
+/**
+ * Control tick as the regime controller forwards it: the market input this strategy reads (its view of
+ * the hot state at `version`) and the exit context. The actor evaluates its rules on it (an exception is
+ * caught: STRATEGY_ERROR) and goes on as with the resulting TICK.
+ */
+export interface MarketEvent {
+  type: 'MARKET';
+  time: number;
+  version: number;
+  market: unknown;
+  healthy: boolean;
+  stale: boolean;
+}
+
 export type StrategyEvent =
+  | MarketEvent
   | { type: 'ENABLE' }
   /**
    * From the regime controller (the only sender): the strategy's regime has left. `reason` is the

@@ -23,7 +23,20 @@ export type StrategyEmitted =
   /** An event that has no transition in the current state: ignored, and logged by the actor. */
   | { type: 'ignored'; event: string; state: string; note?: string }
   /** The exit did not fill in time: re-sent, and this is an alarm. */
-  | { type: 'alarm'; message: string; attempt: number };
+  | { type: 'alarm'; message: string; attempt: number }
+  /** The strategy's rules threw on a MARKET tick (caught: STRATEGY_ERROR follows). */
+  | { type: 'error'; message: string };
+
+/** The top-level state of a snapshot value (`{ ARMED: 'watching' }` → ARMED). */
+function topPhase(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value !== null && typeof value === 'object') return Object.keys(value)[0] ?? '';
+  return '';
+}
+
+const LIVE_PHASES = ['SCANNING', 'ARMED', 'ENTERED', 'EXITED', 'COOLDOWN'] as const;
+type LivePhase = (typeof LIVE_PHASES)[number];
+const isLivePhase = (p: string): p is LivePhase => (LIVE_PHASES as readonly string[]).includes(p);
 
 function exitIntent(
   context: StrategyContext,
@@ -86,6 +99,26 @@ export const strategyMachine = setup({
     stillEnabled: ({ context }) => context.enabled && !context.lockedOut,
   },
   actions: {
+    /**
+     * A forwarded control tick: evaluate the rules on its market input in the current phase (never while
+     * DISABLED), and go on with the verdict as a TICK; an exception is caught and becomes STRATEGY_ERROR.
+     */
+    evaluateMarket: enqueueActions(({ context, event, self, enqueue }) => {
+      if (event.type !== 'MARKET' || context.rules === null) return;
+      const phase = topPhase(self.getSnapshot().value);
+      if (!isLivePhase(phase)) return;
+      try {
+        const verdict = context.rules(event.market, phase, context.setup, {
+          healthy: event.healthy,
+          stale: event.stale,
+        });
+        enqueue.raise({ type: 'TICK', time: event.time, version: event.version, eval: verdict });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        enqueue.emit({ type: 'error', message });
+        enqueue.raise({ type: 'STRATEGY_ERROR', message });
+      }
+    }),
     markEnabled: assign({ enabled: true }),
     markDisabled: assign({ enabled: false }),
     operatorUnlock: assign({ lockedOut: false }),
@@ -94,6 +127,13 @@ export const strategyMachine = setup({
     ),
     rememberSetup: assign(({ event }) => (event.type === 'TICK' ? { setup: event.eval.setup } : {})),
     clearSetup: assign({ setup: null }),
+    // A trigger that fixes the entry's stop and target (entryLevels) replaces the armed ones: the
+    // position is then held against those.
+    fixEntryLevels: assign(({ context, event }) =>
+      event.type === 'TICK' && event.eval.entryLevels && context.setup
+        ? { setup: { ...context.setup, ...event.eval.entryLevels } }
+        : {},
+    ),
     // The entry carries the setup frozen at arming (its side, stop and target), never a recomputed one.
     emitEntry: emit(({ context, event }) => {
       if (event.type !== 'TICK') throw new Error('emitEntry needs a TICK');
@@ -209,6 +249,7 @@ export const strategyMachine = setup({
     strategy: input.strategy,
     coin: input.coin,
     timings: input.timings,
+    rules: input.rules ?? null,
     enabled: false,
     lockedOut: false,
     resetPending: false,
@@ -227,6 +268,8 @@ export const strategyMachine = setup({
     '*': { actions: ['noteIgnored', 'emitIgnored'] },
     // an operator re-enable clears the lock-out in any state; the controller still gates (ENABLE)
     OPERATOR_ENABLE: { actions: 'operatorUnlock' },
+    // a forwarded control tick: evaluated in the current state, and taken on as a TICK
+    MARKET: { actions: 'evaluateMarket' },
   },
   states: {
     DISABLED: {
@@ -271,7 +314,7 @@ export const strategyMachine = setup({
               {
                 guard: 'triggerTrue',
                 target: 'entering',
-                actions: ['recordTick', 'emitEntry', 'claimIntentId'],
+                actions: ['recordTick', 'fixEntryLevels', 'emitEntry', 'claimIntentId'],
               },
               { guard: 'setupGone', target: '#strategy.SCANNING', actions: 'recordTick' },
               // the setup still holds: keep the one frozen at arming (never overwritten while ARMED)

@@ -13,8 +13,12 @@ export interface SetupInfo {
   target: number;
   /** Reference price (mid) when the setup was seen. */
   ref: number;
-  /** The defended range edge (rangeLow15m for LONG, rangeHigh15m for SHORT) when the setup was seen. */
-  edge: number;
+  /**
+   * The levels the setup refers to, frozen at arming and held while ARMED and ENTERED (RULEBOOK
+   * "Strategy lifecycle"): Geometry's defended `edge`, Kinematics' `extreme` and `origin`, Cascade's
+   * `start` price and `preDepth`. Named by the strategy that set them.
+   */
+  levels: Readonly<Record<string, number>>;
   /** Human-readable why, with the numbers. */
   reason: string;
 }
@@ -41,6 +45,11 @@ export interface StrategyEval {
   exit: { reason: ExitReason; detail: string } | null;
   /** Size as a fraction of equity for an entry (risk rule applied by the strategy), 0 if none. */
   sizeFraction: number;
+  /**
+   * With a trigger: stop and target fixed at the trigger (a strategy whose levels depend on the entry);
+   * they replace the armed setup's and are held while ENTERED. Absent: the levels frozen at arming.
+   */
+  entryLevels?: { stop: number; target: number };
 }
 
 export interface EntryIntent {
@@ -87,16 +96,32 @@ export interface StrategyTimings {
   entryTimeoutMs: number;
 }
 
+/**
+ * A strategy's rules as one pure function: the verdict for a control tick from the market input the
+ * regime controller forwarded (`MARKET.market`, whatever that strategy reads), the lifecycle phase, the
+ * setup held since arming and the exit context. Built by the decision side from a registry definition;
+ * it may throw (the actor catches it: STRATEGY_ERROR, locked out).
+ */
+export type StrategyRules = (
+  market: unknown,
+  phase: 'SCANNING' | 'ARMED' | 'ENTERED' | 'EXITED' | 'COOLDOWN',
+  held: SetupInfo | null,
+  ctx: { healthy: boolean; stale: boolean },
+) => StrategyEval;
+
 export interface StrategyInput {
   strategy: string;
   coin: string;
   timings: StrategyTimings;
+  /** The rules MARKET events are evaluated with (absent: the actor takes TICK verdicts only). */
+  rules?: StrategyRules;
 }
 
 export interface StrategyContext {
   strategy: string;
   coin: string;
   timings: StrategyTimings;
+  rules: StrategyRules | null;
   /** Last ENABLE/DISABLE from the controller. */
   enabled: boolean;
   /** Set by a strategy exception: the controller's ENABLE is refused until an operator re-enables. */

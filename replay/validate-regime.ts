@@ -7,7 +7,7 @@
  * the seconds the controller called it that the truth agrees with.
  */
 import type { Regime } from '../machines/regime.types.ts';
-import type { DecisionLine, EngineConfig } from './decision-engine.ts';
+import type { DecisionLine, EngineConfig } from '../decision/engine.ts';
 import { DecisionFeed } from './replay-journal.ts';
 import { simSession } from './sim-session.ts';
 

@@ -10,10 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { INGEST_SPIN_US, INGEST_YOUNG_GENERATION_MB } from '../actors/ingest/protocol.ts';
+import { STRATEGIES } from '../decision/registry.ts';
 
 const pos = z.number().positive();
 const nonneg = z.number().nonnegative();
-const frac = z.number().min(0).max(1);
 
 /**
  * A perp coin as the venue names it: the `meta` name (`BTC`, `kPEPE`) or a HIP-3 `dex:COIN`
@@ -80,7 +80,11 @@ export const ConfigSchema = z
          * Free-space floor of the data dir's filesystem (bytes): below it a start is refused, and a running
          * instance journals a DISK alarm (new entries stop) until space is back. 0 turns the check off.
          */
-        minFreeBytes: z.number().int().min(0).default(1024 * 1024 * 1024),
+        minFreeBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(1024 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -143,29 +147,22 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The lifecycle timings every strategy shares; each strategy's own are under `strategies.<name>`. */
     strategy: z
       .object({
-        armTimeoutMs: pos.default(30_000),
-        maxHoldMs: pos.default(15 * 60_000),
-        cooldownMs: pos.default(60_000),
+        /** EXITED: re-send the exit (and alarm) when no exit fill came within this. */
         exitRetryMs: pos.default(2_000),
+        /** ARMED.entering: give up on an entry with no answer from execution within this. */
         entryTimeoutMs: pos.default(5_000),
       })
       .strict()
       .prefault({}),
-    geometry: z
-      .object({
-        enabled: z.boolean().default(true),
-        rangeMinBps: pos.default(20),
-        rangeMaxBps: pos.default(150),
-        edgeZone: frac.default(0.15),
-        absorptionMult: pos.default(2),
-        breakBps: pos.default(5),
-        stopBps: pos.default(10),
-        // no riskPerTrade here: the one risk-per-trade setting is risk.riskPerTrade (issue 21)
-        thinningFraction: frac.default(0.5),
-        oiDropExit: frac.default(0.02),
-      })
+    /**
+     * One section per strategy of the registry (`strategies/`), with its RULEBOOK defaults: `enabled`,
+     * its lifecycle timings and its rule parameters. Risk per trade is the one `risk.riskPerTrade`.
+     */
+    strategies: z
+      .object(Object.fromEntries(STRATEGIES.map((d) => [d.name, d.params.prefault({})])))
       .strict()
       .prefault({}),
     risk: z

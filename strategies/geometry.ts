@@ -1,9 +1,21 @@
 /**
  * Geometry (SLBRS family, SIDEWAYS): range-edge reversion confirmed by the book (RULEBOOK "Geometry").
- * Pure functions over a hot-state view; the lifecycle machine does the rest. A NULL (NaN) input makes
- * the rule that needs it false, never "assume zero".
+ * Pure functions over a hot-state view, exported as the registry's definition (`strategy`); the shared
+ * lifecycle machine does the rest. A NULL (NaN) input makes the rule that needs it false, never
+ * "assume zero".
  */
+import { z } from 'zod';
 import type { ExitReason, SetupInfo, Side, StrategyEval } from '../machines/strategy.types.ts';
+import type { HotView } from '../state/hotview.ts';
+import {
+  type ExitContext,
+  evaluate,
+  type LifecyclePhase,
+  riskSize,
+  type StrategyDefinition,
+} from './definition.ts';
+
+export type { ExitContext, LifecyclePhase } from './definition.ts';
 
 /** What Geometry reads from one coin's hot state (NaN = NULL). */
 export interface GeometryView {
@@ -23,36 +35,57 @@ export interface GeometryView {
   oiDrop10s: number;
 }
 
-export interface GeometryParams {
-  rangeMinBps: number;
-  rangeMaxBps: number;
-  /** Edge zone as a fraction of the range width. */
-  edgeZone: number;
-  /** Absorption: flow against the edge ≥ this × its 1 h mean per 5 s. */
-  absorptionMult: number;
-  /** Mid may not go beyond the edge by more than this (bps) for a trigger; beyond it the range is broken. */
-  breakBps: number;
-  /** Stop beyond the edge (bps). */
-  stopBps: number;
-  /** Risk per trade as a fraction of equity: (entry − stop) × size = riskPerTrade × equity. */
-  riskPerTrade: number;
-  /** Depth-thinning invalidation: defended depth(20) below this fraction of its 5 s mean. */
-  thinningFraction: number;
-  /** OI-drop invalidation: oiDrop10s at or above this. */
-  oiDropExit: number;
-}
+const pos = z.number().positive();
+const frac = z.number().positive().max(1);
 
-export const DEFAULT_GEOMETRY: GeometryParams = {
-  rangeMinBps: 20,
-  rangeMaxBps: 150,
-  edgeZone: 0.15,
-  absorptionMult: 2,
-  breakBps: 5,
-  stopBps: 10,
-  riskPerTrade: 0.005,
-  thinningFraction: 0.5,
-  oiDropExit: 0.02,
-};
+/** Geometry's parameters with the RULEBOOK defaults (config `strategies.geometry.*`). */
+export const geometryParams = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** ARMED → SCANNING without a trigger within this. */
+    armTimeoutMs: pos.default(30_000),
+    maxHoldMs: pos.default(15 * 60_000),
+    cooldownMs: pos.default(60_000),
+    rangeMinBps: pos.default(20),
+    rangeMaxBps: pos.default(150),
+    /** Edge zone as a fraction of the range width. */
+    edgeZone: frac.default(0.15),
+    /** Absorption: flow against the edge ≥ this × its 1 h mean per 5 s. */
+    absorptionMult: pos.default(2),
+    /** Mid may not go beyond the edge by more than this (bps) for a trigger; beyond it the range is broken. */
+    breakBps: pos.default(5),
+    /** Stop beyond the edge (bps). */
+    stopBps: pos.default(10),
+    /** Depth-thinning invalidation: defended depth(20) below this fraction of its 5 s mean. */
+    thinningFraction: frac.default(0.5),
+    /** OI-drop invalidation: oiDrop10s at or above this. */
+    oiDropExit: frac.default(0.02),
+  })
+  .strict();
+
+export type GeometryParams = z.infer<typeof geometryParams>;
+
+export const DEFAULT_GEOMETRY: GeometryParams = geometryParams.parse({});
+
+/** The RULEBOOK's risk per trade (the one setting is `risk.riskPerTrade`). */
+const DEFAULT_RISK = 0.005;
+
+export function geometryView(h: HotView): GeometryView {
+  return {
+    mid: h.mid,
+    rangeHigh15m: h.rangeHigh15m,
+    rangeLow15m: h.rangeLow15m,
+    depthBid20: h.depthBid20,
+    depthAsk20: h.depthAsk20,
+    depthBid20Mean5s: h.depthBid20Mean5s,
+    depthAsk20Mean5s: h.depthAsk20Mean5s,
+    sellNotional5s: h.sellNtl5s,
+    buyNotional5s: h.buyNtl5s,
+    sellNotional5sMean1h: h.sellMean5s1h,
+    buyNotional5sMean1h: h.buyMean5s1h,
+    oiDrop10s: h.oiDrop10s,
+  };
+}
 
 const ok = (...xs: number[]) => xs.every((x) => Number.isFinite(x));
 const r6 = (x: number) => Number(x.toPrecision(6));
@@ -78,7 +111,7 @@ export function geometrySetup(v: GeometryView, p: GeometryParams = DEFAULT_GEOME
       stop,
       target,
       ref: v.mid,
-      edge: v.rangeLow15m,
+      levels: { edge: v.rangeLow15m },
       reason: `LONG edge: mid ${r6(v.mid)} within ${p.edgeZone * 100}% of low, ${range}, depthBid20 ${r6(v.depthBid20)} ≥ depthAsk20 ${r6(v.depthAsk20)}`,
     };
   }
@@ -89,7 +122,7 @@ export function geometrySetup(v: GeometryView, p: GeometryParams = DEFAULT_GEOME
       stop,
       target,
       ref: v.mid,
-      edge: v.rangeHigh15m,
+      levels: { edge: v.rangeHigh15m },
       reason: `SHORT edge: mid ${r6(v.mid)} within ${p.edgeZone * 100}% of high, ${range}, depthAsk20 ${r6(v.depthAsk20)} ≥ depthBid20 ${r6(v.depthBid20)}`,
     };
   }
@@ -112,7 +145,7 @@ export function geometryTrigger(
   if (!ok(against, mean, v.mid)) return { fired: false, reason: 'flow NULL' };
   // RULEBOOK: "A 1 h mean of 0 (no flow at all in the hour) never triggers"
   if (mean <= 0) return { fired: false, reason: `1 h mean ${r6(mean)}: no flow in the hour, never triggers` };
-  const beyond = beyondEdgeBps(s.side, s.edge, v.mid);
+  const beyond = beyondEdgeBps(s.side, edgeOf(s), v.mid);
   const absorbed = against >= p.absorptionMult * mean;
   const held = beyond <= p.breakBps;
   return {
@@ -122,15 +155,15 @@ export function geometryTrigger(
 }
 
 /** Size as a fraction of equity such that (entry − stop) × size = riskPerTrade × equity. */
-export function sizeFraction(entry: number, stop: number, p: GeometryParams = DEFAULT_GEOMETRY): number {
-  const dist = Math.abs(entry - stop);
-  if (!(dist > 0) || !Number.isFinite(entry)) return 0;
-  return (p.riskPerTrade * entry) / dist;
+export function sizeFraction(entry: number, stop: number, riskPerTrade = DEFAULT_RISK): number {
+  return riskSize(entry, stop, riskPerTrade);
 }
 
-export interface ExitContext {
-  healthy: boolean;
-  stale: boolean;
+/** The defended edge frozen at arming. */
+function edgeOf(s: SetupInfo): number {
+  const e = s.levels.edge;
+  if (e === undefined) throw new Error(`geometry: setup without an edge (${s.reason})`);
+  return e;
 }
 
 /** While ENTERED: target, stop or an invalidation, else null. */
@@ -148,9 +181,12 @@ export function geometryExit(
     return { reason: 'target', detail: `mid ${r6(v.mid)} reached target ${r6(s.target)}` };
   if (long ? v.mid <= s.stop : v.mid >= s.stop)
     return { reason: 'stop', detail: `mid ${r6(v.mid)} through stop ${r6(s.stop)}` };
-  const beyond = beyondEdgeBps(s.side, s.edge, v.mid);
+  const beyond = beyondEdgeBps(s.side, edgeOf(s), v.mid);
   if (beyond > p.breakBps)
-    return { reason: 'invalidation', detail: `range broke: mid ${r6(beyond)} bps beyond edge ${r6(s.edge)}` };
+    return {
+      reason: 'invalidation',
+      detail: `range broke: mid ${r6(beyond)} bps beyond edge ${r6(edgeOf(s))}`,
+    };
   const depth = long ? v.depthBid20 : v.depthAsk20;
   const mean = long ? v.depthBid20Mean5s : v.depthAsk20Mean5s;
   if (ok(depth, mean) && depth < p.thinningFraction * mean)
@@ -163,42 +199,25 @@ export function geometryExit(
   return null;
 }
 
-export type LifecyclePhase = 'DISABLED' | 'SCANNING' | 'ARMED' | 'ENTERED' | 'EXITED' | 'COOLDOWN';
-
-/**
- * The verdict for one control tick given the lifecycle phase and (while ARMED/ENTERED) the setup held.
- * Called by the strategy actor inside a try/catch: an exception becomes STRATEGY_ERROR.
- *
- * The setup, its side and its edge are frozen when the strategy arms (RULEBOOK "Strategy lifecycle"):
- * while ARMED the trigger measures "beyond the edge" against the held setup's edge, never against the
- * rolling `rangeLow15m`/`rangeHigh15m` of this tick (which already contains this tick's mid). The setup
- * condition is still evaluated on every ARMED tick: when it is false for the held side ("setup gone"),
- * the verdict carries no setup and the lifecycle goes back to SCANNING. While it holds, the verdict
- * carries the held setup unchanged, so the entry intent's stop and target are the frozen ones.
- */
+/** The verdict for one control tick (the registry's shared `evaluate` over Geometry's rules). */
 export function evaluateGeometry(
   v: GeometryView,
   phase: LifecyclePhase,
   held: SetupInfo | null,
   ctx: ExitContext,
   p: GeometryParams = DEFAULT_GEOMETRY,
+  riskPerTrade = DEFAULT_RISK,
 ): StrategyEval {
-  const none: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
-  if (phase === 'SCANNING' || phase === 'ARMED') {
-    if (!ctx.healthy || ctx.stale) return none;
-    const now = geometrySetup(v, p);
-    if (phase === 'SCANNING') return { ...none, setup: now };
-    // ARMED: the setup condition must still hold for the frozen side; the trigger uses the frozen setup
-    if (!now || !held || now.side !== held.side) return none;
-    const t = geometryTrigger(v, held, p);
-    return {
-      setup: held,
-      trigger: t.fired,
-      triggerReason: t.reason,
-      exit: null,
-      sizeFraction: t.fired ? sizeFraction(v.mid, held.stop, p) : 0,
-    };
-  }
-  if (phase === 'ENTERED' && held) return { ...none, exit: geometryExit(v, held, ctx, p) };
-  return none;
+  return evaluate(strategy, v, phase, held, ctx, p, riskPerTrade, v.mid);
 }
+
+export const strategy: StrategyDefinition<GeometryParams, GeometryView> = {
+  name: 'geometry',
+  family: 'SLBRS',
+  summary: 'range-edge reversion confirmed by the book (SIDEWAYS)',
+  params: geometryParams,
+  view: geometryView,
+  setup: geometrySetup,
+  trigger: geometryTrigger,
+  exit: geometryExit,
+};

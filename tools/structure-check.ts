@@ -29,6 +29,7 @@ export const LAYERS = [
   'machines',
   'actors',
   'strategies',
+  'decision',
   'replay',
   'runtime',
 ] as const;
@@ -41,8 +42,9 @@ export const ALLOWED: Record<string, string[]> = {
   machines: ['hyperliquid', 'state'],
   actors: ['machines', 'state', 'hyperliquid'],
   strategies: ['state', 'machines'],
-  replay: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies'],
-  runtime: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'replay'],
+  decision: ['hyperliquid', 'state', 'machines', 'actors', 'strategies'],
+  replay: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'decision'],
+  runtime: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'decision', 'replay'],
 };
 
 /** Modules that hold or touch a private key; strategies must not reach them, even transitively. */

@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import type { RunInfo } from '../../replay/replay-journal.ts';
+import { STRATEGIES } from '../../decision/registry.ts';
 import { type Config, ConfigError, loadConfig, parseConfig } from '../config.ts';
 import { DataDirLockedError } from '../lock.ts';
 import { createLogger } from '../logger.ts';
@@ -44,7 +45,7 @@ export function num(v: string | undefined, name: string, def: number): number {
 /** A run's config as its `run.start` recorded it, validated by this version's schema. */
 export function recordedConfig(run: RunInfo): Config {
   try {
-    return parseConfig(run.config, 'config recorded in the journal (run.start)');
+    return parseConfig(upgradeRecordedConfig(run.config), 'config recorded in the journal (run.start)');
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     throw new ConfigError(
@@ -52,6 +53,29 @@ export function recordedConfig(run: RunInfo): Config {
       e.issues,
     );
   }
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/**
+ * A config recorded before the strategy registry (one `geometry` section, lifecycle timings under
+ * `strategy`) in today's shape, so its journal replays as it ran: its Geometry settings and timings under
+ * `strategies.geometry`, and every strategy it did not have disabled.
+ */
+export function upgradeRecordedConfig(raw: unknown): unknown {
+  if (!isObject(raw) || !isObject(raw.geometry) || 'strategies' in raw) return raw;
+  const { geometry, strategy, ...rest } = raw;
+  const shared: Record<string, unknown> = {};
+  const own: Record<string, unknown> = { ...geometry };
+  if (isObject(strategy))
+    for (const [k, v] of Object.entries(strategy)) {
+      if (k === 'armTimeoutMs' || k === 'maxHoldMs' || k === 'cooldownMs') own[k] = v;
+      else shared[k] = v;
+    }
+  const strategies: Record<string, unknown> = {};
+  for (const d of STRATEGIES) strategies[d.name] = d.name === 'geometry' ? own : { enabled: false };
+  return { ...rest, strategy: shared, strategies };
 }
 
 /** Config: file (--config) < environment (HLT_*) < flags. */

@@ -1,6 +1,6 @@
 /** `runtime replay <journal> --decisions out.jsonl [--report out.html]`: the whole decision side over a journal. */
 import { createWriteStream, writeFileSync } from 'node:fs';
-import { engineConfigFrom, type DecisionLine } from '../../replay/decision-engine.ts';
+import { engineConfigFrom, type DecisionLine } from '../../decision/engine.ts';
 import { journalDays, NoJournalError } from '../../actors/journal/days.ts';
 import { firstRunInfo, replayJournal } from '../../replay/replay-journal.ts';
 import type { Config } from '../config.ts';
@@ -127,7 +127,7 @@ const DECISION_SECTIONS = [
   'control',
   'regime',
   'strategy',
-  'geometry',
+  'strategies',
   'health',
   'risk',
   'paper',

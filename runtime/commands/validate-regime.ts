@@ -1,5 +1,5 @@
 /** `runtime validate-regime --scenario NAME [--seed N] [--json]`: confusion matrix vs the ground truth. */
-import { engineConfigFrom } from '../../replay/decision-engine.ts';
+import { engineConfigFrom } from '../../decision/engine.ts';
 import { formatValidation, validateRegime } from '../../replay/validate-regime.ts';
 import { scenarioNames } from '../../sim/scenarios.ts';
 import { COMMON_OPTIONS, configFrom, guarded, type Io, num, parse, UsageError } from './common.ts';

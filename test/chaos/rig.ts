@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJournal } from '../../actors/journal/reader.ts';
-import { type DecisionLine, engineConfigFrom } from '../../replay/decision-engine.ts';
+import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
 import {
   DecisionFeed,
   RestoreBuilder,

@@ -273,8 +273,8 @@ function run(steps: Step[], reach: Reach): void {
         const side = MEMBERS[s.who]!.family === 'SLBRS' ? 'LONG' : 'SHORT';
         const setup = s.setup
           ? side === 'LONG'
-            ? { side, stop: 99, target: 101, ref: 100, edge: 99.5, reason: 't' }
-            : { side, stop: 101, target: 99, ref: 100, edge: 100.5, reason: 't' }
+            ? { side, stop: 99, target: 101, ref: 100, levels: { edge: 99.5 }, reason: 't' }
+            : { side, stop: 101, target: 99, ref: 100, levels: { edge: 100.5 }, reason: 't' }
           : null;
         children[s.who]!.send({
           type: 'TICK',

@@ -56,10 +56,10 @@ describe('strategy lifecycle: the setup is frozen at arming', () => {
     stop: 99.5,
     target: 100,
     ref: 99.65,
-    edge: 99.6,
+    levels: { edge: 99.6 },
     reason: 'armed',
   };
-  const moved: SetupInfo = { side: 'LONG', stop: 99.3, target: 99.9, ref: 99.4, edge: 99.4, reason: 'moved' };
+  const moved: SetupInfo = { side: 'LONG', stop: 99.3, target: 99.9, ref: 99.4, levels: { edge: 99.4 }, reason: 'moved' };
   const quiet: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
 
   it('ARMED ticks do not overwrite the held setup; the entry intent carries the frozen stop and target', () => {
@@ -86,7 +86,7 @@ describe('strategy lifecycle: the setup is frozen at arming', () => {
     const h = harness();
     h.engineTick(base, 1);
     expect(h.phase()).toBe('ARMED');
-    expect(h.actor.getSnapshot().context.setup?.edge).toBe(99.6);
+    expect(h.actor.getSnapshot().context.setup?.levels.edge).toBe(99.6);
     // the slide: each second mid makes a new low (the rolling low follows), absorption 3× the 1 h mean
     for (let i = 1; i <= 10; i++) {
       const mid = 99.54 - i * 0.04; // 10 bps and more below the frozen edge
@@ -94,7 +94,7 @@ describe('strategy lifecycle: the setup is frozen at arming', () => {
       expect(h.phase(), `tick ${i}`).toBe('ARMED');
     }
     expect(h.intents).toEqual([]);
-    expect(h.actor.getSnapshot().context.setup?.edge).toBe(99.6);
+    expect(h.actor.getSnapshot().context.setup?.levels.edge).toBe(99.6);
     // back within breakBps of the frozen edge (4 bps below it) and still in the edge zone of a (synthetic)
     // rolling range 99.45–100.4: absorption now triggers, at the frozen levels
     const back = 99.6 * (1 - 0.0004);

@@ -4,7 +4,7 @@
  * gated (its slot reads stale) until a valid book arrives.
  */
 import { describe, expect, it } from 'vitest';
-import { type DecisionLine, engineConfigFrom } from '../../replay/decision-engine.ts';
+import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
 import { DecisionFeed } from '../../replay/replay-journal.ts';
 import { parseConfig } from '../../runtime/config.ts';
 import { jsonBytes, RecordKind } from '../../state/records.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JournalWriter } from '../../actors/journal/writer.ts';
-import { type DecisionLine, engineConfigFrom } from '../../replay/decision-engine.ts';
+import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
 import { DecisionFeed, replayJournal } from '../../replay/replay-journal.ts';
 import { simSession } from '../../replay/sim-session.ts';
 import { parseConfig } from '../../runtime/config.ts';

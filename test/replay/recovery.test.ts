@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { JournalWriter } from '../../actors/journal/writer.ts';
-import { type DecisionLine, DecisionEngine, engineConfigFrom } from '../../replay/decision-engine.ts';
+import { type DecisionLine, DecisionEngine, engineConfigFrom } from '../../decision/engine.ts';
 import { RestoreBuilder, restoreFromDataDir } from '../../replay/replay-journal.ts';
 import { parseConfig } from '../../runtime/config.ts';
 import { ManualClock } from '../../state/clock.ts';

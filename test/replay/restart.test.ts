@@ -4,7 +4,7 @@
  * (an operator resets), and a replay of the journal restarts at exactly the same place.
  */
 import { describe, expect, it } from 'vitest';
-import { type DecisionLine, engineConfigFrom } from '../../replay/decision-engine.ts';
+import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
 import { DecisionFeed, restoreRecordsFromLines } from '../../replay/replay-journal.ts';
 import { simSession } from '../../replay/sim-session.ts';
 import { parseConfig } from '../../runtime/config.ts';

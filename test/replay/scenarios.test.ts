@@ -4,9 +4,16 @@
  * controller active), and Geometry's behaviour per scenario, asserted over the decision log.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type DecisionLine, engineConfigFrom } from '../../replay/decision-engine.ts';
+import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
 import { formatValidation, type RegimeValidation, validateRegime } from '../../replay/validate-regime.ts';
+import { STRATEGIES } from '../../decision/registry.ts';
 import { parseConfig } from '../../runtime/config.ts';
+import { FAMILY_REGIME } from '../../strategies/definition.ts';
+
+/** The regime each registry strategy trades in. */
+const REGIME_OF: Record<string, string> = Object.fromEntries(
+  STRATEGIES.map((d) => [d.name, FAMILY_REGIME[d.family]]),
+);
 
 const SCENARIOS = ['default', 'sideways', 'expansion-cascade', 'chop'] as const;
 const config = engineConfigFrom(parseConfig({}));
@@ -30,7 +37,7 @@ function walk(
   const strat: Record<string, string> = {};
   for (const l of lines) {
     if (l.kind === 'regime') regime[l.coin as string] = l.regime as string;
-    if (l.kind === 'strategy') strat[l.coin as string] = l.to as string;
+    if (l.kind === 'strategy') strat[`${l.coin}/${l.strategy}`] = l.to as string;
     visit(l, regime, strat);
   }
 }
@@ -126,28 +133,35 @@ describe('Geometry over the named scenarios (decision log)', () => {
   });
 
   for (const s of SCENARIOS) {
-    it(`${s}: never enters while the regime is not SIDEWAYS; every position is closed when the regime leaves SIDEWAYS`, () => {
+    it(`${s}: every strategy enters only in its own regime; every position is closed when that regime leaves`, () => {
       const { lines } = runs.get(s)!;
-      let entered = 0;
-      let pendingCheck: { coin: string; t: number } | null = null;
+      const entered: Record<string, number> = {};
+      const prevRegime: Record<string, string> = {};
+      let pendingCheck: { coin: string; t: number; left: string } | null = null;
       walk(lines, (l, regime, strat) => {
         if (pendingCheck && l.t > pendingCheck.t) {
-          // by the end of the tick on which the regime left SIDEWAYS, no Geometry position is held
-          expect(
-            strat[pendingCheck.coin],
-            `${s}: ${pendingCheck.coin} still ENTERED after leaving SIDEWAYS at ${pendingCheck.t}`,
-          ).not.toBe('ENTERED');
+          // by the end of the tick on which the regime left, no position of a strategy of that regime is held
+          for (const d of STRATEGIES.filter((x) => REGIME_OF[x.name] === pendingCheck!.left))
+            expect(
+              strat[`${pendingCheck.coin}/${d.name}`],
+              `${s}: ${pendingCheck.coin} ${d.name} still ENTERED after leaving ${pendingCheck.left} at ${pendingCheck.t}`,
+            ).not.toBe('ENTERED');
           pendingCheck = null;
         }
         if (l.kind === 'strategy' && l.to === 'ENTERED') {
-          entered++;
-          expect(regime[l.coin as string], `${s}: entered at ${l.t} in ${regime[l.coin as string]}`).toBe(
-            'SIDEWAYS',
-          );
+          const name = l.strategy as string;
+          entered[name] = (entered[name] ?? 0) + 1;
+          expect(
+            regime[l.coin as string],
+            `${s}: ${name} entered at ${l.t} in ${regime[l.coin as string]}`,
+          ).toBe(REGIME_OF[name]);
         }
-        if (l.kind === 'regime' && l.regime !== 'SIDEWAYS') pendingCheck = { coin: l.coin as string, t: l.t };
+        if (l.kind === 'regime' && l.regime === 'DISABLED' && pendingCheck === null)
+          pendingCheck = { coin: l.coin as string, t: l.t, left: prevRegime[l.coin as string] ?? 'DISABLED' };
+        if (l.kind === 'regime') prevRegime[l.coin as string] = l.regime as string;
       });
-      if (s === 'sideways' || s === 'default') expect(entered).toBeGreaterThan(0);
+      console.log(`${s}: entries by strategy ${JSON.stringify(entered)}`);
+      if (s === 'sideways' || s === 'default') expect(entered.geometry ?? 0).toBeGreaterThan(0);
     });
   }
 

@@ -23,8 +23,12 @@ describe('config', () => {
       expansion: { oiBuild1hMin: 0.02, fundingDevMin: 0.00004, depthAsymAbsMin: 0.3 },
       confirmTicks: 3,
     });
-    expect(c.strategy).toMatchObject({ armTimeoutMs: 30_000, maxHoldMs: 900_000, cooldownMs: 60_000 });
-    expect(c.geometry).toMatchObject({
+    expect(c.strategy).toEqual({ exitRetryMs: 2_000, entryTimeoutMs: 5_000 });
+    expect(c.strategies.geometry).toMatchObject({
+      enabled: true,
+      armTimeoutMs: 30_000,
+      maxHoldMs: 900_000,
+      cooldownMs: 60_000,
       rangeMinBps: 20,
       rangeMaxBps: 150,
       edgeZone: 0.15,
@@ -362,15 +366,16 @@ describe('one riskPerTrade (issue 21)', () => {
     expect(all.length).toBeGreaterThan(50);
     expect(all.filter((p) => /riskpertrade/i.test(p))).toEqual(['risk.riskPerTrade']);
     expect(parseConfig({}).risk.riskPerTrade).toBe(0.005);
-    expect('riskPerTrade' in parseConfig({}).geometry).toBe(false);
+    for (const [name, params] of Object.entries(parseConfig({}).strategies))
+      expect({ name, has: 'riskPerTrade' in (params as object) }).toEqual({ name, has: false });
   });
 
   it('a config still naming geometry.riskPerTrade is told to use risk.riskPerTrade', () => {
-    expect(configError(() => parseConfig({ geometry: { riskPerTrade: 0.01 } })).issues).toEqual([
-      'geometry.riskPerTrade: unknown key — did you mean risk.riskPerTrade?',
-    ]);
     expect(
-      configError(() => loadConfig({ env: { HLT_GEOMETRY__RISK_PER_TRADE: '0.01' } })).issues[0],
+      configError(() => parseConfig({ strategies: { geometry: { riskPerTrade: 0.01 } } })).issues,
+    ).toEqual(['strategies.geometry.riskPerTrade: unknown key — did you mean risk.riskPerTrade?']);
+    expect(
+      configError(() => loadConfig({ env: { HLT_STRATEGIES__GEOMETRY__RISK_PER_TRADE: '0.01' } })).issues[0],
     ).toMatch(/did you mean risk\.riskPerTrade \(HLT_RISK__RISK_PER_TRADE\)\?$/);
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
-import type { DecisionLine } from '../../replay/decision-engine.ts';
+import type { DecisionLine } from '../../decision/engine.ts';
 import { SystemClock } from '../../runtime/clocks.ts';
 import { parseConfig } from '../../runtime/config.ts';
 import { PrivateKeyHolder } from '../../runtime/secrets.ts';

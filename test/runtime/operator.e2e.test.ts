@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecisionLine } from '../../replay/decision-engine.ts';
+import type { DecisionLine } from '../../decision/engine.ts';
 import { SystemClock, WarpClock } from '../../runtime/clocks.ts';
 import { parseConfig } from '../../runtime/config.ts';
 import { type RunningSystem, startSystem } from '../../runtime/system.ts';

@@ -46,7 +46,7 @@ const LONG: SetupInfo = {
   stop: 99.6 * 0.999,
   target: 100,
   ref: 99.65,
-  edge: 99.6,
+  levels: { edge: 99.6 },
   reason: 'l',
 };
 const SHORT: SetupInfo = {
@@ -54,7 +54,7 @@ const SHORT: SetupInfo = {
   stop: 100.4 * 1.001,
   target: 100,
   ref: 100.35,
-  edge: 100.4,
+  levels: { edge: 100.4 },
   reason: 's',
 };
 

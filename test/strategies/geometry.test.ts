@@ -46,7 +46,7 @@ describe('Geometry setup', () => {
     expect(s.side).toBe('LONG');
     expect(s.stop).toBeCloseTo(99.6 * (1 - 0.001), 12);
     expect(s.target).toBeCloseTo(100, 12);
-    expect(s.edge).toBe(99.6);
+    expect(s.levels.edge).toBe(99.6);
   });
   it('SHORT at the high edge when the ask side holds', () => {
     const s = geometrySetup(atHigh())!;
@@ -144,13 +144,16 @@ describe('evaluateGeometry per phase', () => {
   });
   it('defaults pin the RULEBOOK', () => {
     expect(DEFAULT_GEOMETRY).toEqual({
+      enabled: true,
+      armTimeoutMs: 30_000,
+      maxHoldMs: 15 * 60_000,
+      cooldownMs: 60_000,
       rangeMinBps: 20,
       rangeMaxBps: 150,
       edgeZone: 0.15,
       absorptionMult: 2,
       breakBps: 5,
       stopBps: 10,
-      riskPerTrade: 0.005,
       thinningFraction: 0.5,
       oiDropExit: 0.02,
     });
@@ -164,7 +167,7 @@ describe('Geometry: the edge is frozen at arming (RULEBOOK "frozen when the stra
   const slid = atLow({ mid: 99.2, rangeLow15m: 99.19, sellNotional5s: 30_000 });
   it('the trigger measures "beyond the edge" against the frozen edge, not the rolling low', () => {
     const frozen = evaluateGeometry(armedAt, 'SCANNING', null, healthy).setup!;
-    expect(frozen.edge).toBe(99.6);
+    expect(frozen.levels.edge).toBe(99.6);
     expect(geometrySetup(slid)?.side).toBe('LONG'); // the setup condition still holds on this tick
     const ev = evaluateGeometry(slid, 'ARMED', frozen, healthy);
     expect(ev.trigger).toBe(false);
@@ -301,7 +304,11 @@ for (const s of SIDES) {
       const view = s.at();
       const edge = s.side === 'LONG' ? view.rangeLow15m : view.rangeHigh15m;
       expect(edge).toBe(10_000);
-      expect(set).toMatchObject({ side: s.side, edge, target: (view.rangeHigh15m + view.rangeLow15m) / 2 });
+      expect(set).toMatchObject({
+        side: s.side,
+        levels: { edge },
+        target: (view.rangeHigh15m + view.rangeLow15m) / 2,
+      });
       expect(set.stop).toBe(edge * (s.side === 'LONG' ? 1 - 10 / 1e4 : 1 + 10 / 1e4));
     });
     it('a NULL input of the setup makes it false', () => {
@@ -334,7 +341,7 @@ for (const s of SIDES) {
       expect(geometryTrigger(s.at({ [s.against]: 1e9, mid: Number.NaN }), held).fired).toBe(false);
     });
     it('breakBps 5: mid exactly 5 bps beyond the frozen edge still triggers, one ulp more does not', () => {
-      const edge = held.edge;
+      const edge = held.levels.edge!;
       const five = s.beyond(edge, 5);
       expect(beyondEdgeBps(s.side, edge, five)).toBe(5);
       const further = s.side === 'LONG' ? nextDown(five) : nextUp(five);
@@ -354,14 +361,14 @@ for (const s of SIDES) {
     describe('invalidations while ENTERED: each with a trigger and a no-trigger case', () => {
       const quietExit = (o: Partial<GeometryView>) => geometryExit(s.at(o), held, healthy);
       it('the range breaks: beyond the frozen edge by more than breakBps (exactly 5 bps holds)', () => {
-        const five = s.beyond(held.edge, 5);
+        const five = s.beyond(held.levels.edge!, 5);
         expect(quietExit({ mid: five })).toBeNull();
         const r = quietExit({ mid: s.side === 'LONG' ? nextDown(five) : nextUp(five) });
         expect(r).toMatchObject({ reason: 'invalidation' });
         expect(r?.detail).toMatch(/range broke/);
       });
       it('the rolling extreme following mid does not move the frozen edge', () => {
-        const seven = s.beyond(held.edge, 7);
+        const seven = s.beyond(held.levels.edge!, 7);
         const follows = s.side === 'LONG' ? { rangeLow15m: seven - 1 } : { rangeHigh15m: seven + 1 };
         expect(quietExit({ mid: seven, ...follows })?.detail).toMatch(/range broke/);
       });
@@ -401,7 +408,7 @@ for (const s of SIDES) {
     });
 
     it('frozen edge, mirrored: mid runs beyond the frozen edge while the rolling extreme follows → no trigger', () => {
-      const run = s.beyond(held.edge, 20);
+      const run = s.beyond(held.levels.edge!, 20);
       const follows = s.side === 'LONG' ? { rangeLow15m: run - 1 } : { rangeHigh15m: run + 1 };
       const view = s.at({ mid: run, ...follows, [s.against]: 1e6 });
       expect(geometrySetup(view)?.side).toBe(s.side); // still a setup on the rolling range
