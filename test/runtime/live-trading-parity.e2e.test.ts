@@ -21,16 +21,24 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../../actors/journal/reader.ts';
+import { SystemClock as JournalClock } from '../../actors/journal/system-clock.ts';
+import { JournalWriter } from '../../actors/journal/writer.ts';
+import { restoreLedger } from '../../actors/execution/positions.ts';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
 import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
-import { replayJournal } from '../../replay/replay-journal.ts';
+import {
+  firstRunInfo,
+  RestoreBuilder,
+  recoverFromJournal,
+  replayJournal,
+} from '../../replay/replay-journal.ts';
 import { SystemClock } from '../../runtime/clocks.ts';
 import { recordedConfig } from '../../runtime/commands/common.ts';
 import { parseConfig } from '../../runtime/config.ts';
 import { PrivateKeyHolder } from '../../runtime/secrets.ts';
 import { type RunningSystem, startSystem } from '../../runtime/system.ts';
 import { type SimServer, startSim } from '../../sim/server.ts';
-import { RecordKind } from '../../state/records.ts';
+import { bytesJson, type JournalRecord, RecordKind } from '../../state/records.ts';
 import { ADDR_A, KEY_A } from '../live/rig.ts';
 
 async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
@@ -48,6 +56,12 @@ const PART = 0.01;
 
 describe('live-trading parity: a --live-trading run against the simulator /exchange, replayed twice', () => {
   const dir = mkdtempSync(join(tmpdir(), 'live-parity-'));
+  const journalDir = join(dir, 'journal');
+  const input = { dataDir: dir, coins: ['BTC'], shutdown: { flatten: true } };
+  const config = parseConfig(input);
+  /** The live run's decision lines and what it recovered at start (shared with the crash case below). */
+  const live: DecisionLine[] = [];
+  let restore: unknown[] = [];
   let sim: SimServer | null = null;
   let venue: LiveVenue | null = null;
   let system: RunningSystem | null = null;
@@ -107,13 +121,9 @@ describe('live-trading parity: a --live-trading run against the simulator /excha
       signer: 'inline',
     });
     const v = venue;
-    const input = { dataDir: dir, coins: ['BTC'], shutdown: { flatten: true } };
-    const config = parseConfig(input);
-    const journalDir = join(dir, 'journal');
     const decisionsFile = join(dir, 'decisions.jsonl');
-    const live: DecisionLine[] = [];
     // what a restart recovers: the ledger of a long BTC position (the account at the venue holds it too)
-    const restore = [
+    restore = [
       {
         kind: 'position',
         cause: {
@@ -225,5 +235,39 @@ describe('live-trading parity: a --live-trading run against the simulator /excha
       expect(text === liveText).toBe(true);
     }
     expect(replays[0]!.text === replays[1]!.text).toBe(true);
+    // the run.start record names the venue and the config it ran with
+    expect(firstRunInfo(journalDir)).toMatchObject({ venue: 'live', coins: ['BTC'], config: input });
   }, 120_000);
+
+  it('a crash of that live run (its journal cut before the shutdown): restart recovery replays it against the journaled answers', async () => {
+    expect(live.length).toBeGreaterThan(0);
+    const records: JournalRecord[] = [];
+    for (const { record } of readJournal(journalDir, { onCorrupt: () => {} })) records.push(record);
+    const isShutdown = (r: JournalRecord) =>
+      r.kind === RecordKind.Decision &&
+      r.channel === 'operator' &&
+      bytesJson<{ type?: unknown }>(r.data).type === 'SHUTDOWN';
+    const cut = records.findIndex(isShutdown);
+    expect(cut).toBeGreaterThan(0);
+    // what a SIGKILL just before the shutdown leaves: every record before it, durable
+    const crashDir = join(dir, 'crashed');
+    const w = new JournalWriter({ dir: crashDir, clock: new JournalClock() });
+    for (const r of records.slice(0, cut)) w.append(r);
+    await w.close();
+
+    const recovered = recoverFromJournal(crashDir, (run) =>
+      engineConfigFrom(run ? recordedConfig(run) : config),
+    );
+    // the live run's own chain up to the shutdown: its restore, then what its decision lines say
+    const expected = new RestoreBuilder();
+    expected.runStart(restore);
+    const end = live.findIndex((l) => l.kind === 'operator.applied' && l.command === 'SHUTDOWN');
+    expect(end).toBeGreaterThan(0);
+    for (const l of live.slice(0, end)) expected.line(l);
+    const fills = expected.records().filter((r) => (r as { kind?: unknown }).kind === 'position').length;
+    expect(fills).toBeGreaterThanOrEqual(4); // the recovered position and the closing fills
+    expect(JSON.stringify(recovered.records())).toBe(JSON.stringify(expected.records()));
+    expect(recovered.trading()?.state).toBe('HALTED');
+    expect(Object.keys(restoreLedger(recovered.records()).ledger.positions)).toEqual([]);
+  }, 60_000);
 });
