@@ -239,6 +239,24 @@ describe('live-trading parity: a --live-trading run against the simulator /excha
     expect(firstRunInfo(journalDir)).toMatchObject({ venue: 'live', coins: ['BTC'], config: input });
   }, 120_000);
 
+  it("a replay that leaves the live run's path is flagged: other exit slippage, other limit prices, counted mismatches", () => {
+    expect(live.length).toBeGreaterThan(0);
+    const r = replayJournal({
+      dir: journalDir,
+      config: engineConfigFrom(config),
+      configFor: (run) => {
+        const c = engineConfigFrom(recordedConfig(run));
+        return { ...c, risk: { ...c.risk, exitSlippageBps: c.risk.exitSlippageBps + 25 } };
+      },
+      out: () => {},
+    });
+    expect(r.venue).not.toBeNull();
+    expect(r.venue!.counters.mismatches).toBeGreaterThanOrEqual(1);
+    expect(r.venue!.mismatchNotes[0]).toMatch(
+      /^ask \d+: live submit .*limitPx=\d+.*; replay submit .*limitPx=\d+/,
+    );
+  });
+
   it('a crash of that live run (its journal cut before the shutdown): restart recovery replays it against the journaled answers', async () => {
     expect(live.length).toBeGreaterThan(0);
     const records: JournalRecord[] = [];
