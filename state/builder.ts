@@ -145,6 +145,8 @@ export class CoinState {
   // price
   readonly midMax15m = new RollingExtremum(M15, 'max');
   readonly midMin15m = new RollingExtremum(M15, 'min');
+  readonly midMax5s = new RollingExtremum(S5, 'max');
+  readonly midMin5s = new RollingExtremum(S5, 'min');
   readonly midLag1s = new Lag(S1);
   readonly midLag2s = new Lag(2 * S1);
   readonly midLag5s = new Lag(S5);
@@ -190,6 +192,8 @@ export class CoinState {
     this.ask20Mean5s.advance(now);
     this.midMax15m.advance(now);
     this.midMin15m.advance(now);
+    this.midMax5s.advance(now);
+    this.midMin5s.advance(now);
     this.midLag1s.advance(now);
     this.midLag2s.advance(now);
     this.midLag5s.advance(now);
@@ -586,6 +590,8 @@ export class StateBuilder {
     if (mid > 0) {
       s.midMax15m.observe(now, mid);
       s.midMin15m.observe(now, mid);
+      s.midMax5s.observe(now, mid);
+      s.midMin5s.observe(now, mid);
       s.midLag1s.observe(now, mid);
       s.midLag2s.observe(now, mid);
       s.midLag5s.observe(now, mid);
@@ -665,6 +671,8 @@ export class StateBuilder {
     const m5 = s.midLag5s.value();
     slot[F.rangeHigh15m] = s.midMax15m.value();
     slot[F.rangeLow15m] = s.midMin15m.value();
+    slot[F.midMax5s] = s.midMax5s.value();
+    slot[F.midMin5s] = s.midMin5s.value();
     slot[F.mid1sAgo] = m1;
     slot[F.mid2sAgo] = m2;
     slot[F.mid5sAgo] = m5;

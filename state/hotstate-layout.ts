@@ -118,6 +118,8 @@ const SPEC = [
   // price kinematics
   ['rangeHigh15m', 1],
   ['rangeLow15m', 1],
+  ['midMax5s', 1], // max and min of mid over the last 5 s (Kinematics: the move's frozen extreme)
+  ['midMin5s', 1],
   ['mid1sAgo', 1],
   ['mid2sAgo', 1],
   ['mid5sAgo', 1],

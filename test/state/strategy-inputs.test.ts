@@ -6,6 +6,7 @@
  *    history); `ret1s`, `ret5s` (= move5s) = ln(mid / mid w ago); v1s = mid − mid1sAgo is the strategy's;
  *  - `buyShare1s`, `buyShare5s`: buy aggressor notional / (buy + sell) over 1 s / 5 s (NULL while the
  *    flow window warms up, and when there was no trade in it);
+ *  - `midMax5s`, `midMin5s`: max / min of mid over the last 5 s (Kinematics freezes the move's extreme);
  *  - `oiLowAgeMs`: ms since OI last made a new low over the 15 m window (an equal OI is not a new low);
  *  - `sigma5s1h`: σ of move5s sampled once a second over 1 h (NULL until 3600 samples).
  */
@@ -36,6 +37,8 @@ interface Reach {
   unpublished: number;
   midNull: Record<string, number>;
   midWarm: Record<string, number>;
+  /** midMax5s above mid and midMin5s below it: the 5 s extreme is not the current mid. */
+  extremeAwayFromMid: number;
   shareWarmingNull: number;
   shareNoTradeNull: number;
   shareOneSided: number;
@@ -53,8 +56,9 @@ function newReach(): Reach {
   return {
     records: 0,
     unpublished: 0,
-    midNull: { mid1sAgo: 0, mid5sAgo: 0, mid10sAgo: 0 },
-    midWarm: { mid1sAgo: 0, mid5sAgo: 0, mid10sAgo: 0 },
+    midNull: { mid1sAgo: 0, mid5sAgo: 0, mid10sAgo: 0, midMax5s: 0 },
+    midWarm: { mid1sAgo: 0, mid5sAgo: 0, mid10sAgo: 0, midMax5s: 0 },
+    extremeAwayFromMid: 0,
     shareWarmingNull: 0,
     shareNoTradeNull: 0,
     shareOneSided: 0,
@@ -127,6 +131,8 @@ function checkStream(
       ['mid10sAgo', lag.mid10sAgo],
       ['ret1s', Math.log(at / lag.mid1sAgo)],
       ['ret5s', Math.log(at / lag.mid5sAgo)],
+      ['midMax5s', refExtremum(m, now, S5, 'max')],
+      ['midMin5s', refExtremum(m, now, S5, 'min')],
       ['buyShare1s', b1 + s1 > 0 ? b1 / (b1 + s1) : Number.NaN],
       ['buyShare5s', b5 + s5 > 0 ? b5 / (b5 + s5) : Number.NaN],
       ['oiMin15m', refExtremum(o, now, M15, 'min')],
@@ -137,10 +143,11 @@ function checkStream(
       if (!close(got, exp, 1e-9, 1e-9))
         throw new Error(`${name} at record ${i} t=${now}: got ${got}, want ${exp}`);
     }
-    for (const k of ['mid1sAgo', 'mid5sAgo', 'mid10sAgo'] as const) {
-      if (Number.isNaN(lag[k])) reach.midNull[k]!++;
+    for (const k of ['mid1sAgo', 'mid5sAgo', 'mid10sAgo', 'midMax5s'] as const) {
+      if (Number.isNaN(s[F[k]]!)) reach.midNull[k]!++;
       else reach.midWarm[k]!++;
     }
+    if (s[F.midMax5s]! > at && s[F.midMin5s]! < at) reach.extremeAwayFromMid++;
     const share = s[F.buyShare1s]!;
     if (Number.isNaN(b1)) reach.shareWarmingNull++;
     else if (Number.isNaN(share)) reach.shareNoTradeNull++;
@@ -171,10 +178,11 @@ describe('Kinematics / Cascade inputs vs brute force at every record', () => {
     console.log('strategy inputs reach (market streams)', JSON.stringify(reach));
     expect(reach.records).toBeGreaterThan(40_000);
     expect(reach.unpublished).toBeGreaterThan(50); // stale pushes: the slot is not republished
-    for (const k of ['mid1sAgo', 'mid5sAgo', 'mid10sAgo']) {
+    for (const k of ['mid1sAgo', 'mid5sAgo', 'mid10sAgo', 'midMax5s']) {
       expect(reach.midNull[k]).toBeGreaterThan(4);
       expect(reach.midWarm[k]).toBeGreaterThan(40_000);
     }
+    expect(reach.extremeAwayFromMid).toBeGreaterThan(10_000);
     expect(reach.shareWarmingNull).toBeGreaterThan(4);
     expect(reach.shareNoTradeNull).toBeGreaterThan(100);
     expect(reach.shareOneSided).toBeGreaterThan(100);
@@ -320,7 +328,7 @@ describe('buyShare1s / buyShare5s', () => {
   });
 });
 
-describe('mid10sAgo, mid1sAgo, ret5s', () => {
+describe('mid10sAgo, mid5sAgo, mid1sAgo, ret5s, midMax5s / midMin5s', () => {
   it('the mid in effect w ago, NULL until w of history; ret5s = ln(mid / mid5sAgo)', () => {
     const b = new StateBuilder({ coins: ['BTC'] });
     const s = b.coin('BTC')!.slot;
@@ -330,6 +338,7 @@ describe('mid10sAgo, mid1sAgo, ret5s', () => {
     b.onBbo(bbo(101, 103, 2), t0 + 4_000); // mid 102
     expect(s[F.mid1sAgo]).toBe(100);
     expect(s[F.mid5sAgo]).toBeNaN(); // 4 s of history
+    expect(s[F.midMax5s]).toBeNaN();
     expect(s[F.ret5s]).toBeNaN();
     b.onBbo(bbo(101, 103, 3), t0 + 5_000);
     expect(s[F.mid5sAgo]).toBe(100); // the mid in effect at exactly now − 5 s
@@ -339,12 +348,16 @@ describe('mid10sAgo, mid1sAgo, ret5s', () => {
     expect(s[F.mid1sAgo]).toBe(102);
     expect(s[F.ret1s]).toBeCloseTo(Math.log(104 / 102), 15);
     expect(s[F.ret5s]).toBeCloseTo(Math.log(104 / 102), 15);
+    expect(s[F.midMax5s]).toBe(104);
+    expect(s[F.midMin5s]).toBe(102); // the mid in effect at t0 + 4999 is part of the window
     b.onBbo(bbo(103, 105, 5), t0 + 10_000);
     expect(s[F.mid10sAgo]).toBe(100);
     b.onBbo(bbo(105, 107, 6), t0 + 14_000); // mid 106; 10 s ago (t0 + 4000) the mid became 102
     expect(s[F.mid10sAgo]).toBe(102);
     expect(s[F.mid5sAgo]).toBe(102); // at t0 + 9000 the 102 was still in effect
     expect(s[F.ret5s]).toBeCloseTo(Math.log(106 / 102), 15);
+    expect(s[F.midMax5s]).toBe(106);
+    expect(s[F.midMin5s]).toBe(102);
   });
 });
 
