@@ -3,6 +3,7 @@
  * simulated venue and print the URL. The runtime's CLI parses the flags and calls `runSimCommand`.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { strategyEventLine } from './engine.ts';
 import { scenarioNames } from './scenarios.ts';
 import { startSim } from './server.ts';
 
@@ -12,7 +13,10 @@ export interface SimCommandArgs {
   scenario: string;
   speed: number | 'max';
   host?: string;
-  /** Append ground truth (labels and cascade events) as JSONL to this file while running. */
+  /**
+   * Append ground truth as JSONL to this file while running: labels, cascade events, and each labelled
+   * strategy event (`{"event":"strategyEvent",…}`, sim/events.ts) when it is over.
+   */
   groundTruth?: string;
 }
 
@@ -35,6 +39,8 @@ export async function runSimCommand(
     onLabel: out ? write : undefined,
     onEvent: out ? write : undefined,
   });
+  // strategy events start after the server does (they are emitted when over), so none is missed
+  if (out) sim.engine.onStrategyEvent = (e) => out!.write(strategyEventLine(e) + '\n');
   print(
     `sim: serving ${sim.wsUrl} (info ${sim.httpUrl}/info) seed=${args.seed} scenario=${args.scenario} speed=${args.speed}` +
       (args.groundTruth ? ` ground-truth=${args.groundTruth}` : ''),

@@ -7,11 +7,16 @@
  * *planned* features (OI and funding as planned, the book skew the plan asked for, averaged over
  * 5 s), not to the emitted frames. The emitted stream is a noisy realisation of that plan; the
  * tests recompute the formulas from the frames and measure the agreement.
+ *
+ * Strategy events (sim/events.ts): the engine also labels the moments each strategy exists for — the
+ * exhaustion spikes and cascades it plays, and the absorption episodes at a sideways range's edges —
+ * each with its window, outcome and side, emitted when it is over.
  */
 import { writeFileSync } from 'node:fs';
 import { formatDecimal, formatScaled, tickDecimals } from './format.ts';
+import type { StrategyEvent, StrategyEventKind } from './events.ts';
 import { Rng } from './rng.ts';
-import { getScenario, type Segment, SegmentPlan, type SegmentKind } from './scenarios.ts';
+import { getScenario, type Segment, SegmentPlan, type SegmentKind, type SpikeOutcome } from './scenarios.ts';
 
 export interface CoinDef {
   name: string;
@@ -102,6 +107,8 @@ export interface CascadeEvent {
 export interface GroundTruth {
   labels: GroundTruthLabel[];
   events: CascadeEvent[];
+  /** Labelled strategy events, in the order they ended. */
+  strategyEvents: StrategyEvent[];
 }
 
 export interface Level {
@@ -197,6 +204,11 @@ class MonoDeque {
 }
 
 interface Cascade {
+  id: string;
+  /** The staged model (see SegmentSpec.stagedCascades). */
+  staged: boolean;
+  /** Staged: when the hit side starts to thin (OI has fallen most of the way by then). */
+  thinAt: number;
   start: number;
   dropEnd: number;
   end: number;
@@ -206,6 +218,48 @@ interface Cascade {
   oiDrop: number;
   pxFrom: number;
   pxMoveBps: number;
+}
+
+/**
+ * An exhaustion spike in a sideways range: a calm pause at the origin (so "the mid 5 s ago" is the
+ * origin when the move is seen), a sharp run away from it with aggression in its direction, a stall
+ * (the price eases back) while that aggression keeps coming, then the outcome — back through the
+ * origin, or on through the extreme. Prices follow ln(fair / origin) = dir × bps / 1e4.
+ *
+ * The run starts 20 ms after a whole second of the sim clock and lasts under half a second, so a
+ * control tick on whole seconds sees it done: the move's extreme, frozen when a strategy arms at the
+ * next tick, is the spike's top (bottom), not a point on the way up.
+ */
+interface Spike {
+  id: string;
+  /** When the calm pause began. */
+  planned: number;
+  /** The run's start: the event's start. */
+  start: number;
+  runEnd: number;
+  stallEnd: number;
+  /** When the price is back at the origin (revert) or at its new level (breakout). */
+  resolveEnd: number;
+  /** The event's end: `resolveEnd`, or after a breakout once its own 5 s move has aged out of the window. */
+  end: number;
+  dir: 1 | -1;
+  outcome: SpikeOutcome;
+  origin: number;
+  sizeBps: number;
+  /** How far the stall eases back from the extreme (bps). */
+  backBps: number;
+  /** Breakout: how far beyond the extreme the price goes (bps). */
+  extBps: number;
+  /** The range position when the spike began (restored after it, so the range goes on from there). */
+  x0: number;
+}
+
+/** A labelled absorption episode at a sideways range's edge. */
+interface EdgeEpisode {
+  id: string;
+  start: number;
+  side: 'A' | 'B';
+  fromPx: number;
 }
 
 /** Per-coin market state. */
@@ -256,6 +310,11 @@ export class CoinMarket {
   cascFactor = 1;
   cascade: Cascade | null = null;
   cascadesDone = new Set<number>();
+  spike: Spike | null = null;
+  spikesDone = new Set<number>();
+  edge: EdgeEpisode | null = null;
+  /** Labelled events so far per kind (for their ids). */
+  readonly eventSeq = new Map<StrategyEventKind, number>();
 
   // ground-truth windows
   readonly oiMax15 = new MonoDeque(true);
@@ -327,10 +386,13 @@ export class Engine {
   private readonly keepGt: boolean;
   private readonly labels: GroundTruthLabel[] = [];
   private readonly events: CascadeEvent[] = [];
+  private readonly strategyEvents: StrategyEvent[] = [];
   private nextLabelT: number;
   /** Listeners for streaming ground truth. */
   onLabel: ((l: GroundTruthLabel) => void) | null = null;
   onEvent: ((e: CascadeEvent) => void) | null = null;
+  /** Called with each labelled strategy event when it is over. */
+  onStrategyEvent: ((e: StrategyEvent) => void) | null = null;
   time: number;
   height = 0;
   private nextT: number;
@@ -419,6 +481,7 @@ export class Engine {
   // ---------------------------------------------------------------- features
 
   private enterSegment(m: CoinMarket, seg: Segment, t: number): void {
+    if (m.edge !== null) this.endEdge(m, t, 'cut short by the end of the segment');
     const r = m.rng;
     m.seg = seg;
     m.segStart = seg.start;
@@ -457,13 +520,21 @@ export class Engine {
           m.cascadesDone.add(cs);
           const dropMs = Math.round(r.range(6_000, 9_000));
           const side: 1 | -1 = seg.dir === 1 ? -1 : 1;
+          // the draws keep their original order (dropMs, refill, oiDrop, price move)
+          const refillMs = Math.round(r.range(20_000, 30_000));
+          const oiDrop = r.range(0.045, 0.065);
+          // staged: the hit side starts to thin once OI is down ~3.4 % (the setup's 3 % and a margin)
+          const thinF = Math.max(0.55, Math.min(0.8, 0.034 / oiDrop + 0.05));
           m.cascade = {
+            id: this.nextId(m, 'cascade'),
+            staged: seg.staged,
+            thinAt: t + Math.round(thinF * dropMs),
             start: t,
             dropEnd: t + dropMs,
-            end: t + dropMs + Math.round(r.range(20_000, 30_000)),
+            end: t + dropMs + refillMs,
             side,
             oiFrom: m.oi,
-            oiDrop: r.range(0.045, 0.065),
+            oiDrop,
             pxFrom: m.fair,
             pxMoveBps: r.range(90, 160),
           };
@@ -479,6 +550,7 @@ export class Engine {
     }
     const c = m.cascade;
     if (c !== null && t >= c.end) {
+      this.labelCascade(m, c, t);
       m.cascade = null;
       m.cascFactor *= 1 - c.oiDrop;
       m.thinBid = 1;
@@ -506,7 +578,8 @@ export class Engine {
 
     if (kind === 'expansion') {
       fundingTarget = FUNDING_BASELINE + seg.dir * 0.00006 + m.fDev * 0.5;
-      asymGoal = seg.dir * 0.55 + m.aDev * 0.5;
+      // staged: the book leans towards the side the cascade will hit, so the hit deepens the skew
+      asymGoal = (seg.staged ? -seg.dir : seg.dir) * 0.55 + m.aDev * 0.5;
       oiTarget = m.segOi0 * (1 + 0.06 * (1 - Math.exp(-el / 720_000))) * m.cascFactor * (1 + m.oiDev * 0.5);
     } else if (kind === 'chop') {
       fundingTarget = FUNDING_BASELINE + m.chopSign * 0.00003 + m.fDev * 0.25;
@@ -521,7 +594,22 @@ export class Engine {
     // fair price
     let dBps = 0;
     if (c !== null && t < c.end) {
-      if (t < c.dropEnd) {
+      if (t < c.dropEnd && c.staged) {
+        // OI falls and the flow turns one-sided first (30 % of the run); the hit side thins from
+        // `thinAt`, and the price runs the rest through the thin book
+        const f = (t - c.start) / (c.dropEnd - c.start);
+        const fThin = (c.thinAt - c.start) / (c.dropEnd - c.start);
+        const g = f < fThin ? (0.3 * f) / fThin : 0.3 + (0.7 * (f - fThin)) / (1 - fThin);
+        m.fair = c.pxFrom * (1 + (c.side * c.pxMoveBps * g) / 1e4);
+        oiTarget = c.oiFrom * (1 - c.oiDrop * f);
+        if (t >= c.thinAt) {
+          const k = 1 - Math.exp(-dt / 400);
+          if (c.side === -1) m.thinBid += (0.2 - m.thinBid) * k;
+          else m.thinAsk += (0.2 - m.thinAsk) * k;
+        }
+        asymGoal = c.side * 0.65;
+        asymTau = 1_200;
+      } else if (t < c.dropEnd) {
         const f = (t - c.start) / (c.dropEnd - c.start);
         m.fair = c.pxFrom * (1 + (c.side * c.pxMoveBps * f) / 1e4);
         oiTarget = c.oiFrom * (1 - c.oiDrop * f);
@@ -535,34 +623,16 @@ export class Engine {
         const thin = 0.2 + 0.8 * f;
         if (c.side === -1) m.thinBid = thin;
         else m.thinAsk = thin;
-        oiTarget = c.oiFrom * (1 - c.oiDrop) * (1 + m.oiDev * 0.3);
+        // staged: OI stays at or above the cascade's low (it stops making new lows)
+        oiTarget = c.oiFrom * (1 - c.oiDrop) * (1 + (c.staged ? Math.abs(m.oiDev) : m.oiDev) * 0.3);
         dBps = 0.6 * r.normal() * Math.sqrt(sec);
         asymTau = 4_000;
       }
     } else if (kind === 'warmup' || kind === 'sideways') {
-      const H = m.halfWidthBps;
-      const s = Math.sin(m.phase);
-      if (m.absorption !== null && t >= m.absorption.until) m.absorption = null;
-      if (m.absorption === null) {
-        m.phase += (2 * Math.PI * dt) / m.periodMs;
-        if (m.phase > 2 * Math.PI) {
-          m.phase -= 2 * Math.PI;
-          m.periodMs = r.range(180_000, 420_000);
-        }
-        if (s < -0.9 && !m.lowVisited) {
-          m.lowVisited = true;
-          if (r.chance(0.75)) m.absorption = { side: 'A', until: t + r.range(6_000, 9_000) };
-        } else if (s > 0.9 && !m.highVisited) {
-          m.highVisited = true;
-          if (r.chance(0.75)) m.absorption = { side: 'B', until: t + r.range(6_000, 9_000) };
-        }
-        if (s > 0) m.lowVisited = false;
-        if (s < 0) m.highVisited = false;
-      }
-      const goal = m.absorption !== null ? (m.absorption.side === 'A' ? -0.88 : 0.88) * H : 0.85 * H * s;
-      m.x += (goal - m.x) * (1 - Math.exp(-dt / 4_000)) + 0.7 * r.normal() * Math.sqrt(sec);
-      m.x = Math.max(-H - 2, Math.min(H + 2, m.x));
-      m.fair = m.center * (1 + m.x / 1e4);
+      if (m.spike !== null && t >= m.spike.end) this.endSpike(m, m.spike);
+      if (m.spike === null && m.absorption === null && seg.spikes.length > 0) this.maybeStartSpike(m, seg, t);
+      if (m.spike !== null) this.spikePath(m, m.spike, t, sec);
+      else this.rangePath(m, kind, t, dt, sec);
     } else if (kind === 'expansion') {
       const len = seg.end - seg.start;
       dBps = (seg.dir * 220 * dt) / len + 1.0 * r.normal() * Math.sqrt(sec);
@@ -603,6 +673,171 @@ export class Engine {
     }
   }
 
+  /** The sideways range: a slow oscillation between its edges, with absorption episodes at them. */
+  private rangePath(m: CoinMarket, kind: SegmentKind, t: number, dt: number, sec: number): void {
+    const r = m.rng;
+    const H = m.halfWidthBps;
+    const s = Math.sin(m.phase);
+    if (m.absorption !== null && t >= m.absorption.until) {
+      if (m.edge !== null) this.endEdge(m, m.absorption.until, '');
+      m.absorption = null;
+    }
+    if (m.absorption === null) {
+      m.phase += (2 * Math.PI * dt) / m.periodMs;
+      if (m.phase > 2 * Math.PI) {
+        m.phase -= 2 * Math.PI;
+        m.periodMs = r.range(180_000, 420_000);
+      }
+      if (s < -0.9 && !m.lowVisited) {
+        m.lowVisited = true;
+        if (r.chance(0.75)) m.absorption = { side: 'A', until: t + r.range(6_000, 9_000) };
+      } else if (s > 0.9 && !m.highVisited) {
+        m.highVisited = true;
+        if (r.chance(0.75)) m.absorption = { side: 'B', until: t + r.range(6_000, 9_000) };
+      }
+      if (m.absorption !== null && kind === 'sideways')
+        m.edge = { id: this.nextId(m, 'range-edge'), start: t, side: m.absorption.side, fromPx: m.fair };
+      if (s > 0) m.lowVisited = false;
+      if (s < 0) m.highVisited = false;
+    }
+    const goal = m.absorption !== null ? (m.absorption.side === 'A' ? -0.88 : 0.88) * H : 0.85 * H * s;
+    m.x += (goal - m.x) * (1 - Math.exp(-dt / 4_000)) + 0.7 * r.normal() * Math.sqrt(sec);
+    m.x = Math.max(-H - 2, Math.min(H + 2, m.x));
+    m.fair = m.center * (1 + m.x / 1e4);
+  }
+
+  /** Start the next planned spike that is due (a spike waits for an absorption episode to end). */
+  private maybeStartSpike(m: CoinMarket, seg: Segment, t: number): void {
+    for (const ps of seg.spikes) {
+      if (ps.t > t || m.spikesDone.has(ps.t)) continue;
+      m.spikesDone.add(ps.t);
+      const r = m.rng;
+      const dir: 1 | -1 = r.chance(0.5) ? 1 : -1;
+      const sizeBps = r.range(30, 42);
+      const start = Math.ceil((t + 6_000) / 1_000) * 1_000 + 20;
+      const runEnd = start + Math.round(r.range(300, 500));
+      const stallEnd = runEnd + Math.round(r.range(4_000, 6_000));
+      const backBps = sizeBps * r.range(0.1, 0.2);
+      const revert = ps.outcome === 'revert';
+      const resolveEnd = stallEnd + Math.round(revert ? r.range(20_000, 35_000) : r.range(3_000, 6_000));
+      // a breakout holds its new level for 6 s: its own sharp move is part of the event until it is
+      // older than the 5 s window
+      const end = revert ? resolveEnd : resolveEnd + 6_000;
+      m.spike = {
+        id: this.nextId(m, 'exhaustion'),
+        planned: t,
+        start,
+        runEnd,
+        stallEnd,
+        resolveEnd,
+        end,
+        dir,
+        outcome: ps.outcome,
+        origin: m.fair,
+        sizeBps,
+        backBps,
+        extBps: revert ? 0 : sizeBps * r.range(0.7, 1.0),
+        x0: m.x,
+      };
+      return;
+    }
+  }
+
+  /** The spike's planned displacement from its origin (bps, in its direction) at `t`. */
+  private spikeBps(sp: Spike, t: number): number {
+    if (t < sp.start) return 0;
+    if (t < sp.runEnd) return (sp.sizeBps * (t - sp.start)) / (sp.runEnd - sp.start);
+    if (t < sp.stallEnd) return sp.sizeBps - (sp.backBps * (t - sp.runEnd)) / (sp.stallEnd - sp.runEnd);
+    const u = Math.min(1, (t - sp.stallEnd) / (sp.resolveEnd - sp.stallEnd));
+    const held = sp.sizeBps - sp.backBps;
+    // a revert ends 2 bps through the origin (the target is reached, not approached)
+    return sp.outcome === 'revert' ? held - (held + 2) * u : held + (sp.backBps + sp.extBps) * u;
+  }
+
+  private spikePath(m: CoinMarket, sp: Spike, t: number, sec: number): void {
+    const jitter = 0.15 * m.rng.normal() * Math.min(1, Math.sqrt(sec));
+    m.fair = sp.origin * Math.exp((sp.dir * this.spikeBps(sp, t) + jitter) / 1e4);
+  }
+
+  /** The spike is over: the range goes on from where it was (around a new centre after a breakout). */
+  private endSpike(m: CoinMarket, sp: Spike): void {
+    const last = sp.origin * Math.exp((sp.dir * this.spikeBps(sp, sp.end)) / 1e4);
+    m.x = sp.x0;
+    m.center = last / (1 + sp.x0 / 1e4);
+    m.fair = last;
+    m.spike = null;
+    const extreme = sp.origin * Math.exp((sp.dir * sp.sizeBps) / 1e4);
+    const move = sp.dir === 1 ? 'up' : 'down';
+    const aggressor = sp.dir === 1 ? 'buy' : 'sell';
+    const how =
+      sp.outcome === 'revert'
+        ? `reverts through the origin in ${((sp.resolveEnd - sp.stallEnd) / 1000).toFixed(1)} s`
+        : `breaks out ${sp.extBps.toFixed(1)} bps beyond the extreme in ${((sp.resolveEnd - sp.stallEnd) / 1000).toFixed(1)} s, ` +
+          `then holds there ${((sp.end - sp.resolveEnd) / 1000).toFixed(0)} s`;
+    this.emitStrategyEvent({
+      id: sp.id,
+      kind: 'exhaustion',
+      coin: m.def.name,
+      start: sp.start,
+      end: sp.end,
+      outcome: sp.outcome,
+      side: sp.dir === 1 ? 'SHORT' : 'LONG',
+      strategy: 'kinematics',
+      fromPx: px(sp.origin),
+      extremePx: px(extreme),
+      notes:
+        `${move}-spike of ${sp.sizeBps.toFixed(1)} bps in ${((sp.runEnd - sp.start) / 1000).toFixed(2)} s after ` +
+        `${((sp.start - sp.planned) / 1000).toFixed(1)} s calm at the origin; ` +
+        `stalls ${((sp.stallEnd - sp.runEnd) / 1000).toFixed(1)} s (eases back ${sp.backBps.toFixed(1)} bps) ` +
+        `while ${aggressor} aggression keeps coming; ${how}`,
+    });
+  }
+
+  private endEdge(m: CoinMarket, end: number, why: string): void {
+    const e = m.edge!;
+    m.edge = null;
+    const low = e.side === 'A';
+    this.emitStrategyEvent({
+      id: e.id,
+      kind: 'range-edge',
+      coin: m.def.name,
+      start: e.start,
+      end,
+      outcome: 'revert',
+      side: low ? 'LONG' : 'SHORT',
+      strategy: 'geometry',
+      fromPx: px(e.fromPx),
+      extremePx: px(m.fair),
+      notes:
+        `absorption at the range ${low ? 'low' : 'high'}: ${low ? 'sell' : 'buy'} aggression at 2.6× ` +
+        `the calm rate while the edge holds, then the range swings back` +
+        (why === '' ? '' : ` (${why})`),
+    });
+  }
+
+  private labelCascade(m: CoinMarket, c: Cascade, end: number): void {
+    const long = c.side === -1;
+    this.emitStrategyEvent({
+      id: c.id,
+      kind: 'cascade',
+      coin: m.def.name,
+      start: c.start,
+      end,
+      outcome: 'continue',
+      side: long ? 'SHORT' : 'LONG',
+      strategy: 'cascade',
+      fromPx: px(c.pxFrom),
+      extremePx: px(c.pxFrom * (1 + (c.side * c.pxMoveBps) / 1e4)),
+      notes:
+        `${long ? 'longs' : 'shorts'} liquidated: OI −${(c.oiDrop * 100).toFixed(1)} % in ` +
+        `${((c.dropEnd - c.start) / 1000).toFixed(1)} s, ${long ? 'sell' : 'buy'} flow one-sided, price ` +
+        `${long ? '−' : '+'}${c.pxMoveBps.toFixed(0)} bps, then OI flat and the ${long ? 'bid' : 'ask'} side refills; ` +
+        (c.staged
+          ? `staged: the ${long ? 'bid' : 'ask'} side thins from ${((c.thinAt - c.start) / 1000).toFixed(1)} s`
+          : 'original model: the hit side thins from the start and the book skew flips sign (the regime inputs pass through DISABLED)'),
+    });
+  }
+
   // ---------------------------------------------------------------- trades
 
   private pickWallet(): string {
@@ -627,6 +862,30 @@ export class Engine {
     } else if (c !== null) {
       buyMult = 0.6;
       sellMult = 0.6;
+    } else if (m.spike !== null) {
+      // the run and the stall: aggression in the move's direction; then against it (revert) or with it
+      const sp = m.spike;
+      let withMult = 3.0;
+      let againstMult = 0.3;
+      if (t < sp.start) {
+        withMult = 0.5;
+        againstMult = 0.5;
+      } else if (t < sp.runEnd) {
+        withMult = 6;
+        againstMult = 0.25;
+        sizeMult = 1.5;
+      } else if (t >= sp.stallEnd && sp.outcome === 'revert') {
+        withMult = 0.45;
+        againstMult = 1.6;
+      } else if (t >= sp.resolveEnd) {
+        withMult = 0.5;
+        againstMult = 0.5;
+      } else if (t >= sp.stallEnd) {
+        againstMult = 0.35;
+        sizeMult = 1.3;
+      }
+      buyMult = sp.dir === 1 ? withMult : againstMult;
+      sellMult = sp.dir === 1 ? againstMult : withMult;
     } else if (m.absorption !== null) {
       if (m.absorption.side === 'A') sellMult = 2.6;
       else buyMult = 2.6;
@@ -816,6 +1075,17 @@ export class Engine {
 
   // ---------------------------------------------------------------- ground truth
 
+  private nextId(m: CoinMarket, kind: StrategyEventKind): string {
+    const n = (m.eventSeq.get(kind) ?? 0) + 1;
+    m.eventSeq.set(kind, n);
+    return `${m.def.name}-${kind}-${n}`;
+  }
+
+  private emitStrategyEvent(e: StrategyEvent): void {
+    if (this.keepGt) this.strategyEvents.push(e);
+    this.onStrategyEvent?.(e);
+  }
+
   private emitEvent(e: CascadeEvent): void {
     if (this.keepGt) this.events.push(e);
     this.onEvent?.(e);
@@ -850,12 +1120,12 @@ export class Engine {
     }
   }
 
-  /** Labels and cascade events so far. */
+  /** Labels, cascade events and strategy events so far. */
   groundTruth(): GroundTruth {
-    return { labels: this.labels, events: this.events };
+    return { labels: this.labels, events: this.events, strategyEvents: this.strategyEvents };
   }
 
-  /** Ground truth as JSONL: labels and cascade events merged in time order. */
+  /** Ground truth as JSONL: labels, cascade events and strategy events (at their end) merged in time order. */
   groundTruthJsonl(): string {
     return groundTruthToJsonl(this.groundTruth());
   }
@@ -879,13 +1149,27 @@ export function classify(
   return 'DISABLED';
 }
 
+/** A strategy event as its ground-truth JSONL line. */
+export function strategyEventLine(e: StrategyEvent): string {
+  return JSON.stringify({ event: 'strategyEvent', ...e });
+}
+
 export function groundTruthToJsonl(gt: GroundTruth): string {
   const lines: string[] = [];
+  const se = [...gt.strategyEvents].sort((a, b) => a.end - b.end);
   let j = 0;
+  let k = 0;
   for (const l of gt.labels) {
     while (j < gt.events.length && gt.events[j]!.t <= l.t) lines.push(JSON.stringify(gt.events[j++]));
+    while (k < se.length && se[k]!.end <= l.t) lines.push(strategyEventLine(se[k++]!));
     lines.push(JSON.stringify(l));
   }
   while (j < gt.events.length) lines.push(JSON.stringify(gt.events[j++]));
+  while (k < se.length) lines.push(strategyEventLine(se[k++]!));
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
+}
+
+/** A price for a label: 8 significant figures. */
+function px(x: number): number {
+  return Number(x.toPrecision(8));
 }

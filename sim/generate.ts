@@ -4,6 +4,7 @@
  * subscribed the same way would receive from the server (the acks excepted), as fast as the CPU allows.
  */
 import { Engine, type GroundTruthLabel, type CascadeEvent } from './engine.ts';
+import type { StrategyEvent } from './events.ts';
 import { Feed, FrameCache } from './feed.ts';
 import { scenarioDurationMs } from './scenarios.ts';
 import { parseClientRequest, type Subscription } from './subscriptions.ts';
@@ -34,6 +35,8 @@ export interface GenerateOptions {
   channels?: readonly MarketChannel[];
   onLabel?: (l: GroundTruthLabel) => void;
   onEvent?: (e: CascadeEvent) => void;
+  /** Each labelled strategy event, when it is over. */
+  onStrategyEvent?: (e: StrategyEvent) => void;
 }
 
 /** The subscription requests the generator's client makes, in order (also what a test sends). */
@@ -70,6 +73,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
   });
   engine.onLabel = opts.onLabel ?? null;
   engine.onEvent = opts.onEvent ?? null;
+  engine.onStrategyEvent = opts.onStrategyEvent ?? null;
   const feed = new Feed(new FrameCache(engine), { slowBookMs: opts.slowBookMs });
   const coinSet = new Set(engine.coins);
   let frames = 0;
@@ -89,4 +93,27 @@ export function generate(opts: GenerateOptions): GenerateResult {
     feed.onBlock(sink);
   }
   return { engine, frames, startTime: engine.startTime, endTime: engine.time };
+}
+
+export interface StrategyEventsOptions {
+  seed: number;
+  scenario?: string;
+  coins?: string[];
+  startTime?: number;
+  /** Absolute end time; default startTime + the scenario's planned length. */
+  until?: number;
+  durationMs?: number;
+}
+
+/**
+ * The labelled strategy events of a run, without frames: the engine alone (the market does not depend on
+ * who subscribes, so these are the events of any run with the same seed, scenario, coins and start —
+ * `generate`, the server, `runtime sim`). Only events over by the end time are listed.
+ */
+export function strategyEventsOf(opts: StrategyEventsOptions): StrategyEvent[] {
+  const scenario = opts.scenario ?? 'default';
+  const engine = new Engine({ seed: opts.seed, scenario, coins: opts.coins, startTime: opts.startTime });
+  const end = opts.until ?? engine.startTime + (opts.durationMs ?? scenarioDurationMs(scenario));
+  while (engine.nextBlockTime() <= end) engine.step();
+  return engine.groundTruth().strategyEvents;
 }

@@ -13,7 +13,24 @@ export {
   groundTruthToJsonl,
   type Regime,
   SIM_EPOCH,
+  strategyEventLine,
 } from './engine.ts';
+export {
+  EVENT_STRATEGY,
+  type EntryMatch,
+  type EventSide,
+  eventAt,
+  isInside,
+  matchEntries,
+  STRATEGY_EVENT_KINDS,
+  STRATEGY_EVENT_OUTCOMES,
+  type StrategyEvent,
+  type StrategyEventKind,
+  StrategyEventLineSchema,
+  type StrategyEventOutcome,
+  StrategyEventSchema,
+  type StrategyName,
+} from './events.ts';
 export { type FaultChannel, Faults } from './faults.ts';
 export {
   ALL_CHANNELS,
@@ -21,6 +38,8 @@ export {
   type GenerateOptions,
   generatorSubscriptions,
   type MarketChannel,
+  strategyEventsOf,
+  type StrategyEventsOptions,
 } from './generate.ts';
 export { getScenario, SCENARIOS, scenarioDurationMs, scenarioNames } from './scenarios.ts';
 export { type SimServer, type SimServerOptions, type SimSpeed, type SimStats, startSim } from './server.ts';

@@ -1,17 +1,39 @@
 /**
  * Named scenarios: a warm-up hour followed by regime segments. Each coin gets its own jittered copy
- * of the plan (durations ±15 %, trend directions, cascade timing), drawn from the seed; after the
- * listed segments the non-warm-up part repeats, so a server can run for ever.
+ * of the plan (durations ±15 %, trend directions, cascade and spike timing), drawn from the seed; after
+ * the listed segments the non-warm-up part repeats, so a server can run for ever.
+ *
+ * The warm-up hour is quiet sideways history: the longest windows of the hot state (OI 1 h, the σ of
+ * 5 s moves over 1 h) are warm when the listed segments begin.
  */
 import { Rng } from './rng.ts';
 
 export type SegmentKind = 'warmup' | 'sideways' | 'expansion' | 'chop';
+
+/** How a planned exhaustion spike resolves: back to its origin, or on through its extreme. */
+export type SpikeOutcome = 'revert' | 'breakout';
+
+export interface SpikeSpec {
+  /** Minutes from the segment's start (jittered like the segment). */
+  at: number;
+  outcome: SpikeOutcome;
+}
 
 export interface SegmentSpec {
   kind: SegmentKind;
   minutes: number;
   /** Cascades inside an expansion segment, in minutes from its start. */
   cascadesAt?: number[];
+  /**
+   * Expansion only: cascades staged as the RULEBOOK's Cascade reads them — the book is skewed towards
+   * the side the cascade will hit (so the skew deepens, never flips, and the regime holds through it);
+   * OI falls and the flow turns one-sided first, the hit side thins after, the price runs, then OI stops
+   * falling and the book refills. Without it, the original model (the hit side thins from the first
+   * block and the skew flips sign, so the regime inputs pass through DISABLED during the drop).
+   */
+  stagedCascades?: boolean;
+  /** Sideways only: exhaustion spikes, each with its outcome. */
+  spikes?: SpikeSpec[];
 }
 
 export interface ScenarioSpec {
@@ -39,6 +61,42 @@ export const SCENARIOS: Record<string, ScenarioSpec> = {
     segments: [
       { kind: 'warmup', minutes: 60 },
       { kind: 'sideways', minutes: 90 },
+    ],
+  },
+  exhaustion: {
+    name: 'exhaustion',
+    description:
+      'a quiet hour, then a sideways range with exhaustion spikes: sharp moves that stall while aggression ' +
+      'keeps pushing, then revert to their origin or break out',
+    segments: [
+      { kind: 'warmup', minutes: 60 },
+      {
+        kind: 'sideways',
+        minutes: 36,
+        spikes: [
+          { at: 4, outcome: 'revert' },
+          { at: 9, outcome: 'breakout' },
+          { at: 14, outcome: 'revert' },
+          { at: 19, outcome: 'revert' },
+          { at: 24, outcome: 'breakout' },
+          { at: 29, outcome: 'revert' },
+        ],
+      },
+    ],
+  },
+  cascade: {
+    name: 'cascade',
+    description:
+      'a quiet hour, then expansions (OI building, funding and book skewed) each ending in a staged ' +
+      'liquidation cascade: OI drops and the flow turns one-sided, the hit side of the book thins, the ' +
+      'price runs, then OI stops falling and the book refills',
+    segments: [
+      { kind: 'warmup', minutes: 60 },
+      { kind: 'expansion', minutes: 14, cascadesAt: [10], stagedCascades: true },
+      { kind: 'expansion', minutes: 12, cascadesAt: [8], stagedCascades: true },
+      { kind: 'expansion', minutes: 12, cascadesAt: [8], stagedCascades: true },
+      // room for the last cascade of a coin whose plan is stretched by the jitter
+      { kind: 'chop', minutes: 6 },
     ],
   },
   'expansion-cascade': {
@@ -86,6 +144,10 @@ export interface Segment {
   dir: 1 | -1;
   /** Absolute start times of cascades in this segment. */
   cascades: number[];
+  /** Whether this segment's cascades (and its book skew) follow the staged model. */
+  staged: boolean;
+  /** Absolute planned start times of exhaustion spikes in this segment, with their outcomes. */
+  spikes: { t: number; outcome: SpikeOutcome }[];
 }
 
 /** A coin's lazily extended segment plan. */
@@ -122,7 +184,22 @@ export class SegmentPlan {
     const cascades = (s.cascadesAt ?? []).map((m) =>
       Math.round(start + Math.min(len - 60_000, m * 60_000 * jitter + this.rng.range(-30_000, 30_000))),
     );
-    this.segs.push({ kind: s.kind, start, end: start + len, dir, cascades });
+    // spikes draw from the plan only when a segment has some (the older scenarios' plans are unchanged)
+    const spikes = (s.spikes ?? []).map((sp) => ({
+      t: Math.round(
+        start + Math.min(len - 90_000, sp.at * 60_000 * jitter + this.rng.range(-20_000, 20_000)),
+      ),
+      outcome: sp.outcome,
+    }));
+    this.segs.push({
+      kind: s.kind,
+      start,
+      end: start + len,
+      dir,
+      cascades,
+      staged: s.stagedCascades === true,
+      spikes,
+    });
   }
 
   /** The segment covering time `t` (t must not go backwards between calls for speed). */

@@ -13,7 +13,8 @@ options:
   --seed N              seed (default 7); the same seed and scenario give the same stream
   --scenario NAME       ${scenarioNames().join(' | ')} (default default)
   --speed N|max         ×N real time, or as fast as possible (default 1)
-  --ground-truth FILE   write the ground-truth labels and cascade events as JSONL
+  --ground-truth FILE   write the ground truth as JSONL: regime labels, cascade events and the
+                        labelled strategy events (exhaustion, cascade, range-edge) with their windows
   --duration S          stop after S seconds (default: until Ctrl-C)
 `;
 
