@@ -16,6 +16,7 @@ import { createExecution, type Execution } from '../actors/execution/engine.ts';
 import { PaperVenue } from '../actors/venue/paper.ts';
 import type { MarketSnapshot, MarketView, Venue } from '../actors/venue/types.ts';
 import { describeWaiting, healthMachine } from '../machines/health.machine.ts';
+import type { ExecRecord } from '../machines/execution.types.ts';
 import { checkIntent } from '../machines/intent.schema.ts';
 import type { ChannelExpectation, HealthStatus } from '../machines/health.types.ts';
 import { regimeMachine } from '../machines/regime.machine.ts';
@@ -28,6 +29,7 @@ import type { HotStateReader } from '../state/hotstate.ts';
 import { HotView } from '../state/hotview.ts';
 import type { FeedHealthEvent } from '../state/pipeline.ts';
 import { type AnyStrategy, type BaseParams, evaluate } from '../strategies/definition.ts';
+import type { DecisionRecord } from './records.ts';
 import { type Registry, STRATEGIES } from './registry.ts';
 
 export interface EngineConfig {
@@ -358,10 +360,12 @@ export class DecisionEngine {
     }
   }
 
-  private emit(line: DecisionLine): void {
+  /** Every record the engine writes is a `DecisionRecord` (decision/records.ts): the documented format. */
+  private emit(line: DecisionRecord): void {
     // drop undefined fields so the line is stable
-    for (const k of Object.keys(line)) if (line[k] === undefined) delete line[k];
-    this.out(line);
+    const out: DecisionLine = { ...line };
+    for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+    this.out(out);
   }
 
   /** The strategy actor of a coin (spawned by its regime controller; the reference is kept at wiring). */
@@ -485,7 +489,7 @@ export class DecisionEngine {
   private drainExecution(): void {
     for (const r of this.execution.records()) {
       if (r.kind === 'fill') this.summary.fills++;
-      this.emit({ t: r.time, ...(r as Record<string, unknown>), kind: `exec.${r.kind}` } as DecisionLine);
+      this.emit(execRecord(r));
     }
   }
 
@@ -679,7 +683,42 @@ export class DecisionEngine {
   }
 }
 
-function roundInputs(i: RegimeInputs): Record<string, number | null> {
+/** An execution record as the decision log writes it: `exec.<kind>`, at its own time. */
+function execRecord(r: ExecRecord): DecisionRecord {
+  // exhaustive over ExecRecord's kinds: a new kind is a compile error here until the format lists it
+  const t = r.time;
+  switch (r.kind) {
+    case 'intent':
+      return { t, kind: 'exec.intent', time: r.time, intent: r.intent };
+    case 'verdict':
+      return { t, ...r, kind: 'exec.verdict' };
+    case 'order':
+      return { t, ...r, kind: 'exec.order' };
+    case 'fill':
+      return { t, ...r, kind: 'exec.fill' };
+    case 'position':
+      return { t, ...r, kind: 'exec.position' };
+    case 'trading':
+      return { t, ...r, kind: 'exec.trading' };
+    case 'day':
+      return { t, ...r, kind: 'exec.day' };
+    case 'closing':
+      return { t, ...r, kind: 'exec.closing' };
+    case 'strategy':
+      return { t, ...r, kind: 'exec.strategy' };
+    case 'alarm':
+      return { t, ...r, kind: 'exec.alarm' };
+    case 'error':
+      return { t, ...r, kind: 'exec.error' };
+  }
+}
+
+function roundInputs(i: RegimeInputs): {
+  oiRange15m: number | null;
+  oiBuild1h: number | null;
+  fundingDev: number | null;
+  depthAsym5s: number | null;
+} {
   const r = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(8)) : null);
   return {
     oiRange15m: r(i.oiRange15m),

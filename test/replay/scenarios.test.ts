@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
 import { formatValidation, type RegimeValidation, validateRegime } from '../../replay/validate-regime.ts';
+import { DECISION_KINDS, parseDecisionRecord } from '../../decision/records.ts';
 import { STRATEGIES } from '../../decision/registry.ts';
 import { parseConfig } from '../../runtime/config.ts';
 import { FAMILY_REGIME } from '../../strategies/definition.ts';
@@ -41,6 +42,33 @@ function walk(
     visit(l, regime, strat);
   }
 }
+
+describe('the decision log format (decision/records.ts)', () => {
+  it('every line the decision side wrote over every scenario is a DecisionRecord, and the kinds seen are listed', () => {
+    const seen = new Map<string, number>();
+    for (const s of SCENARIOS) {
+      for (const l of runs.get(s)!.lines) {
+        const r = parseDecisionRecord(JSON.parse(JSON.stringify(l)));
+        expect(r, `${s}: ${JSON.stringify(l).slice(0, 300)}`).toMatchObject({ ok: true });
+        seen.set(l.kind, (seen.get(l.kind) ?? 0) + 1);
+      }
+    }
+    console.log(`decision records by kind: ${JSON.stringify(Object.fromEntries(seen))}`);
+    for (const k of seen.keys()) expect(DECISION_KINDS).toContain(k);
+    // the scenarios reach the records a trading day is made of
+    for (const k of [
+      'health',
+      'regime',
+      'gate',
+      'lease',
+      'strategy',
+      'exec.intent',
+      'exec.fill',
+      'exec.position',
+    ])
+      expect(seen.get(k) ?? 0, k).toBeGreaterThan(0);
+  });
+});
 
 describe('regime controller vs the simulator ground truth (per coin per second after the 1 h warm-up)', () => {
   it('agreement ≥ 95 % on labelled SIDEWAYS/EXPANSION seconds, zero opposite-regime seconds', () => {
