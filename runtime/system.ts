@@ -193,7 +193,14 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
 
   const onTick = (m: TickMessage) => {
     lastTickSeq = m.seq;
-    if (m.cause === 'event') eventTickPending = false;
+    if (m.cause === 'event') {
+      eventTickPending = false;
+      // a venue answer journaled after this tick was requested is not in it: it asks for the next one
+      if (venueTickOwed) {
+        venueTickOwed = false;
+        askTickForVenue();
+      }
+    }
     if (decide) {
       if (!engine) {
         const eo: ConstructorParameters<typeof DecisionEngine>[0] = {
@@ -228,6 +235,20 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
         tickWaiters[i]!.resolve();
         tickWaiters.splice(i, 1);
       }
+    }
+  };
+
+  /**
+   * A venue answer acts at once, not at the next timer tick: it asks for an event tick (one at a time, shared
+   * with the derived events; one asked while a requested tick is on its way is owed and asked when it arrives).
+   */
+  let venueTickOwed = false;
+  const askTickForVenue = () => {
+    if (!decide || stopped || !feedRef) return;
+    if (eventTickPending) venueTickOwed = true;
+    else {
+      eventTickPending = true;
+      requestTick('event');
     }
   };
 
@@ -323,6 +344,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       : null;
   inlet?.attach((r) => {
     feed.stamper.control(RecordKind.Venue, r.type, jsonBytes(r));
+    askTickForVenue();
     return true;
   });
 

@@ -176,8 +176,19 @@ describe('live-trading parity: a --live-trading run against the simulator /excha
 
     // what the venue went through (the reach of this test)
     const byChannel: Record<string, number> = {};
-    for (const { record } of readJournal(journalDir, { onCorrupt: () => {} }))
-      if (record.kind === RecordKind.Venue) byChannel[record.channel] = (byChannel[record.channel] ?? 0) + 1;
+    // how long each answer waited in the journal for the tick that applied it (journal time)
+    let waiting: number[] = [];
+    let maxWaitMs = 0;
+    for (const { record } of readJournal(journalDir, { onCorrupt: () => {} })) {
+      if (record.kind === RecordKind.Venue) {
+        byChannel[record.channel] = (byChannel[record.channel] ?? 0) + 1;
+        waiting.push(record.time);
+      } else if (record.kind === RecordKind.Tick) {
+        for (const t of waiting) maxWaitMs = Math.max(maxWaitMs, record.time - t);
+        waiting = [];
+      }
+    }
+    expect(waiting).toEqual([]); // every answer was followed by a tick
     const reach = {
       venueRecords: byChannel,
       scripted: s.exchange.faultsApplied,
@@ -190,10 +201,13 @@ describe('live-trading parity: a --live-trading run against the simulator /excha
       fills: v.counters.fills,
       liveLines: live.length,
       journaled: summary.venueReports?.journaled,
+      maxWaitMs: Math.round(maxWaitMs * 10) / 10,
       delivered: summary.venueReports?.delivered,
     };
     console.log(`live-trading parity reach: ${JSON.stringify(reach)}`);
     expect(s.exchange.faultsApplied).toEqual({ reject: 1, partial: 2 });
+    // an answer asks for a tick at once: it does not wait for the next timer tick (every 1 000 ms)
+    expect(maxWaitMs).toBeLessThan(config.control.tickMs / 4);
     expect(byChannel.rejected ?? 0).toBeGreaterThanOrEqual(1);
     expect(byChannel.fill ?? 0).toBeGreaterThanOrEqual(3);
     expect(byChannel.canceled ?? 0).toBeGreaterThanOrEqual(2);
