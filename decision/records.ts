@@ -91,6 +91,20 @@ const base = { t: num };
 /** The operator command as applied: its `command` name and the command's own fields. */
 const OPERATOR_APPLIED = z.looseObject({ t: num, kind: z.literal('operator.applied'), command: str });
 
+/** A regime controller's record: a regime change, a gate or a lease, with the inputs it was decided on. */
+function controllerRecord<K extends 'regime' | 'gate' | 'lease'>(k: K) {
+  return z.strictObject({
+    ...base,
+    kind: z.literal(k),
+    coin: str,
+    regime,
+    action: str.optional(),
+    strategy: str.optional(),
+    reason: str,
+    inputs: regimeInputs,
+  });
+}
+
 export const DecisionRecordSchema = z.discriminatedUnion('kind', [
   // ---- health
   z.strictObject({
@@ -113,18 +127,9 @@ export const DecisionRecordSchema = z.discriminatedUnion('kind', [
     report: num.optional(),
   }),
   // ---- regime controller: regime changes, gates and leases, with the inputs they were decided on
-  ...(['regime', 'gate', 'lease'] as const).map((k) =>
-    z.strictObject({
-      ...base,
-      kind: z.literal(k),
-      coin: str,
-      regime,
-      action: str.optional(),
-      strategy: str.optional(),
-      reason: str,
-      inputs: regimeInputs,
-    }),
-  ),
+  controllerRecord('regime'),
+  controllerRecord('gate'),
+  controllerRecord('lease'),
   // ---- strategies
   z.strictObject({
     ...base,
