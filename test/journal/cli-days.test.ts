@@ -5,12 +5,13 @@
  * folder; compact (ratio printed, compacted days read by every reader) and prune (never today, never the
  * day a running instance writes).
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { journalDays, readDays } from '../../actors/journal/days.ts';
 import { readAll } from '../../actors/journal/reader.ts';
 import { JournalWriter } from '../../actors/journal/writer.ts';
+import { main } from '../../runtime/cli.ts';
 import { type JournalStats, journalCommand } from '../../runtime/commands/journal.ts';
 import { lockDataDir } from '../../runtime/lock.ts';
 import { ManualClock } from '../../state/clock.ts';
@@ -265,7 +266,6 @@ describe('journal compact and prune', () => {
     // put back a plain segment beside its compressed copy: what a crash before the unlink leaves
     const br = readdirSync(day).find((f) => f.endsWith('.br'))!;
     const { brotliDecompressSync } = await import('node:zlib');
-    const { readFileSync } = await import('node:fs');
     writeFileSync(join(day, br.replace(/\.br$/, '')), brotliDecompressSync(readFileSync(join(day, br))));
     expect(readAll(day).records).toEqual(before);
     expect(
@@ -318,5 +318,79 @@ describe('journal compact and prune', () => {
     expect(await journalCommand(['compact', data, '--older-than', '1'], free.io)).toBe(0);
     expect(free.out()).toMatch(/2026-11-21: \d+ segments/);
     expect(existsSync(join(data, 'LOCK'))).toBe(false);
+  });
+});
+
+describe('runtime replay on a data dir', () => {
+  const run = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(argv, {
+      stdout: (s: string) => void (out += `${s}\n`),
+      stderr: (s: string) => void (err += `${s}\n`),
+    });
+    return { code, out, err };
+  };
+
+  it('an empty or wrong folder, or a bad day, exits 2 saying what it looked for and found', async () => {
+    const empty = tempDir('replay-empty');
+    cleanups.push(empty.cleanup);
+    mkdirSync(join(empty.dir, 'journal', '2026-11-20'), { recursive: true });
+    const a = await run(['replay', empty.dir, '--coins', 'BTC']);
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(
+      /no journal in .*looked for segments .*found day folders 2026-11-20 \(1\) with no segments/,
+    );
+    const b = await run(['replay', join(empty.dir, 'nope'), '--coins', 'BTC']);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/nope does not exist/);
+    const data = await dataDir(DAYS.slice(0, 2));
+    const c = await run(['replay', data, '--coins', 'BTC', '--from', '2026-13-01']);
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/--from 2026-13-01: not a day/);
+    const d = await run(['replay', data, '--coins', 'BTC', '--from', '2026-12-01']);
+    expect(d.code).toBe(2);
+    expect(d.err).toMatch(/days 2026-12-01 to …\); found day folders 2026-11-18 … 2026-11-19 \(2\)/);
+  });
+
+  it('replays a compacted data dir exactly as before it was compacted', async () => {
+    const data = await dataDir();
+    const out = tempDir('replay-out');
+    cleanups.push(out.cleanup);
+    // synthetic ticks (their recorded hot-state versions are made up): replay exits 1 for the version
+    // mismatches, and must do exactly the same after compaction
+    const before = await run([
+      'replay',
+      data,
+      '--coins',
+      'BTC',
+      '--decisions',
+      join(out.dir, 'a.jsonl'),
+      '--json',
+    ]);
+    expect(before.code, before.err).toBe(1);
+    expect(
+      await journalCommand(
+        ['compact', data, '--older-than', '0'],
+        io({ clock: new ManualClock(Date.parse('2026-12-01T00:00:00Z')) }).io,
+      ),
+    ).toBe(0);
+    expect(readdirSync(join(data, 'journal', DAYS[0]!)).every((f) => f.endsWith('.br'))).toBe(true);
+    const after = await run([
+      'replay',
+      data,
+      '--coins',
+      'BTC',
+      '--decisions',
+      join(out.dir, 'b.jsonl'),
+      '--json',
+    ]);
+    expect(after.code, after.err).toBe(before.code);
+    const sa = JSON.parse(before.err.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    const sb = JSON.parse(after.err.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(sb).toEqual(sa);
+    expect(sa.records).toBe(DAYS.length * PER_DAY);
+    expect(readFileSync(join(out.dir, 'a.jsonl')).length).toBeGreaterThan(100);
+    expect(readFileSync(join(out.dir, 'b.jsonl')).equals(readFileSync(join(out.dir, 'a.jsonl')))).toBe(true);
   });
 });
