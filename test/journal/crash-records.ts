@@ -49,3 +49,12 @@ export function venueRecordsBelow(n: number): number {
   for (let s = 0; s < n; s++) if (s % 12 === 4 || s % 12 === 9) k++;
   return k;
 }
+
+/** 00:00 UTC of 2026-03-15 and the seq whose record is the first after it (the midnight crash test). */
+export const MIDNIGHT = Date.parse('2026-03-15T00:00:00Z');
+export const MIDNIGHT_SEQ = 300;
+
+/** `crashRecordFor(seq)` at a time that crosses midnight at MIDNIGHT_SEQ (0.1 ms apart). */
+export function midnightRecordFor(seq: number): JournalRecord {
+  return { ...crashRecordFor(seq), time: MIDNIGHT + (seq - MIDNIGHT_SEQ) * 0.1 };
+}
