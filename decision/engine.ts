@@ -86,7 +86,15 @@ export type OperatorCommand =
   | { type: 'SET_TRADING'; state: 'ACTIVE' | 'REDUCING' | 'HALTED' }
   | { type: 'OPERATOR_ENABLE'; coin: string; strategy: string }
   /** The process's own shutdown (not an operator's): flatten and halt, or keep positions and reduce. */
-  | { type: 'SHUTDOWN'; flatten: boolean };
+  | { type: 'SHUTDOWN'; flatten: boolean }
+  /**
+   * The disk guard (actors/journal/disk-guard.ts): free space on the journal's disk fell below the floor
+   * (`low`: no new entries, with an alarm — visibility over continuity) or is back above it.
+   */
+  | { type: 'DISK'; low: boolean; freeBytes?: number; floorBytes?: number; path?: string; reason?: string };
+
+/** The reason the disk guard's REDUCING carries (so only the guard's own reduce is lifted by it). */
+const DISK_REASON = 'disk: free space below the floor';
 
 /** One line of the decision log: `t` is the journal clock, never the wall clock. */
 export type DecisionLine = { t: number; kind: string } & Record<string, unknown>;
@@ -629,8 +637,33 @@ export class DecisionEngine {
         if (c.flatten) this.execution.kill('shutdown: flatten');
         else this.execution.reduce('shutdown: positions kept');
         break;
+      case 'DISK':
+        this.disk(c);
+        break;
     }
     this.settle();
+  }
+
+  /**
+   * Free space below the floor: no new entries (REDUCING; closes still pass) and an alarm; back above it:
+   * the guard's own REDUCING is lifted. A HALTED or operator REDUCING state is never touched by the guard.
+   */
+  private disk(c: Extract<OperatorCommand, { type: 'DISK' }>): void {
+    const mb = (b: number | undefined) => (b === undefined ? '?' : `${Math.round(b / 1e6)} MB`);
+    const status = this.execution.tradingStatus();
+    if (c.low) {
+      this.summary.alarms++;
+      this.emit({
+        t: this.clock.now(),
+        kind: 'alarm',
+        source: 'system',
+        coin: null,
+        message: `disk: ${mb(c.freeBytes)} free on ${c.path ?? 'the journal disk'}, below the floor of ${mb(c.floorBytes)}${c.reason ? ` (${c.reason})` : ''}: no new entries until space returns`,
+      });
+      if (status.state === 'ACTIVE') this.execution.reduce(`${DISK_REASON} (${mb(c.freeBytes)} free)`);
+    } else if (status.state === 'REDUCING' && status.reason.includes(DISK_REASON)) {
+      this.execution.resume();
+    }
   }
 
   /** Snapshot for dashboards and summaries (a read-only replica, never the actors' internals). */

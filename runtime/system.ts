@@ -45,7 +45,13 @@ export function decisionLevel(line: DecisionLine): 'error' | 'warn' | 'info' | '
   // the process's own shutdown halts too: that one is not an incident
   if (kind === 'exec.trading' && line.state === 'HALTED')
     return String(line.reason).includes('shutdown:') ? 'info' : 'error';
-  if (/^(alarm|strategy\.error|book\.rejected|health\.waiting|restart\.recovered)$/.test(kind)) return 'warn';
+  if (kind === 'exec.error') return 'error';
+  if (
+    /^(alarm|exec\.alarm|strategy\.error|intent\.rejected|book\.rejected|health\.waiting|restart\.recovered)$/.test(
+      kind,
+    )
+  )
+    return 'warn';
   if (
     /^(regime|gate|health|strategy|lease|operator\.applied|book\.valid|exec\.(intent|verdict|fill|closing|trading))$/.test(
       kind,

@@ -47,8 +47,18 @@ describe('decision records at their log level', () => {
       }),
     ).toBe('info');
     expect(decisionLevel({ t: 1, kind: 'exec.trading', state: 'ACTIVE' })).toBe('info');
-    for (const kind of ['alarm', 'strategy.error', 'book.rejected', 'health.waiting', 'restart.recovered'])
+    for (const kind of [
+      'alarm',
+      'exec.alarm',
+      'strategy.error',
+      'intent.rejected',
+      'book.rejected',
+      'health.waiting',
+      'restart.recovered',
+    ])
       expect(decisionLevel({ t: 1, kind }), kind).toBe('warn');
+    // an execution error is an error (issue 15: alarms at the right level, not info or debug)
+    expect(decisionLevel({ t: 1, kind: 'exec.error' })).toBe('error');
     for (const kind of ['regime', 'gate', 'health', 'strategy', 'lease', 'operator.applied', 'exec.fill'])
       expect(decisionLevel({ t: 1, kind }), kind).toBe('info');
     expect(decisionLevel({ t: 1, kind: 'exec.order' })).toBe('debug');
