@@ -7,6 +7,7 @@
  */
 import { generate, type MarketChannel } from '../sim/generate.ts';
 import type { GroundTruthLabel } from '../sim/engine.ts';
+import type { StrategyEvent } from '../sim/events.ts';
 import { type ConnEvent, type JournalRecord, jsonBytes, RecordKind, sniffChannel } from '../state/records.ts';
 
 const enc = new TextEncoder();
@@ -26,6 +27,8 @@ export interface SimSessionOptions {
   /** Every record, in journal order. */
   onRecord: (rec: JournalRecord) => void;
   onLabel?: (l: GroundTruthLabel) => void;
+  /** The scenario's labelled strategy events, each when it is over (sim/events.ts). */
+  onStrategyEvent?: (e: StrategyEvent) => void;
 }
 
 export interface SimSessionResult {
@@ -83,6 +86,7 @@ export function simSession(opts: SimSessionOptions): SimSessionResult {
   if (opts.durationMs !== undefined) genOpts.durationMs = opts.durationMs;
   if (opts.channels) genOpts.channels = opts.channels;
   if (opts.onLabel) genOpts.onLabel = opts.onLabel;
+  if (opts.onStrategyEvent) genOpts.onStrategyEvent = opts.onStrategyEvent;
   const r = generate(genOpts);
   tickUpTo(r.endTime);
   return { records, frames, ticks, startTime: r.startTime, endTime: r.endTime };

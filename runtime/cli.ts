@@ -29,6 +29,7 @@ Commands:
   status                the running instance's state (--data DIR, --json)
   journal <sub> <dir>   journal tools: stats | verify | export | tail
   validate-regime       confusion matrix of the regime controller against the simulator's ground truth
+  validate-strategies   precision, recall and PnL of each strategy against the simulator's labelled events
   diagrams              regenerate diagrams/ from machines/ (--check: fail when stale)
 
 Run \`runtime <command> --help\` for a command's flags.
@@ -55,6 +56,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     return (argv, io) => m.journalCommand(argv, { stdout: stream(io.stdout), stderr: stream(io.stderr) });
   },
   'validate-regime': async () => (await import('./commands/validate-regime.ts')).validateRegimeCommand,
+  'validate-strategies': async () =>
+    (await import('./commands/validate-strategies.ts')).validateStrategiesCommand,
   diagrams: async () => {
     const m = await import('./diagrams.ts');
     return (argv, io) => m.diagramsCommand(argv, io.stdout, io.stderr);

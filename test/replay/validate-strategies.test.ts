@@ -1,0 +1,51 @@
+/**
+ * Replay validation per strategy over its scenario (issue 15 done-when), asserted from the decision log:
+ * each strategy enters only in its own regime, mostly inside its labelled events (precision), and takes a
+ * stated share of them (recall). The figures are printed as `runtime validate-strategies` prints them.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { engineConfigFrom } from '../../decision/engine.ts';
+import {
+  formatStrategiesValidation,
+  type StrategiesValidation,
+  validateStrategies,
+} from '../../replay/validate-strategies.ts';
+import { parseConfig } from '../../runtime/config.ts';
+
+const config = engineConfigFrom(parseConfig({}));
+const runs = new Map<string, StrategiesValidation>();
+
+beforeAll(() => {
+  for (const scenario of ['exhaustion', 'cascade']) {
+    const v = validateStrategies({ scenario, seed: 7, config });
+    console.log(formatStrategiesValidation(v));
+    runs.set(scenario, v);
+  }
+}, 600_000);
+
+const of = (scenario: string, strategy: string) =>
+  runs.get(scenario)!.strategies.find((s) => s.strategy === strategy)!;
+
+describe('validate-strategies', () => {
+  it('no strategy ever enters outside its own regime, and every decision record is in the documented format', () => {
+    for (const v of runs.values()) {
+      expect(v.invalidRecords).toBe(0);
+      for (const s of v.strategies) expect(s.outsideRegime, `${v.scenario} ${s.strategy}`).toBe(0);
+    }
+  });
+  it('Kinematics over the exhaustion spikes: precision ≥ 85 %, recall ≥ 60 %', () => {
+    const k = of('exhaustion', 'kinematics');
+    expect(k.events).toBeGreaterThanOrEqual(12);
+    expect(k.precision).toBeGreaterThanOrEqual(0.85);
+    expect(k.recall).toBeGreaterThanOrEqual(0.6);
+    // a fade of exhaustion that never takes a cascade's side
+    expect(of('exhaustion', 'cascade').entries).toBe(0);
+  });
+  it('Cascade over the liquidation cascades: precision ≥ 85 %, recall ≥ 75 %; the SIDEWAYS family stays out', () => {
+    const c = of('cascade', 'cascade');
+    expect(c.events).toBeGreaterThanOrEqual(6);
+    expect(c.precision).toBeGreaterThanOrEqual(0.85);
+    expect(c.recall).toBeGreaterThanOrEqual(0.75);
+    expect(of('cascade', 'kinematics').entries + of('cascade', 'geometry').entries).toBe(0);
+  });
+});
