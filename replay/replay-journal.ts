@@ -7,8 +7,8 @@
  * (`RecordKind.Venue`), delivered at the ticks they were delivered live, and checks that the replay asks
  * for the orders the live run asked for (its `exec.order` records).
  */
-import { journalDays, NoJournalError } from '../actors/journal/days.ts';
-import { readJournal } from '../actors/journal/reader.ts';
+import { journalDays, NoJournalError, readDays } from '../actors/journal/days.ts';
+import { type JournalEntry, type ReadOptions, readJournal } from '../actors/journal/reader.ts';
 import { deliverAtTick } from '../actors/venue/journaled.ts';
 import { ReplayVenue } from '../actors/venue/replay.ts';
 import { ManualClock } from '../state/clock.ts';
@@ -23,8 +23,16 @@ import {
   type OperatorCommand,
 } from '../decision/engine.ts';
 
+/** A day folder, or several day folders read as one stream, in order (a run may cross midnight). */
+export type JournalSource = string | readonly string[];
+
+function readSource(src: JournalSource, opts: ReadOptions): Iterable<JournalEntry> {
+  return typeof src === 'string' ? readJournal(src, opts) : readDays(src, opts);
+}
+
 export interface ReplayOptions {
-  dir: string;
+  /** The journal: one day folder, or the days of a data dir in order (one stream: one pipeline, one engine). */
+  dir: JournalSource;
   config: EngineConfig;
   out: (line: DecisionLine) => void;
   /** Only records up to (and including) this time. */
@@ -147,10 +155,10 @@ export type RunConfigFor = (run: RunInfo | null) => EngineConfig;
  * holds every tick that run acted on (ticks are durable before they are handed on), but the decision records
  * of its last tick may not have reached the disk — a position it opened there is still recovered.
  */
-export function recoverFromJournal(dir: string, configFor?: RunConfigFor): RestoreBuilder {
+export function recoverFromJournal(dir: JournalSource, configFor?: RunConfigFor): RestoreBuilder {
   const b = new RestoreBuilder();
   let last: { seq: number; restore: unknown[]; run: RunInfo | null } | null = null;
-  for (const { record } of readJournal(dir, { onCorrupt: () => {} })) {
+  for (const { record } of readSource(dir, { onCorrupt: () => {} })) {
     if (record.kind !== RecordKind.Decision) continue;
     if (record.channel === 'run.start') {
       let r: Partial<RunStart> = {};
@@ -180,7 +188,7 @@ export function recoverFromJournal(dir: string, configFor?: RunConfigFor): Resto
     (l) => replayed.line(l),
     (run) => configFor(run),
   );
-  for (const { record } of readJournal(dir, { fromSeq: last.seq, onCorrupt: () => {} })) feed.record(record);
+  for (const { record } of readSource(dir, { fromSeq: last.seq, onCorrupt: () => {} })) feed.record(record);
   feed.engine?.stop();
   return replayed;
 }
@@ -193,8 +201,9 @@ export interface Recovered {
 }
 
 /**
- * What a process starting at `now` recovers from a data dir's journal (`<dataDir>/journal`): the latest day
- * folder up to today that holds a run — today's, or the last trading day's when this is the day's first run.
+ * What a process starting at `now` recovers from a data dir's journal (`<dataDir>/journal`): from the latest day
+ * folder up to today that holds a run (today's, or the last trading day's when this is the day's first run),
+ * read together with the days after it — a run that crossed midnight went on journaling into the next day.
  */
 export function restoreFromDataDir(journalRoot: string, now: number, configFor?: RunConfigFor): Recovered {
   let days: string[] = [];
@@ -203,9 +212,9 @@ export function restoreFromDataDir(journalRoot: string, now: number, configFor?:
   } catch (e) {
     if (!(e instanceof NoJournalError)) throw e; // nothing journaled yet: a first start
   }
-  for (const dir of days.reverse()) {
-    const b = recoverFromJournal(dir, configFor);
-    if (b.runs > 0) return { dir, records: b.records(), trading: b.trading() };
+  for (let i = days.length - 1; i >= 0; i--) {
+    const b = recoverFromJournal(i === days.length - 1 ? days[i]! : days.slice(i), configFor);
+    if (b.runs > 0) return { dir: days[i]!, records: b.records(), trading: b.trading() };
   }
   return { dir: null, records: [], trading: null };
 }
@@ -350,7 +359,7 @@ export function replayJournal(opts: ReplayOptions): ReplayResult {
   const every = opts.progressEvery ?? 50_000;
   const range: { toTime?: number; onCorrupt: () => void } = { onCorrupt: () => corrupt++ };
   if (opts.toTime !== undefined) range.toTime = opts.toTime;
-  for (const { record } of readJournal(opts.dir, range)) {
+  for (const { record } of readSource(opts.dir, range)) {
     records++;
     if (record.kind === RecordKind.Frame) frames++;
     firstTime ??= record.time;
