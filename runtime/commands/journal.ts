@@ -13,6 +13,7 @@ import {
   journalDays,
   journalRootOf,
   NoJournalError,
+  readDays,
 } from '../../actors/journal/days.ts';
 import { type CorruptReport, JournalFormatError } from '../../actors/journal/format.ts';
 import {
@@ -302,7 +303,7 @@ export function journalStats(dir: string, days: readonly string[] = [dir]): Jour
     badConnRecords: 0,
     corrupt: [],
   };
-  for (const e of days.flatMap((d) => [...readJournal(d, { onCorrupt: (c) => s.corrupt.push(c) })])) {
+  for (const e of readDays(days, { onCorrupt: (c) => s.corrupt.push(c) })) {
     const r = e.record;
     const kind = RECORD_KIND_NAMES[r.kind];
     const source = r.source ?? defaultSource(r.kind);
