@@ -183,6 +183,8 @@ export class DecisionEngine {
   /** Intents as the strategies emitted them, handed to execution once the tree has settled. */
   private readonly intents: Array<{ coin: string; strategy: string; intent: Intent }> = [];
   private draining = false;
+  /** The entry intent execution last answered ENTRY_REJECTED for (its own denials answer at once). */
+  private answered: string | null = null;
   private readonly strategyStates = new Map<string, string>();
   private healthLevel: HealthStatus = 'WARMING';
   private staleCoins = new Set<string>();
@@ -476,7 +478,9 @@ export class DecisionEngine {
     this.drainExecution();
     if (!res.ok && intent.kind === 'entry') {
       if (regime.getSnapshot().context.lease === strategy) regime.send({ type: 'RELEASE_LEASE', strategy });
-      // queued by the strategy's mailbox: processed once its current transition (ARMED → entering) is done
+      // execution answers its own denials: tell the strategy only when it has not (once is enough — a
+      // second ENTRY_REJECTED finds it SCANNING and is an "ignored" line in the log)
+      if (this.answered === intent.id) return;
       this.child(coin, strategy)?.send({
         type: 'ENTRY_REJECTED',
         intentId: intent.id,
@@ -487,6 +491,7 @@ export class DecisionEngine {
 
   private reply(strategy: string, coin: string, event: StrategyEvent): void {
     if (event.type === 'ENTRY_FILLED') this.summary.entries++;
+    if (event.type === 'ENTRY_REJECTED') this.answered = event.intentId;
     if (event.type === 'EXIT_FILLED') {
       const regime = this.regimes.get(coin);
       if (regime?.getSnapshot().context.lease === strategy) regime.send({ type: 'RELEASE_LEASE', strategy });
