@@ -138,6 +138,7 @@ describe('Cascade setup: oiDrop10s ≥ 0.03 and one side ≥ 80 % of the 5 s flo
         // the other side's depth is not the pre-cascade depth
         expect(cascadeSetup(cascading(s, { [s.awayMean]: NaN_ }))?.side).toBe(s.side);
         expect(cascadeSetup(cascading(s, { mid10sAgo: 0 }))).toBeNull();
+        expect(cascadeSetup(cascading(s, { mid: 0 }))).toBeNull();
       });
     });
   }
@@ -256,13 +257,19 @@ describe('Cascade trigger: the hit side below 50 % of the frozen pre-cascade dep
       });
     });
   }
-  it('a target at or below zero (a third of the price in 10 s) is no target: no trigger', () => {
+  it('a target at or below zero (a third of the price in 10 s) is no target: no trigger; exactly 0 neither', () => {
     const s = SIDES[0]!;
     const held = cascadeSetup(cascading(s))!;
     const t = cascadeTrigger(cascading(s, { mid: 6_000, depthBid20: 1 }), held); // target 6 000 − 2 × 4 000
     expect(t.fired).toBe(false);
     expect(t.reason).toMatch(/target .* ≤ 0/);
     expect(cascadeTrigger(cascading(s, { mid: 6_700, depthBid20: 1 }), held).fired).toBe(true);
+    // start 3, entry 2: target 2 − 2 × 1 = 0 exactly; one ulp higher the target is just above 0
+    const small = cascadeSetup(cascading(s, { mid10sAgo: 3, mid: 2.99 }))!;
+    expect(cascadeTrigger(cascading(s, { mid: 2, depthBid20: 1 }), small)).toMatchObject({ fired: false });
+    const t2 = cascadeTrigger(cascading(s, { mid: nextUp(2), depthBid20: 1 }), small);
+    expect(t2.fired).toBe(true);
+    expect(t2.levels!.target).toBeGreaterThan(0);
   });
 });
 

@@ -165,6 +165,8 @@ describe('Kinematics setup: |move5s| ≥ 3 × sigma5s, side against the move, ex
     expect(kinematicsSetup({ ...moved(SIDES[0]!), sigma5s: -0.001 })).toBeNull();
     expect(kinematicsSetup({ ...moved(SIDES[0]!), mid5sAgo: 0 })).toBeNull();
     expect(kinematicsSetup({ ...moved(SIDES[0]!), mid: -1 })).toBeNull();
+    // a zero mid is no price, even with a down-move that would put the origin behind it
+    expect(kinematicsSetup({ ...moved(SIDES[1]!), mid: 0 })).toBeNull();
   });
 });
 
@@ -223,7 +225,12 @@ describe('Kinematics trigger: stalled or turned, aggression kept pushing, mid st
       });
       it('NULL mid or mid 1 s ago never fires', () => {
         expect(kinematicsTrigger(stall({ mid: NaN_ }), held).fired).toBe(false);
-        expect(kinematicsTrigger(stall({ mid1sAgo: NaN_ }), held).fired).toBe(false);
+        expect(kinematicsTrigger(stall({ mid1sAgo: NaN_ }), held)).toEqual({
+          fired: false,
+          reason: 'mid or mid1sAgo NULL',
+        });
+        // a NULL 2 s sample does not matter to the trigger
+        expect(kinematicsTrigger(stall({ mid2sAgo: NaN_ }), held).fired).toBe(true);
       });
       it('reads the frozen levels: the rolling window’s move has aged out (move5s 0, origin moved up to mid) and it still fires', () => {
         const aged = stall({ mid5sAgo: top, move5s: 0, sigma5s: 0.01, mid2sAgo: top });
