@@ -129,7 +129,9 @@ export function aggShare1s(v: KinematicsView, flow: 'buy' | 'sell'): number {
 export function windowExtreme(v: KinematicsView, sign: 1 | -1): number {
   if (!finite(v.mid)) return Number.NaN;
   let x = v.mid;
-  for (const m of [v.mid1sAgo, v.mid2sAgo]) if (finite(m) && (m - x) * sign > 0) x = m;
+  // two samples, no array: this runs on every ENTERED tick
+  if (finite(v.mid1sAgo) && (v.mid1sAgo - x) * sign > 0) x = v.mid1sAgo;
+  if (finite(v.mid2sAgo) && (v.mid2sAgo - x) * sign > 0) x = v.mid2sAgo;
   return x;
 }
 
