@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SetupInfo } from '../../machines/strategy.types.ts';
 import { F, newSlot } from '../../state/hotstate-layout.ts';
+import { STRATEGIES } from '../../decision/registry.ts';
 import { HotView } from '../../state/hotview.ts';
 import { FAMILY_REGIME, type LifecyclePhase, riskSize } from '../../strategies/definition.ts';
 import {
@@ -366,6 +367,10 @@ describe('evaluateCascade per phase', () => {
 });
 
 describe('Cascade definition', () => {
+  it('is discovered by the registry from its file alone (the same definition object)', () => {
+    expect(STRATEGIES.filter((d) => d.name === 'cascade')).toEqual([strategy]);
+    expect(STRATEGIES.find((d) => d.name === 'cascade')).toBe(strategy);
+  });
   it('defaults pin the RULEBOOK', () => {
     expect(DEFAULT_CASCADE).toEqual({
       enabled: true,

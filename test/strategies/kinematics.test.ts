@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SetupInfo } from '../../machines/strategy.types.ts';
 import { F, newSlot } from '../../state/hotstate-layout.ts';
+import { STRATEGIES } from '../../decision/registry.ts';
 import { HotView } from '../../state/hotview.ts';
 import { FAMILY_REGIME, type LifecyclePhase, riskSize } from '../../strategies/definition.ts';
 import {
@@ -401,6 +402,10 @@ describe('evaluateKinematics per phase', () => {
 });
 
 describe('Kinematics definition', () => {
+  it('is discovered by the registry from its file alone (the same definition object)', () => {
+    expect(STRATEGIES.filter((d) => d.name === 'kinematics')).toEqual([strategy]);
+    expect(STRATEGIES.find((d) => d.name === 'kinematics')).toBe(strategy);
+  });
   it('defaults pin the RULEBOOK', () => {
     expect(DEFAULT_KINEMATICS).toEqual({
       enabled: true,
