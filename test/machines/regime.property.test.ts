@@ -20,17 +20,17 @@
 import fc from 'fast-check';
 import { type AnyActorRef, createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
+import { STRATEGIES } from '../../decision/registry.ts';
 import { regimeMachine } from '../../machines/regime.machine.ts';
 import { DEFAULT_REGIME_THRESHOLDS, type RegimeInputs } from '../../machines/regime.types.ts';
 import type { Intent } from '../../machines/strategy.types.ts';
 import { ManualClock } from '../../state/clock.ts';
 import { CHOP_INPUTS, EXPANSION_INPUTS, SIDEWAYS_INPUTS, TIMINGS } from './regime.fixtures.ts';
 
-const MEMBERS = [
-  { strategy: 'geometry', family: 'SLBRS' as const },
-  { strategy: 'kinematics', family: 'SLBRS' as const },
-  { strategy: 'cascade', family: 'EFFCS' as const },
-];
+/** The real members: every strategy of the registry, with its family (both families are there). */
+const MEMBERS = STRATEGIES.map((d) => ({ strategy: d.name, family: d.family })).sort(
+  (a, b) => (a.family === b.family ? a.strategy.localeCompare(b.strategy) : a.family === 'SLBRS' ? -1 : 1),
+);
 const NULLS: RegimeInputs = { ...SIDEWAYS_INPUTS, oiRange15m: Number.NaN };
 const inputsOf = { S: SIDEWAYS_INPUTS, E: EXPANSION_INPUTS, C: CHOP_INPUTS, N: NULLS };
 type Health = 'HEALTHY' | 'DEGRADED' | 'WARMING';
@@ -354,6 +354,11 @@ function run(steps: Step[], reach: Reach): void {
   if (heldPosition) reach.runsWithPosition++;
   if (switchedWhileHolding) reach.runsFamilySwitchWhileHolding++;
 }
+
+it('the registry has members of both families (the invariants below are about real ones)', () => {
+  expect(new Set(MEMBERS.map((m) => m.family))).toEqual(new Set(['SLBRS', 'EFFCS']));
+  expect(MEMBERS.map((m) => m.strategy)).toEqual(['geometry', 'kinematics', 'cascade']);
+});
 
 describe('regime controller invariants (property)', () => {
   it('a family is enabled only after every member of the other family is DISABLED (scripted)', () => {

@@ -8,6 +8,7 @@ import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
 import { formatValidation, type RegimeValidation, validateRegime } from '../../replay/validate-regime.ts';
 import { DECISION_KINDS, parseDecisionRecord } from '../../decision/records.ts';
 import { STRATEGIES } from '../../decision/registry.ts';
+import { checkLogInvariants } from '../decision/log-invariants.ts';
 import { parseConfig } from '../../runtime/config.ts';
 import { FAMILY_REGIME } from '../../strategies/definition.ts';
 
@@ -42,6 +43,26 @@ function walk(
     visit(l, regime, strat);
   }
 }
+
+describe('families and leases with the real members, over every scenario', () => {
+  it('never both families enabled on a coin, one lease and one position per coin, a leaving regime exits first', () => {
+    let reach = { gates: 0, grants: 0, positionsOpened: 0, regimeExitsWithPosition: 0 };
+    for (const s of SCENARIOS) {
+      const r = checkLogInvariants(runs.get(s)!.lines, STRATEGIES);
+      expect(r.violations, s).toEqual([]);
+      reach = {
+        gates: reach.gates + r.gates,
+        grants: reach.grants + r.grants,
+        positionsOpened: reach.positionsOpened + r.positionsOpened,
+        regimeExitsWithPosition: reach.regimeExitsWithPosition + r.regimeExitsWithPosition,
+      };
+    }
+    console.log(`family/lease invariants reach: ${JSON.stringify(reach)}`);
+    expect(reach.gates).toBeGreaterThan(10);
+    expect(reach.positionsOpened).toBeGreaterThan(10);
+    expect(reach.regimeExitsWithPosition).toBeGreaterThan(0);
+  });
+});
 
 describe('the decision log format (decision/records.ts)', () => {
   it('every line the decision side wrote over every scenario is a DecisionRecord, and the kinds seen are listed', () => {

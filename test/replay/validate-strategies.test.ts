@@ -4,7 +4,9 @@
  * stated share of them (recall). The figures are printed as `runtime validate-strategies` prints them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { engineConfigFrom } from '../../decision/engine.ts';
+import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
+import { STRATEGIES } from '../../decision/registry.ts';
+import { checkLogInvariants } from '../decision/log-invariants.ts';
 import {
   formatStrategiesValidation,
   type StrategiesValidation,
@@ -14,10 +16,13 @@ import { parseConfig } from '../../runtime/config.ts';
 
 const config = engineConfigFrom(parseConfig({}));
 const runs = new Map<string, StrategiesValidation>();
+const logs = new Map<string, DecisionLine[]>();
 
 beforeAll(() => {
   for (const scenario of ['exhaustion', 'cascade']) {
-    const v = validateStrategies({ scenario, seed: 7, config });
+    const lines: DecisionLine[] = [];
+    const v = validateStrategies({ scenario, seed: 7, config, onLine: (l) => lines.push(l) });
+    logs.set(scenario, lines);
     console.log(formatStrategiesValidation(v));
     runs.set(scenario, v);
   }
@@ -31,6 +36,14 @@ describe('validate-strategies', () => {
     for (const v of runs.values()) {
       expect(v.invalidRecords).toBe(0);
       for (const s of v.strategies) expect(s.outsideRegime, `${v.scenario} ${s.strategy}`).toBe(0);
+    }
+  });
+  it('families and leases hold over the strategy scenarios too', () => {
+    for (const [scenario, lines] of logs) {
+      const r = checkLogInvariants(lines, STRATEGIES);
+      console.log(`${scenario}: ${JSON.stringify({ ...r, violations: r.violations.length })}`);
+      expect(r.violations, scenario).toEqual([]);
+      expect(r.positionsOpened, scenario).toBeGreaterThan(3);
     }
   });
   it('Kinematics over the exhaustion spikes: precision ≥ 85 %, recall ≥ 60 %', () => {
