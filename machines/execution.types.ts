@@ -7,7 +7,9 @@
 import type { HealthLevel } from './regime.types.ts';
 import type { EntryIntent, ExitIntent, ExitReason, Intent } from './strategy.types.ts';
 
-export type OrderSide = 'BUY' | 'SELL';
+import type { OrderSide, VenueReport } from '../state/venue-report.ts';
+
+export type { OrderSide, VenueReport } from '../state/venue-report.ts';
 export type Tif = 'Ioc' | 'Gtc' | 'Alo';
 
 /** What execution asks the venue to do: one order. Prices and sizes already obey the venue rules. */
@@ -23,31 +25,6 @@ export interface OrderRequest {
 }
 
 export type VenueCommand = { type: 'SUBMIT'; order: OrderRequest } | { type: 'CANCEL'; clientId: string };
-
-/**
- * Asynchronous reports from a venue. `fill` carries coin and side so that a fill for an order we do not
- * know (restart, foreign order) still reaches the ledger. `remaining` is the size still open after it.
- */
-export type VenueReport =
-  | { type: 'accepted'; clientId: string; oid: string; time: number }
-  | {
-      type: 'fill';
-      clientId: string;
-      coin: string;
-      side: OrderSide;
-      px: number;
-      sz: number;
-      fee: number;
-      liquidity: 'taker' | 'maker';
-      remaining: number;
-      time: number;
-    }
-  | { type: 'canceled'; clientId: string; reason: string; time: number }
-  | { type: 'rejected'; clientId: string; reason: string; time: number }
-  /** The venue did not answer in time (the live venue's request timeout). */
-  | { type: 'timeout'; clientId: string; time: number }
-  /** Funding settled on an open position: `usdc` > 0 received, < 0 paid (longs pay when rate > 0). */
-  | { type: 'funding'; coin: string; rate: number; markPx: number; szi: number; usdc: number; time: number };
 
 export type OrderStatus = 'pending' | 'resting' | 'partial' | 'filled' | 'canceled' | 'rejected' | 'timedOut';
 export type OrderPurpose = 'entry' | 'close';

@@ -12,15 +12,14 @@
  *                applies them only there, in live and in replay alike (issue 16)
  * A rejected frame is counted with its reason and never stops the pipeline.
  */
-import { isVenueReport } from '../actors/execution/venue-actor.ts';
 import { parseServerFrame } from '../hyperliquid/parse.ts';
-import type { VenueReport } from '../machines/execution.types.ts';
 import type { BookRejectReason } from './book.ts';
 import type { StateBuilder } from './builder.ts';
 import type { DerivedEvent } from './detectors.ts';
 import { GapTracker, type Verdict } from './gaps.ts';
 import type { WsTrade } from './inputs.ts';
 import { bytesJson, type ConnEvent, type JournalRecord, RecordKind } from './records.ts';
+import { isVenueReport, type VenueReport } from './venue-report.ts';
 
 /** Feed events for the health machine (structurally its CONNECTION_*, HEARTBEAT_TIMEOUT and GAP events). */
 export type FeedHealthEvent =

@@ -4,42 +4,11 @@
  * is counted and dropped (it never reaches the machine).
  */
 import { fromCallback } from 'xstate';
-import type { ExecutionEvent, VenueCommand, VenueReport } from '../../machines/execution.types.ts';
+import type { ExecutionEvent, VenueCommand } from '../../machines/execution.types.ts';
+import { isVenueReport } from '../../state/venue-report.ts';
 import type { Venue } from '../venue/types.ts';
 
-const num = (x: unknown): x is number => typeof x === 'number' && !Number.isNaN(x);
-const str = (x: unknown): x is string => typeof x === 'string';
-
-/** Shape check of a venue report (numbers may be any non-NaN number; the machine judges the values). */
-export function isVenueReport(x: unknown): x is VenueReport {
-  if (typeof x !== 'object' || x === null) return false;
-  const r = x as Record<string, unknown>;
-  switch (r.type) {
-    case 'accepted':
-      return str(r.clientId) && str(r.oid) && num(r.time);
-    case 'fill':
-      return (
-        str(r.clientId) &&
-        str(r.coin) &&
-        (r.side === 'BUY' || r.side === 'SELL') &&
-        num(r.px) &&
-        num(r.sz) &&
-        num(r.fee) &&
-        (r.liquidity === 'taker' || r.liquidity === 'maker') &&
-        num(r.remaining) &&
-        num(r.time)
-      );
-    case 'canceled':
-    case 'rejected':
-      return str(r.clientId) && str(r.reason) && num(r.time);
-    case 'timeout':
-      return str(r.clientId) && num(r.time);
-    case 'funding':
-      return str(r.coin) && num(r.rate) && num(r.markPx) && num(r.szi) && num(r.usdc) && num(r.time);
-    default:
-      return false;
-  }
-}
+export { isVenueReport } from '../../state/venue-report.ts';
 
 export interface VenueBridgeCounters {
   malformed: number;
