@@ -80,27 +80,9 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
       progressEvery: 20_000,
     };
     if (values['to-time'] !== undefined) opts.toTime = Number(values['to-time']);
-    const total = { records: 0, frames: 0, ticks: 0, corrupt: 0, versionMismatches: 0 };
-    let firstTime: number | null = null;
-    let lastTime: number | null = null;
-    let r: ReturnType<typeof replayJournal> | null = null;
-    for (const day of days) {
-      r = replayJournal({ ...opts, dir: day });
-      total.records += r.records;
-      total.frames += r.frames;
-      total.ticks += r.ticks;
-      total.corrupt += r.corrupt;
-      total.versionMismatches += r.versionMismatches;
-      firstTime ??= r.firstTime;
-      lastTime = r.lastTime ?? lastTime;
-    }
+    // the days in order as one stream: one pipeline and one decision side, as the run that wrote them
+    const r = replayJournal({ ...opts, dir: days.length === 1 ? days[0]! : days });
     progress.finish();
-    if (!r) throw new UsageError(`no journal in ${dir}`);
-    if (keep && r.engine) {
-      // the report's price series: mids as the decision side saw them, one a tick, from the strategy/regime lines
-      for (const l of lines)
-        if (typeof l.mid === 'number') prices.push({ t: l.t, coin: String(l.coin), mid: l.mid });
-    }
     if (out) await new Promise<void>((res) => out.end(() => res()));
     if (values.report) {
       writeFileSync(
@@ -108,16 +90,27 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
         renderReplayReport({ title: `replay of ${dir}`, prices, decisions: lines }),
       );
     }
+    const venueMismatches = r.venue?.counters.mismatches ?? 0;
     const summary = {
       days: days.length,
-      ...total,
-      firstTime,
-      lastTime,
+      records: r.records,
+      frames: r.frames,
+      ticks: r.ticks,
+      corrupt: r.corrupt,
+      versionMismatches: r.versionMismatches,
+      firstTime: r.firstTime,
+      lastTime: r.lastTime,
       ...(r.engine ? r.engine.summary : {}),
       rejectedFrames: r.pipeline.counters.rejected,
+      // a live-trading run: what the replay venue answered from the journal, and whether the replay asked
+      // the venue for what the live run asked (a mismatch means the replay left the live run's path)
+      ...(r.venue
+        ? { venue: { ...r.venue.counters }, venueMismatchNotes: r.venue.mismatchNotes.slice(0, 5) }
+        : {}),
+      undeliveredReports: r.undeliveredReports,
     };
     io.stderr(values.json ? JSON.stringify(summary) : `replay: ${JSON.stringify(summary)}`);
-    return total.versionMismatches > 0 ? 1 : 0;
+    return r.versionMismatches > 0 || venueMismatches > 0 ? 1 : 0;
   });
 }
 

@@ -5,13 +5,6 @@
  * gap the decision side could see (no sequence gap, no gap event, no health change citing one);
  * `runtime replay <data dir>` gives the live decision log byte for byte; a restart the next morning
  * recovers what the first run ended with after midnight (its run.start carries the ledger of both days).
- *
- * KNOWN DEFECT (the two `it.fails` below): `replayJournal` and `restoreFromDataDir` (replay/replay-journal.ts,
- * not this test's owner's) read each day folder on its own — a fresh pipeline and engine at the second day
- * (every tick's hot-state version mismatches, the decision log diverges) and a restart recovering only the
- * day that holds the run.start (the ledger written after midnight is lost). Reading the days as one stream
- * (`readDays`, actors/journal/days.ts) fixes both: the patch is in the issue-16 journal report; with it the
- * two tests pass (checked) — turn them back into `it` then.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,7 +94,7 @@ describe('a run across midnight UTC', () => {
     expect(v.out).toMatch(/DAY STARTS seq \d+: contiguous with the day before/);
   }, 180_000);
 
-  it.fails('runtime replay of the data dir equals the live decision log byte for byte', async () => {
+  it('runtime replay of the data dir equals the live decision log byte for byte', async () => {
     const c = capture();
     expect(
       await main(['replay', dir, '--decisions', join(dir, 'replay.jsonl'), '--json'], c.io),
@@ -115,7 +108,7 @@ describe('a run across midnight UTC', () => {
     expect(readFileSync(join(dir, 'replay.jsonl')).equals(live)).toBe(true);
   }, 120_000);
 
-  it.fails('a restart the next morning recovers the ledger the run ended with after midnight', async () => {
+  it('a restart the next morning recovers the ledger the run ended with after midnight', async () => {
     const c = capture();
     expect(await main(runArgs('2026-11-21T08:00:00Z', '5', 'live2.jsonl'), c.io), c.err()).toBe(0);
     const s2 = JSON.parse(c.out().trim().split('\n').at(-1)!) as Record<string, unknown>;
