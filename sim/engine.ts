@@ -491,7 +491,7 @@ export class Engine {
     m.x = 0;
     m.halfWidthBps = r.range(30, 55);
     m.phase = 0;
-    m.periodMs = r.range(180_000, 420_000);
+    m.periodMs = r.range(180_000, 420_000) * rangeSlowdown(seg);
     m.lowVisited = false;
     m.highVisited = false;
     m.absorption = null;
@@ -571,7 +571,8 @@ export class Engine {
     }
 
     let fundingTarget = FUNDING_BASELINE + m.fDev;
-    let asymGoal = m.aDev;
+    // a range with spikes keeps its book closer to balanced (the spikes' aggression skews it a little)
+    let asymGoal = seg.spikes.length > 0 ? m.aDev * 0.5 : m.aDev;
     let asymTau = 6_000;
     let oiTarget = m.segOi0 * (1 + m.oiDev);
     const el = t - seg.start;
@@ -686,7 +687,7 @@ export class Engine {
       m.phase += (2 * Math.PI * dt) / m.periodMs;
       if (m.phase > 2 * Math.PI) {
         m.phase -= 2 * Math.PI;
-        m.periodMs = r.range(180_000, 420_000);
+        m.periodMs = r.range(180_000, 420_000) * rangeSlowdown(m.seg);
       }
       if (s < -0.9 && !m.lowVisited) {
         m.lowVisited = true;
@@ -719,7 +720,7 @@ export class Engine {
       const stallEnd = runEnd + Math.round(r.range(4_000, 6_000));
       const backBps = sizeBps * r.range(0.1, 0.2);
       const revert = ps.outcome === 'revert';
-      const resolveEnd = stallEnd + Math.round(revert ? r.range(20_000, 35_000) : r.range(3_000, 6_000));
+      const resolveEnd = stallEnd + Math.round(revert ? r.range(20_000, 35_000) : r.range(6_000, 10_000));
       // a breakout holds its new level for 6 s: its own sharp move is part of the event until it is
       // older than the 5 s window
       const end = revert ? resolveEnd : resolveEnd + 6_000;
@@ -864,25 +865,26 @@ export class Engine {
       sellMult = 0.6;
     } else if (m.spike !== null) {
       // the run and the stall: aggression in the move's direction; then against it (revert) or with it
+      // (moderate sizes in the long phases: what aggression takes from the book stays taken until the
+      // level is refreshed, and the book's skew must stay inside the SIDEWAYS bound)
       const sp = m.spike;
-      let withMult = 3.0;
-      let againstMult = 0.3;
-      if (t < sp.start) {
+      let withMult = 2.4;
+      let againstMult = 0.25;
+      sizeMult = 0.8;
+      if (t < sp.start || t >= sp.resolveEnd) {
         withMult = 0.5;
         againstMult = 0.5;
+        sizeMult = 1;
       } else if (t < sp.runEnd) {
         withMult = 6;
-        againstMult = 0.25;
         sizeMult = 1.5;
       } else if (t >= sp.stallEnd && sp.outcome === 'revert') {
         withMult = 0.45;
-        againstMult = 1.6;
-      } else if (t >= sp.resolveEnd) {
-        withMult = 0.5;
-        againstMult = 0.5;
+        againstMult = 1.0;
+        sizeMult = 1;
       } else if (t >= sp.stallEnd) {
         againstMult = 0.35;
-        sizeMult = 1.3;
+        sizeMult = 1;
       }
       buyMult = sp.dir === 1 ? withMult : againstMult;
       sellMult = sp.dir === 1 ? againstMult : withMult;
@@ -1167,6 +1169,14 @@ export function groundTruthToJsonl(gt: GroundTruth): string {
   while (j < gt.events.length) lines.push(JSON.stringify(gt.events[j++]));
   while (k < se.length) lines.push(strategyEventLine(se[k++]!));
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
+}
+
+/**
+ * A sideways segment with exhaustion spikes swings between its edges 1.5× slower than the others: its
+ * own 5 s moves stay well inside 3 σ, so the spikes are what a move-based setup sees.
+ */
+function rangeSlowdown(seg: Segment | null): number {
+  return seg !== null && seg.spikes.length > 0 ? 1.5 : 1;
 }
 
 /** A price for a label: 8 significant figures. */

@@ -220,6 +220,13 @@ describe('sim ground truth agrees with the RULEBOOK formulas computed from the e
         expect(share('SIDEWAYS')).toBeGreaterThan(0.8);
         for (const [, cf] of res.coins)
           expect(absorptionEpisodes(cf, res.labels[0]!.t + 3_600_000)).toBeGreaterThan(0);
+      } else if (scenario === 'exhaustion') {
+        // the spikes leave the range SIDEWAYS (the OI, funding and book skew do not move)
+        expect(share('SIDEWAYS')).toBeGreaterThan(0.95);
+        expect(cascades.length).toBe(0);
+      } else if (scenario === 'cascade') {
+        expect(share('EXPANSION')).toBeGreaterThan(0.6);
+        expect(cascades.length).toBe(9);
       } else if (scenario === 'chop') {
         expect(share('DISABLED')).toBeGreaterThan(0.9);
       } else if (scenario === 'expansion-cascade') {
