@@ -5,23 +5,28 @@
  * the rest. A NULL (NaN) input makes the rule that needs it false, never "assume zero".
  *
  * Choices the RULEBOOK leaves to the implementation, and why:
- * - The move's extreme ("max mid over 5 s" for an up-move) is the max of the mid samples the hot state
- *   holds inside the 5 s window: now, 1 s and 2 s ago (`mid`, `mid1sAgo`, `mid2sAgo`). There is no
- *   `midMax5s` field; the arming tick is where the move was measured, so the extreme is usually the mid
- *   now, and a move that already turned by the arming tick keeps the higher sample. It is frozen at
- *   arming (with the origin, the mid 5 s ago) and never follows the rolling window afterwards.
+ * - The move's extreme ("max mid over 5 s" for an up-move) is the hot state's `midMax5s` (`midMin5s` for a
+ *   down-move): the max (min) of every mid over the last 5 s, the mid in effect 5 s ago included, so a
+ *   top made between control ticks, or 3–4 s before the arming tick, is the extreme. NULL (less than 5 s
+ *   of mid) → no setup; a window extreme short of mid itself contradicts its own window (bad input) → no
+ *   setup. It is frozen at arming (with the origin, the mid 5 s ago) and never follows the rolling window
+ *   afterwards.
  * - "Setup gone" while ARMED (`holds`): the 5 s move ages out of its window within 5 s, and the trigger
  *   needs the move to have stalled, so re-running the setup on the rolling window would disarm exactly
  *   when the trigger could fire (a move that stalls at its top shrinks `move5s` as the 5 s-ago mid climbs
  *   after it). The armed setup is the frozen move, origin → extreme; it is gone when the market leaves
  *   it: mid back at or past the origin (the move undone, nothing left to fade) or at or beyond the stop
- *   (the move extended past the extreme: not exhausted), or mid NULL. Between the two the trigger's own
- *   "not back past half of it" decides; `armTimeout` (10 s) bounds the wait.
+ *   (the move extended past the extreme: not exhausted), or mid NULL. The 5 s max (min) of mid at or
+ *   beyond the stop is the same extension made between control ticks: gone too (entering there would be
+ *   invalidated on the next tick by "a new extreme beyond the stop"); a NULL 5 s extreme is no evidence.
+ *   Between the two the trigger's own "not back past half of it" decides; `armTimeout` (10 s) bounds the
+ *   wait.
  * - "Mid still within the move" at the trigger: at or beyond half-way from the origin to the extreme,
  *   and short of the stop (an entry at or past its own stop would be stopped at once).
  * - "A new extreme beyond the stop" while ENTERED: mid at or through the stop is the stop itself; the
- *   invalidation is a mid sample still in the window (1 s or 2 s ago) beyond the stop while mid is back
- *   inside it — the move made a new extreme past the stop between control ticks.
+ *   invalidation is the 5 s max (min) of mid at or beyond the stop while mid itself is back inside it —
+ *   the move made a new extreme past the stop between control ticks. A NULL 5 s extreme is no
+ *   invalidation.
  * - `sigma5s` = 0 (an hour without a single 5 s move) puts any non-zero move at ≥ 3 σ, as written; a
  *   zero move has no direction and never arms.
  */
@@ -44,8 +49,11 @@ export interface KinematicsView {
   move5s: number;
   /** σ of move5s sampled once a second over 1 h. */
   sigma5s: number;
+  /** The mid 1 s ago (v1s = mid − mid1sAgo). */
   mid1sAgo: number;
-  mid2sAgo: number;
+  /** Max and min of mid over the last 5 s (the mid in effect 5 s ago included): the move's extreme. */
+  midMax5s: number;
+  midMin5s: number;
   /** The move's origin: the mid 5 s ago. */
   mid5sAgo: number;
   buyNotional1s: number;
@@ -96,7 +104,8 @@ export function kinematicsView(h: HotView): KinematicsView {
     move5s: h.ret5s,
     sigma5s: h.sigma5s1h,
     mid1sAgo: h.mid1sAgo,
-    mid2sAgo: h.mid2sAgo,
+    midMax5s: h.midMax5s,
+    midMin5s: h.midMin5s,
     mid5sAgo: h.mid5sAgo,
     buyNotional1s: h.buyNtl1s,
     sellNotional1s: h.sellNtl1s,
@@ -122,17 +131,9 @@ export function aggShare1s(v: KinematicsView, flow: 'buy' | 'sell'): number {
   return (flow === 'buy' ? v.buyNotional1s : v.sellNotional1s) / total;
 }
 
-/**
- * The furthest mid sample inside the 5 s window in the direction `sign` (+1: the highest), NULL samples
- * skipped; NaN when mid itself is NULL.
- */
+/** The furthest mid over the last 5 s in the direction `sign` (+1: `midMax5s`, −1: `midMin5s`); NaN = NULL. */
 export function windowExtreme(v: KinematicsView, sign: 1 | -1): number {
-  if (!finite(v.mid)) return Number.NaN;
-  let x = v.mid;
-  // two samples, no array: this runs on every ENTERED tick
-  if (finite(v.mid1sAgo) && (v.mid1sAgo - x) * sign > 0) x = v.mid1sAgo;
-  if (finite(v.mid2sAgo) && (v.mid2sAgo - x) * sign > 0) x = v.mid2sAgo;
-  return x;
+  return sign > 0 ? v.midMax5s : v.midMin5s;
 }
 
 const levelOf = (s: SetupInfo, name: 'extreme' | 'origin'): number => {
@@ -154,6 +155,8 @@ export function kinematicsSetup(
   // the origin must lie behind mid in the move's direction (a move5s inconsistent with its own origin is bad input)
   if (!((v.mid - origin) * sign > 0)) return null;
   const extreme = windowExtreme(v, sign);
+  // the window holds mid itself: an extreme short of mid (or no price) is bad input, never a stop inside the move
+  if (!finite(extreme) || extreme <= 0 || (extreme - v.mid) * sign < 0) return null;
   const side: Side = sign > 0 ? 'SHORT' : 'LONG';
   const stop = extreme * (1 + (sign * p.stopBps) / 1e4);
   return {
@@ -178,12 +181,14 @@ const atOrBeyond = (sign: 1 | -1, mid: number, level: number) => (mid - level) *
 
 /**
  * Whether the armed setup still stands (see the file comment): mid is strictly between the frozen origin
- * and the stop.
+ * and the stop, and the 5 s extreme (when known) short of the stop.
  */
 export function kinematicsHolds(v: KinematicsView, s: SetupInfo, _p: KinematicsParams = DEFAULT_KINEMATICS) {
   if (!finite(v.mid)) return false;
   const sign = moveSign(s.side);
-  return !atOrBeyond(sign, v.mid, s.stop) && !atOrBeyond(flip(sign), v.mid, levelOf(s, 'origin'));
+  if (atOrBeyond(sign, v.mid, s.stop) || atOrBeyond(flip(sign), v.mid, levelOf(s, 'origin'))) return false;
+  // a NULL extreme compares false: no evidence of an extension
+  return !atOrBeyond(sign, windowExtreme(v, sign), s.stop);
 }
 
 /** Trigger (ARMED → ENTERED): stalled or turned, aggression still pushing, mid still within the move. */
@@ -223,6 +228,7 @@ export function kinematicsExit(
     return { reason: 'target', detail: `mid ${r6(v.mid)} reached target (origin) ${r6(s.target)}` };
   if (atOrBeyond(sign, v.mid, s.stop))
     return { reason: 'stop', detail: `mid ${r6(v.mid)} through stop ${r6(s.stop)}` };
+  // the 5 s extreme past the stop while mid is back inside; NULL (NaN) compares false: no invalidation
   const recent = windowExtreme(v, sign);
   if (atOrBeyond(sign, recent, s.stop))
     return {

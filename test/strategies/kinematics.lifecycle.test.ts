@@ -1,13 +1,15 @@
 /**
  * Kinematics on the shared lifecycle machine, driven the way the decision engine drives a strategy: on
  * every 1 s control tick its `evaluate` (phase + the held setup) becomes a TICK. The market is a labelled
- * mid path with the hot state's kinematic fields derived from it as the state builder does (mid 1 s,
- * 2 s and 5 s ago, move5s = ln(mid / mid 5 s ago)), so the rolling window really moves on.
+ * mid path with the hot state's kinematic fields derived from it as the state builder does (mid 1 s and
+ * 5 s ago, move5s = ln(mid / mid 5 s ago), the max / min of mid over the last 5 s, intra-second mids
+ * between control ticks included), so the rolling window really moves on.
  *
  * - A labelled exhaustion (a spike, then a stall with aggression still pushing) goes SCANNING → ARMED →
  *   ENTERED → EXITED → COOLDOWN → SCANNING, at the levels frozen at arming.
  * - The same exhaustion with the registry's default "setup gone" (re-run the setup on the rolling window)
  *   never enters: the 5 s move has aged out by the time the stall shows. That is why Kinematics has `holds`.
+ * - A move whose top came between control ticks 3–4 s before arming freezes that top as its extreme.
  * - A breakout (the move keeps extending) never enters; a stall without aggression times out.
  */
 import { createActor } from 'xstate';
@@ -26,7 +28,30 @@ const TIMINGS: StrategyTimings = {
   entryTimeoutMs: 5_000,
 };
 
-type Market = { mid: number; buy?: number; sell?: number; oiDrop10s?: number; depthAsk20?: number };
+type Market = {
+  mid: number;
+  /** A mid seen between the previous control tick and this one (a spike the 1 s ticks do not sample). */
+  between?: number;
+  buy?: number;
+  sell?: number;
+  oiDrop10s?: number;
+  depthAsk20?: number;
+};
+
+/**
+ * Max or min of every mid over the last 5 s at second `t`: the mid in effect 5 s ago, then every mid
+ * after it (the ticks' and those between them); NULL until 5 s of mid.
+ */
+function extreme5s(path: Market[], t: number, pick: (a: number, b: number) => number): number {
+  if (t < 5) return Number.NaN;
+  let x = path[t - 5]!.mid;
+  for (let k = t - 4; k <= t; k++) {
+    x = pick(x, path[k]!.mid);
+    const b = path[k]!.between;
+    if (b !== undefined) x = pick(x, b);
+  }
+  return x;
+}
 
 /** The hot-state view at second `t` of a path (one entry per second), as the state builder derives it. */
 function viewAt(path: Market[], t: number): KinematicsView {
@@ -37,7 +62,8 @@ function viewAt(path: Market[], t: number): KinematicsView {
     move5s: Math.log(m.mid / at(5)),
     sigma5s: 0.001, // 10 bps: the setup needs a 30 bps move over 5 s
     mid1sAgo: at(1),
-    mid2sAgo: at(2),
+    midMax5s: extreme5s(path, t, Math.max),
+    midMin5s: extreme5s(path, t, Math.min),
     mid5sAgo: at(5),
     buyNotional1s: m.buy ?? 50_000,
     sellNotional1s: m.sell ?? 50_000,
@@ -177,6 +203,78 @@ describe('Kinematics on the lifecycle machine', () => {
     // armed on the spike, then dropped when the 5 s move aged out, before the trigger could come
     expect(h.phases.slice(11, 17)).toContain('ARMED');
     expect(h.phases[TRIGGER_T]).toBe('SCANNING');
+  });
+
+  it('a top between control ticks 3–4 s before the arming tick is the frozen extreme (the stop 10 bps beyond it), and the trade runs on it', () => {
+    // flat; in second 10 a spike to 10 070 between ticks (the ticks see 10 005); the climb to 10 040 at
+    // t = 13 is the 3 σ move that arms, with the spike still inside the 5 s window
+    const path: Market[] = [
+      ...quiet(10),
+      { mid: 10_005, between: 10_070, buy: 90_000, sell: 10_000 },
+      { mid: 10_010 },
+      { mid: 10_020 },
+      { mid: 10_040, buy: 80_000, sell: 20_000 },
+      { mid: 10_045, buy: 80_000, sell: 20_000 },
+      { mid: 10_045, buy: 70_000, sell: 30_000 },
+      { mid: 10_030 },
+      { mid: 10_010 },
+      { mid: 10_000 },
+      ...quiet(3),
+    ];
+    const h = harness();
+    h.run(path, 0, 12);
+    expect(h.phases.every((p) => p === 'SCANNING')).toBe(true); // 5, 10, 20 bps: below 30
+    h.tick(path, 13);
+    expect(h.phase()).toBe('ARMED');
+    const frozen = h.actor.getSnapshot().context.setup!;
+    expect(frozen.levels).toEqual({ extreme: 10_070, origin: 10_000 });
+    expect(frozen.stop).toBe(10_070 * 1.001);
+    h.tick(path, 14); // still extending (v1s > 0); the spike is still in the window, short of the stop
+    expect(h.phase()).toBe('ARMED');
+    h.tick(path, 15); // stalled at 10 045, buyers 70 %, 25 / 70 of the move back: within
+    expect(h.intents[0]).toMatchObject({
+      kind: 'entry',
+      side: 'SHORT',
+      stop: 10_070 * 1.001,
+      target: 10_000,
+    });
+    expect(h.intents[0]!.kind === 'entry' && h.intents[0]!.sizeFraction).toBe(
+      riskSize(10_045, 10_070 * 1.001, 0.005),
+    );
+    h.actor.send({ type: 'ENTRY_FILLED', intentId: h.intents[0]!.id });
+    h.run(path, 16, 18);
+    expect(h.phase()).toBe('EXITED');
+    expect(h.intents[1]).toMatchObject({ kind: 'exit', reason: 'target' });
+  });
+
+  it('entered, then a spike between control ticks past the stop while the tick’s mid is back inside: a new extreme beyond the stop', () => {
+    const h = harness();
+    const stop = 10_058 * 1.001;
+    const path: Market[] = [...EXHAUSTION.slice(0, 18), { mid: 10_050, between: stop }];
+    h.run(path, 0, TRIGGER_T);
+    h.actor.send({ type: 'ENTRY_FILLED', intentId: h.intents[0]!.id });
+    expect(viewAt(path, 18).mid).toBeLessThan(stop);
+    h.tick(path, 18);
+    expect(h.phase()).toBe('EXITED');
+    expect(h.intents[1]).toMatchObject({
+      kind: 'exit',
+      reason: 'invalidation',
+      detail: expect.stringMatching(
+        /^new extreme 10068\.1 beyond the stop 10068\.1 \(frozen extreme 10058\)$/,
+      ),
+    });
+  });
+
+  it('armed, then a spike between control ticks past the stop: the setup is gone, the stall after it does not enter', () => {
+    const h = harness();
+    // EXHAUSTION, but the last second before the trigger spikes past the stop (10 068.058) between ticks
+    const path: Market[] = EXHAUSTION.map((m, t) => (t === TRIGGER_T - 1 ? { ...m, between: 10_070 } : m));
+    h.run(path, 0, TRIGGER_T - 2);
+    expect(h.phase()).toBe('ARMED');
+    h.tick(path, TRIGGER_T - 1);
+    expect(h.phase()).toBe('SCANNING');
+    h.run(path, TRIGGER_T, path.length - 1);
+    expect(h.intents).toEqual([]);
   });
 
   it('a breakout (the move keeps extending with aggression) never enters', () => {

@@ -1,13 +1,19 @@
 /**
  * Kinematics under random markets (fast-check, fixed seed), NULLs injected into every field:
- * - setup: never throws; arms exactly when |move5s| ≥ 3 σ with every input known; the side is against
- *   the move; the levels are ordered target (origin) < mid ≤ extreme < stop for SHORT (mirror for LONG),
- *   the stop exactly 10 bps beyond the extreme;
+ * - the views come from a mid path over the last 5 s (the mid 5 s ago, mids in between, the mid 1 s ago,
+ *   mid now): `midMax5s` / `midMin5s` are its max / min, so the brute-force meaning of the extreme is
+ *   "the furthest mid of the path";
+ * - setup: never throws; arms exactly when |move5s| ≥ 3 σ with every input known (the 5 s extreme of the
+ *   move's side included); the side is against the move; the extreme is the path's max (min), wherever
+ *   in the window it was; the levels are ordered target (origin) < mid ≤ extreme < stop for SHORT (mirror
+ *   for LONG), the stop exactly 10 bps beyond the extreme;
  * - frozen levels: the trigger and the exits give the same verdict whatever the rolling-only fields
  *   (move5s, sigma5s, mid 5 s ago) say once armed;
  * - the trigger fires exactly when stalled/turned, pushed (aggShare1s ≥ 0.6), and within the move; an
  *   entry it allows sits strictly between target and stop, with a positive, finite 0.5 % size, and is
- *   not at once a target or stop exit.
+ *   not at once a target, stop or new-extreme exit;
+ * - exits: target, then stop, then "a new extreme beyond the stop" exactly when the later window's path
+ *   reached the stop while mid is back inside.
  * Each property prints its reach and asserts it.
  */
 import fc from 'fast-check';
@@ -34,14 +40,20 @@ const dbl = (min: number, max: number) =>
   fc.integer({ min: 0, max: 1_000_000 }).map((i) => min + ((max - min) * i) / 1_000_000);
 const flow = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: dbl(0, 1e6) });
 
-/** A market view: a move of up to ±1 % from an origin, σ up to 40 bps, samples around mid, flows, depth, OI. */
-const view: fc.Arbitrary<KinematicsView> = fc
+const pathMax = (path: readonly number[]) => path.reduce((a, b) => Math.max(a, b));
+const pathMin = (path: readonly number[]) => path.reduce((a, b) => Math.min(a, b));
+
+/**
+ * A market view: a move of up to ±1 % from an origin, σ up to 40 bps, a mid path over the last 5 s (the
+ * origin, up to 8 mids in between within ±1.3 % of it, the mid 1 s ago, mid), flows, depth, OI.
+ */
+const view: fc.Arbitrary<KinematicsView & { path: number[] }> = fc
   .record({
     origin: dbl(100, 100_000),
     m: dbl(-0.01, 0.01),
     sigma: dbl(0, 0.003),
     d1: dbl(-0.003, 0.003),
-    d2: dbl(-0.003, 0.003),
+    inner: fc.array(dbl(-0.013, 0.013), { maxLength: 8 }),
     buy: flow,
     sell: flow,
     bid: dbl(0, 1e6),
@@ -52,12 +64,16 @@ const view: fc.Arbitrary<KinematicsView> = fc
   })
   .chain((r) => {
     const mid = r.origin * Math.exp(r.m);
+    const mid1sAgo = mid * Math.exp(r.d1);
+    const path = [r.origin, ...r.inner.map((d) => r.origin * Math.exp(d)), mid1sAgo, mid];
     return fc.record({
+      path: fc.constant(path),
       mid: orNull(fc.constant(mid)),
       move5s: orNull(fc.constant(Math.log(mid / r.origin))),
       sigma5s: orNull(fc.constant(r.sigma)),
-      mid1sAgo: orNull(fc.constant(mid * Math.exp(r.d1))),
-      mid2sAgo: orNull(fc.constant(mid * Math.exp(r.d2))),
+      mid1sAgo: orNull(fc.constant(mid1sAgo)),
+      midMax5s: orNull(fc.constant(pathMax(path))),
+      midMin5s: orNull(fc.constant(pathMin(path))),
       mid5sAgo: orNull(fc.constant(r.origin)),
       buyNotional1s: orNull(fc.constant(r.buy)),
       sellNotional1s: orNull(fc.constant(r.sell)),
@@ -69,7 +85,11 @@ const view: fc.Arbitrary<KinematicsView> = fc
     });
   });
 
-/** A view that arms (a 20–100 bps move, σ at most a third of it), and a later view around its extreme. */
+/**
+ * A view that arms (a 20–100 bps move, σ at most a third of it; its path may hold a top before mid, up to
+ * 30 bps beyond it), and a later view around its extreme (its window's path: mid, the mid 1 s ago, and
+ * maybe a new excursion within ±30 bps of the frozen extreme).
+ */
 const armedThenLater = fc
   .record({
     origin: dbl(100, 100_000),
@@ -81,6 +101,8 @@ const armedThenLater = fc
     beyond: fc.integer({ min: 0, max: 5 }).map((x) => x === 0),
     v1: fc.oneof(fc.constant(0), dbl(0.00001, 0.002)),
     turned: fc.boolean(),
+    top: fc.option(dbl(0, 0.003), { nil: undefined }),
+    excursion: fc.option(dbl(-0.003, 0.003), { nil: undefined }),
     buy: flow,
     sell: flow,
     depth: dbl(100_000, 1e6),
@@ -88,14 +110,19 @@ const armedThenLater = fc
     rolling: fc.record({ move5s: dbl(-0.02, 0.02), sigma5s: dbl(0, 0.01), mid5sAgo: dbl(50, 200_000) }),
   })
   .map((r) => {
-    const m = (r.up ? 1 : -1) * r.size;
+    const sign = r.up ? 1 : -1;
+    const m = sign * r.size;
     const mid = r.origin * Math.exp(m);
+    const armPath = [r.origin, r.origin * Math.exp(m * 0.6), r.origin * Math.exp(m * 0.8), mid];
+    // a top made earlier in the window, beyond mid (it turned before the arming tick)
+    if (r.top !== undefined) armPath.splice(2, 0, mid * Math.exp(sign * r.top));
     const arm: KinematicsView = {
       mid,
       move5s: Math.log(mid / r.origin),
       sigma5s: (Math.abs(Math.log(mid / r.origin)) * r.sigmaFrac) / 1.000001,
-      mid1sAgo: r.origin * Math.exp(m * 0.8),
-      mid2sAgo: r.origin * Math.exp(m * 0.6),
+      mid1sAgo: armPath[armPath.length - 2]!,
+      midMax5s: pathMax(armPath),
+      midMin5s: pathMin(armPath),
       mid5sAgo: r.origin,
       buyNotional1s: 1,
       sellNotional1s: 1,
@@ -105,30 +132,37 @@ const armedThenLater = fc
       depthAsk20Mean5s: 500_000,
       oiDrop10s: 0,
     };
-    const laterMid = r.beyond ? mid * Math.exp((r.up ? 1 : -1) * r.over) : mid - r.back * (mid - r.origin);
+    const armExtreme = r.up ? pathMax(armPath) : pathMin(armPath);
+    const laterMid = r.beyond ? armExtreme * Math.exp(sign * r.over) : mid - r.back * (mid - r.origin);
+    // a stall/turn, or still extending
+    const later1s = laterMid * (1 + (r.turned ? sign : -sign) * Math.abs(r.v1));
+    const laterPath = [later1s, laterMid];
+    if (r.excursion !== undefined) laterPath.unshift(armExtreme * Math.exp(sign * r.excursion));
     const later: KinematicsView = {
       ...arm,
       mid: laterMid,
-      // a stall/turn, or still extending
-      mid1sAgo: laterMid * (1 + (r.turned ? (r.up ? 1 : -1) : r.up ? -1 : 1) * Math.abs(r.v1)),
-      mid2sAgo: laterMid,
+      mid1sAgo: later1s,
+      midMax5s: pathMax(laterPath),
+      midMin5s: pathMin(laterPath),
       buyNotional1s: r.buy,
       sellNotional1s: r.sell,
       depthBid20: r.depth,
       depthAsk20: r.depth,
       oiDrop10s: r.oiDrop,
     };
-    return { arm, later, rolling: r.rolling };
+    return { arm, armPath, later, laterPath, rolling: r.rolling };
   });
 
 describe('Kinematics properties', () => {
   it('setup: arms exactly when |move5s| ≥ 3 σ with every input known; side against the move; ordered levels', () => {
-    const reach = { SHORT: 0, LONG: 0, nullInput: 0, belowThreshold: 0 };
+    const reach = { SHORT: 0, LONG: 0, nullInput: 0, nullExtreme: 0, belowThreshold: 0, topBeforeNow: 0 };
     fc.assert(
-      fc.property(view, (v) => {
+      fc.property(view, ({ path, ...v }) => {
         const s = kinematicsSetup(v);
         const known = [v.mid, v.move5s, v.sigma5s, v.mid5sAgo].every(Number.isFinite);
-        if (!known) {
+        const extremeKnown = Number.isFinite(v.move5s > 0 ? v.midMax5s : v.midMin5s);
+        if (known && !extremeKnown && v.move5s !== 0) reach.nullExtreme++;
+        if (!known || (!extremeKnown && v.move5s !== 0)) {
           reach.nullInput++;
           expect(s).toBeNull();
           return;
@@ -151,10 +185,11 @@ describe('Kinematics properties', () => {
         expect(sign * (extreme - v.mid)).toBeGreaterThanOrEqual(0);
         expect(sign * (s.stop - extreme)).toBeGreaterThan(0);
         expect(s.stop).toBe(extreme * (1 + (sign * 10) / 1e4));
-        // the extreme is one of the window's samples, the furthest one known
-        const samples = [v.mid, v.mid1sAgo, v.mid2sAgo].filter(Number.isFinite);
-        expect(samples).toContain(extreme);
-        for (const x of samples) expect(sign * (extreme - x)).toBeGreaterThanOrEqual(0);
+        // brute force: the extreme is the furthest mid of the 5 s path, wherever in the window it was
+        expect(extreme).toBe(sign > 0 ? pathMax(path) : pathMin(path));
+        expect(path).toContain(extreme);
+        for (const x of path) expect(sign * (extreme - x)).toBeGreaterThanOrEqual(0);
+        if (extreme !== v.mid && extreme !== v.mid1sAgo) reach.topBeforeNow++;
       }),
       { numRuns: 3000, seed: SEED },
     );
@@ -163,6 +198,8 @@ describe('Kinematics properties', () => {
     expect(reach.LONG).toBeGreaterThan(300);
     expect(reach.nullInput).toBeGreaterThan(300);
     expect(reach.belowThreshold).toBeGreaterThan(300);
+    expect(reach.nullExtreme).toBeGreaterThan(50);
+    expect(reach.topBeforeNow).toBeGreaterThan(300);
   });
 
   it('once armed: trigger and exits read only the frozen levels; a trigger is exactly stall ∧ push ∧ within, and its entry is sane', () => {
@@ -173,14 +210,22 @@ describe('Kinematics properties', () => {
       notPushed: 0,
       notWithin: 0,
       gone: 0,
+      firedButGone: 0,
+      topBeforeArming: 0,
+      newExtreme: 0,
       exits: {} as Record<string, number>,
     };
     fc.assert(
-      fc.property(armedThenLater, ({ arm, later, rolling }) => {
+      fc.property(armedThenLater, ({ arm, armPath, later, laterPath, rolling }) => {
         const held: SetupInfo | null = kinematicsSetup(arm);
         expect(held).not.toBeNull();
         if (!held) return;
         reach.armed++;
+        const sign = held.side === 'SHORT' ? 1 : -1;
+        const { extreme, origin } = held.levels as { extreme: number; origin: number };
+        // brute force: frozen at the furthest mid of the arming window's path
+        expect(extreme).toBe(sign > 0 ? pathMax(armPath) : pathMin(armPath));
+        if (extreme !== arm.mid) reach.topBeforeArming++;
         const moved = { ...later, ...rolling };
         const t = kinematicsTrigger(later, held);
         expect(kinematicsTrigger(moved, held)).toEqual(t);
@@ -189,9 +234,17 @@ describe('Kinematics properties', () => {
         expect(kinematicsHolds(moved, held)).toBe(kinematicsHolds(later, held));
         reach.exits[x?.reason ?? 'none'] = (reach.exits[x?.reason ?? 'none'] ?? 0) + 1;
 
-        // the oracle, from the RULEBOOK's words
-        const sign = held.side === 'SHORT' ? 1 : -1;
-        const { extreme, origin } = held.levels as { extreme: number; origin: number };
+        // the exits' oracle: target, then stop, then a new extreme (the later path) at or beyond the stop
+        const laterExtreme = sign > 0 ? pathMax(laterPath) : pathMin(laterPath);
+        const newExtreme = sign * (laterExtreme - held.stop) >= 0;
+        if (sign * (origin - later.mid) >= 0) expect(x?.reason).toBe('target');
+        else if (sign * (later.mid - held.stop) >= 0) expect(x?.reason).toBe('stop');
+        else if (newExtreme) {
+          reach.newExtreme++;
+          expect(x).toMatchObject({ reason: 'invalidation', detail: expect.stringMatching(/^new extreme/) });
+        } else expect(x?.detail ?? '').not.toMatch(/new extreme/);
+
+        // the trigger's oracle, from the RULEBOOK's words
         const stalled = (later.mid - later.mid1sAgo) * sign <= 0;
         const pushing =
           later.buyNotional1s + later.sellNotional1s > 0 &&
@@ -204,19 +257,26 @@ describe('Kinematics properties', () => {
         if (!stalled) reach.notStalled++;
         else if (!pushing) reach.notPushed++;
         else if (!within) reach.notWithin++;
-        if (!kinematicsHolds(later, held)) reach.gone++;
-        if (!t.fired) return;
-        reach.fired++;
-        // an allowed entry: strictly between target and stop, a positive finite size, not at once a target/stop exit
+        const holds = kinematicsHolds(later, held);
+        // the setup stands exactly while mid is strictly between origin and stop and the window short of the stop
+        expect(holds).toBe(
+          sign * (later.mid - origin) > 0 && sign * (held.stop - later.mid) > 0 && !newExtreme,
+        );
+        if (!holds) reach.gone++;
         const ev = evaluateKinematics(later, 'ARMED', held, healthy);
-        expect(ev.trigger).toBe(true);
+        expect(ev.trigger).toBe(t.fired && holds);
+        if (t.fired && !holds) reach.firedButGone++;
+        if (!ev.trigger) return;
+        reach.fired++;
+        // an allowed entry: strictly between target and stop, a positive finite size, not at once a
+        // target, stop or new-extreme exit
         expect(sign * (later.mid - held.target)).toBeGreaterThan(0);
         expect(sign * (held.stop - later.mid)).toBeGreaterThan(0);
         expect(ev.sizeFraction).toBeGreaterThan(0);
         expect(Number.isFinite(ev.sizeFraction)).toBe(true);
-        expect(['target', 'stop']).not.toContain(
-          kinematicsExit({ ...later, mid1sAgo: later.mid, mid2sAgo: later.mid }, held, healthy)?.reason,
-        );
+        const atOnce = kinematicsExit(later, held, healthy);
+        expect(['target', 'stop']).not.toContain(atOnce?.reason);
+        expect(atOnce?.detail ?? '').not.toMatch(/new extreme/);
       }),
       { numRuns: 3000, seed: SEED },
     );
@@ -227,6 +287,9 @@ describe('Kinematics properties', () => {
     expect(reach.notPushed).toBeGreaterThan(200);
     expect(reach.notWithin).toBeGreaterThan(200);
     expect(reach.gone).toBeGreaterThan(200);
+    expect(reach.firedButGone).toBeGreaterThan(50);
+    expect(reach.topBeforeArming).toBeGreaterThan(1000);
+    expect(reach.newExtreme).toBeGreaterThan(200);
     for (const r of ['none', 'target', 'stop', 'invalidation'])
       expect(reach.exits[r] ?? 0, r).toBeGreaterThan(200);
   });
@@ -234,9 +297,10 @@ describe('Kinematics properties', () => {
   it('never throws and never arms or triggers on a view with NULLs where the rule needs a value', () => {
     let n = 0;
     fc.assert(
-      fc.property(view, (v) => {
+      fc.property(view, ({ path: _path, ...v }) => {
         const s =
-          kinematicsSetup(v) ?? kinematicsSetup({ ...v, mid: 100, move5s: 0.01, sigma5s: 0, mid5sAgo: 99 });
+          kinematicsSetup(v) ??
+          kinematicsSetup({ ...v, mid: 100, move5s: 0.01, sigma5s: 0, mid5sAgo: 99, midMax5s: 100 });
         if (!s) return;
         const t = kinematicsTrigger(v, s, DEFAULT_KINEMATICS);
         const x = kinematicsExit(v, s, healthy);

@@ -1,8 +1,9 @@
 /**
  * Kinematics (RULEBOOK "Kinematics"): every rule and every invalidation with a trigger and a no-trigger
  * case at its boundary (the adjacent double, so a `≥` made `>` is caught), LONG and SHORT; NULL inputs;
- * the frozen extreme and origin (the trigger and the exits read them, not the rolling window); sizing by
- * the 0.5 % rule; the parameter defaults pinned to the RULEBOOK; the view's hot-state fields.
+ * the frozen extreme (the 5 s max / min of mid) and origin (the trigger and the exits read them, not the
+ * rolling window); sizing by the 0.5 % rule; the parameter defaults pinned to the RULEBOOK; the view's
+ * hot-state fields.
  */
 import { describe, expect, it } from 'vitest';
 import type { SetupInfo } from '../../machines/strategy.types.ts';
@@ -46,7 +47,8 @@ const flat: KinematicsView = {
   move5s: 0,
   sigma5s: 0.001,
   mid1sAgo: 10_000,
-  mid2sAgo: 10_000,
+  midMax5s: 10_000,
+  midMin5s: 10_000,
   mid5sAgo: 10_000,
   buyNotional1s: 50_000,
   sellNotional1s: 50_000,
@@ -92,7 +94,10 @@ const SIDES: SideCase[] = [
   },
 ];
 
-/** A 50 bps move from 10 000 in the side's direction, at its extreme now (it rose 10 bps a second). */
+/**
+ * A 50 bps move from 10 000 in the side's direction, at its extreme now (it rose 10 bps a second): the
+ * 5 s window runs from the origin (10 000) to mid.
+ */
 function moved(s: SideCase, o: Partial<KinematicsView> = {}): KinematicsView {
   const mid = 10_000 + s.sign * 50;
   return {
@@ -100,10 +105,15 @@ function moved(s: SideCase, o: Partial<KinematicsView> = {}): KinematicsView {
     mid,
     move5s: Math.log(mid / 10_000),
     mid1sAgo: 10_000 + s.sign * 40,
-    mid2sAgo: 10_000 + s.sign * 30,
+    midMax5s: Math.max(mid, 10_000),
+    midMin5s: Math.min(mid, 10_000),
     ...o,
   };
 }
+/** The side's 5 s extreme field: the max of mid for an up-move, the min for a down-move. */
+const extremeKey = (s: SideCase) => (s.sign > 0 ? 'midMax5s' : 'midMin5s');
+/** The other one (the origin's side of the window). */
+const otherKey = (s: SideCase) => (s.sign > 0 ? 'midMin5s' : 'midMax5s');
 
 describe('Kinematics setup: |move5s| ≥ 3 × sigma5s, side against the move, extreme and origin frozen', () => {
   for (const s of SIDES) {
@@ -130,23 +140,39 @@ describe('Kinematics setup: |move5s| ≥ 3 × sigma5s, side against the move, ex
         const m = moved(s);
         expect(kinematicsSetup({ ...m, sigma5s: nextUp(Math.abs(m.move5s) / 3) })).toBeNull();
       });
-      it('the extreme is the furthest mid sample in the window: a move that turned by the arming tick keeps its high', () => {
-        const turned = moved(s, { mid: 10_000 + s.sign * 45, mid1sAgo: 10_000 + s.sign * 50 });
+      it('the extreme is the 5 s max (min) of mid: a top 3–4 s before the arming tick, in none of the now / 1 s / 2 s samples, is frozen as the extreme, the stop 10 bps beyond it', () => {
+        // mid path: 10 000 (5 s ago) → the top 10 060 (3.5 s ago) → 10 055, 10 052, 10 050 (2 s, 1 s ago, now)
+        const top = 10_000 + s.sign * 60;
+        const v = moved(s, { mid1sAgo: 10_000 + s.sign * 52, [extremeKey(s)]: top });
+        expect(windowExtreme(v, s.sign)).toBe(top);
+        const set = kinematicsSetup(v)!;
+        expect(set.side).toBe(s.side);
+        expect(set.levels).toEqual({ extreme: top, origin: 10_000 });
+        expect(set.stop).toBe(top * (1 + (s.sign * 10) / 1e4));
+        expect(set.ref).toBe(10_000 + s.sign * 50);
+        // a move that turned by the arming tick keeps its high (its top 1 s ago)
+        const turned = moved(s, { mid: 10_000 + s.sign * 45, [extremeKey(s)]: 10_000 + s.sign * 50 });
         turned.move5s = Math.log(turned.mid / 10_000);
-        const set = kinematicsSetup(turned)!;
-        expect(set.levels.extreme).toBe(10_000 + s.sign * 50);
-        expect(set.ref).toBe(10_000 + s.sign * 45);
-        // NULL samples are skipped, never taken as an extreme
-        expect(kinematicsSetup(moved(s, { mid1sAgo: NaN_, mid2sAgo: NaN_ }))!.levels.extreme).toBe(
-          10_000 + s.sign * 50,
-        );
-        // a sample behind the move is not the extreme
-        expect(windowExtreme(moved(s, { mid2sAgo: 10_000 - s.sign * 500 }), s.sign)).toBe(
-          10_000 + s.sign * 50,
-        );
+        expect(kinematicsSetup(turned)!.levels.extreme).toBe(10_000 + s.sign * 50);
+        expect(kinematicsSetup(turned)!.ref).toBe(10_000 + s.sign * 45);
+      });
+      it('the extreme is read from the move’s own side of the window only: the other field (the origin’s side) does not matter, even NULL', () => {
+        for (const x of [NaN_, 10_000 - s.sign * 500, 10_000 + s.sign * 500]) {
+          const set = kinematicsSetup(moved(s, { [otherKey(s)]: x }))!;
+          expect(set.levels.extreme, String(x)).toBe(10_000 + s.sign * 50);
+        }
+      });
+      it('the 5 s extreme at mid arms (the move at its top now); one ulp short of mid contradicts its own window: no setup; NULL: no setup', () => {
+        const mid = 10_000 + s.sign * 50;
+        expect(kinematicsSetup(moved(s, { [extremeKey(s)]: mid }))?.levels.extreme).toBe(mid);
+        expect(
+          kinematicsSetup(moved(s, { [extremeKey(s)]: s.sign > 0 ? nextDown(mid) : nextUp(mid) })),
+        ).toBeNull();
+        expect(kinematicsSetup(moved(s, { [extremeKey(s)]: NaN_ }))).toBeNull();
+        expect(kinematicsSetup(moved(s, { [extremeKey(s)]: Number.POSITIVE_INFINITY }))).toBeNull();
       });
       it('a NULL input of the setup makes it false', () => {
-        for (const k of ['mid', 'move5s', 'sigma5s', 'mid5sAgo'] as const)
+        for (const k of ['mid', 'move5s', 'sigma5s', 'mid5sAgo', extremeKey(s)] as const)
           expect(kinematicsSetup(moved(s, { [k]: NaN_ })), k).toBeNull();
         expect(kinematicsSetup(moved(s, { sigma5s: Number.POSITIVE_INFINITY }))).toBeNull();
       });
@@ -159,10 +185,10 @@ describe('Kinematics setup: |move5s| ≥ 3 × sigma5s, side against the move, ex
   it('no move, a small move, or a zero/negative price never arms; σ = 0 arms any non-zero move (≥ 0 × 3)', () => {
     expect(kinematicsSetup(flat)).toBeNull();
     expect(kinematicsSetup({ ...flat, sigma5s: 0 })).toBeNull(); // a zero move has no direction
-    expect(kinematicsSetup({ ...flat, mid: 10_002, move5s: Math.log(1.0002) })).toBeNull(); // 2 bps < 30
-    expect(kinematicsSetup({ ...flat, mid: 10_002, move5s: Math.log(1.0002), sigma5s: 0 })?.side).toBe(
-      'SHORT',
-    );
+    expect(kinematicsSetup({ ...flat, mid: 10_002, midMax5s: 10_002, move5s: Math.log(1.0002) })).toBeNull(); // 2 bps < 30
+    expect(
+      kinematicsSetup({ ...flat, mid: 10_002, midMax5s: 10_002, move5s: Math.log(1.0002), sigma5s: 0 })?.side,
+    ).toBe('SHORT');
     expect(kinematicsSetup({ ...moved(SIDES[0]!), sigma5s: -0.001 })).toBeNull();
     expect(kinematicsSetup({ ...moved(SIDES[0]!), mid5sAgo: 0 })).toBeNull();
     expect(kinematicsSetup({ ...moved(SIDES[0]!), mid: -1 })).toBeNull();
@@ -230,11 +256,14 @@ describe('Kinematics trigger: stalled or turned, aggression kept pushing, mid st
           fired: false,
           reason: 'mid or mid1sAgo NULL',
         });
-        // a NULL 2 s sample does not matter to the trigger
-        expect(kinematicsTrigger(stall({ mid2sAgo: NaN_ }), held).fired).toBe(true);
+        // NULL 5 s extremes do not matter to the trigger (nor to "setup gone": no evidence of an extension)
+        expect(kinematicsTrigger(stall({ midMax5s: NaN_, midMin5s: NaN_ }), held).fired).toBe(true);
+        expect(
+          evaluateKinematics(stall({ midMax5s: NaN_, midMin5s: NaN_ }), 'ARMED', held, healthy).trigger,
+        ).toBe(true);
       });
       it('reads the frozen levels: the rolling window’s move has aged out (move5s 0, origin moved up to mid) and it still fires', () => {
-        const aged = stall({ mid5sAgo: top, move5s: 0, sigma5s: 0.01, mid2sAgo: top });
+        const aged = stall({ mid5sAgo: top, move5s: 0, sigma5s: 0.01, midMax5s: top, midMin5s: top });
         expect(kinematicsSetup(aged)).toBeNull(); // the rolling setup is gone …
         expect(evaluateKinematics(aged, 'ARMED', held, healthy)).toMatchObject({
           setup: held,
@@ -275,6 +304,13 @@ describe('Kinematics "setup gone" while ARMED: mid back at the frozen origin or 
       expect(at(held.stop)).toBe(false);
       expect(at(s.sign > 0 ? nextDown(held.stop) : nextUp(held.stop))).toBe(true);
       expect(at(NaN_)).toBe(false);
+      // the 5 s extreme at or beyond the stop (the move extended past it between control ticks) is gone
+      // too, one ulp short of it stands; NULL is no evidence
+      const inside = (x: number) =>
+        kinematicsHolds({ ...flat, mid: 10_000 + s.sign * 20, [extremeKey(s)]: x }, held);
+      expect(inside(held.stop)).toBe(false);
+      expect(inside(s.sign > 0 ? nextDown(held.stop) : nextUp(held.stop))).toBe(true);
+      expect(inside(NaN_)).toBe(true);
       // through evaluate: gone → no setup (the machine goes back to SCANNING)
       expect(evaluateKinematics({ ...flat, mid: 10_000 }, 'ARMED', held, healthy)).toMatchObject({
         setup: null,
@@ -282,6 +318,20 @@ describe('Kinematics "setup gone" while ARMED: mid back at the frozen origin or 
       });
     });
   }
+  for (const s of SIDES)
+    it(`${s.side}: a stall that would fire, after the 5 s extreme went past the stop between ticks: gone, no entry (it would be invalidated at once)`, () => {
+      const held = kinematicsSetup(moved(s))!;
+      const top = 10_000 + s.sign * 50;
+      const stall = moved(s, { mid: top, mid1sAgo: top, [s.push]: 70_000, [s.other]: 30_000 });
+      expect(evaluateKinematics(stall, 'ARMED', held, healthy).trigger).toBe(true);
+      const spiked = { ...stall, [extremeKey(s)]: held.stop };
+      expect(kinematicsTrigger(spiked, held).fired).toBe(true); // the trigger alone would fire …
+      expect(kinematicsExit(spiked, held, healthy)?.detail).toMatch(/new extreme/); // … into an invalidation
+      expect(evaluateKinematics(spiked, 'ARMED', held, healthy)).toMatchObject({
+        setup: null,
+        trigger: false,
+      });
+    });
   it('unhealthy or stale while ARMED: no setup (back to SCANNING); never arms while unhealthy or stale', () => {
     const held = kinematicsSetup(moved(SIDES[0]!))!;
     expect(
@@ -304,12 +354,13 @@ describe('Kinematics exits while ENTERED: each with a trigger and a no-trigger c
   for (const s of SIDES) {
     describe(s.side, () => {
       const held = kinematicsSetup(moved(s))!;
-      /** In the trade: 20 bps back from the extreme, the window's samples inside the stop. */
+      /** In the trade: 20 bps back from the extreme, the 5 s window (10 040 → 10 030) inside the stop. */
       const inTrade = (o: Partial<KinematicsView> = {}): KinematicsView => ({
         ...flat,
         mid: 10_000 + s.sign * 30,
         mid1sAgo: 10_000 + s.sign * 35,
-        mid2sAgo: 10_000 + s.sign * 40,
+        [extremeKey(s)]: 10_000 + s.sign * 40,
+        [otherKey(s)]: 10_000 + s.sign * 30,
         ...o,
       });
       const exit = (o: Partial<KinematicsView>) => kinematicsExit(inTrade(o), held, healthy);
@@ -324,15 +375,25 @@ describe('Kinematics exits while ENTERED: each with a trigger and a no-trigger c
         expect(exit({ mid: held.stop })?.reason).toBe('stop');
         expect(exit({ mid: s.sign > 0 ? nextDown(held.stop) : nextUp(held.stop) })).toBeNull();
       });
-      it('a new extreme beyond the stop (a window sample at or past it while mid is back inside): invalidation', () => {
-        for (const k of ['mid1sAgo', 'mid2sAgo'] as const) {
-          const r = exit({ [k]: held.stop });
-          expect(r?.reason, k).toBe('invalidation');
-          expect(r?.detail).toMatch(/new extreme .* beyond the stop/);
-          expect(exit({ [k]: s.sign > 0 ? nextDown(held.stop) : nextUp(held.stop) }), k).toBeNull();
-        }
+      it('a new extreme beyond the stop (the 5 s max (min) of mid at or past it while mid is back inside): invalidation; one ulp short, NULL, or the other side of the window: nothing', () => {
+        const k = extremeKey(s);
+        const r = exit({ [k]: held.stop });
+        expect(r).toEqual({
+          reason: 'invalidation',
+          detail: expect.stringMatching(/^new extreme .* beyond the stop .*\(frozen extreme \d+\)$/),
+        });
+        expect(exit({ [k]: s.sign > 0 ? nextUp(held.stop) : nextDown(held.stop) })?.reason).toBe(
+          'invalidation',
+        );
+        expect(exit({ [k]: s.sign > 0 ? nextDown(held.stop) : nextUp(held.stop) })).toBeNull();
+        expect(exit({ [k]: NaN_ })).toBeNull();
+        expect(exit({ midMax5s: NaN_, midMin5s: NaN_ })).toBeNull();
+        // the origin's side of the window, however far, is not an extreme of the move
+        expect(exit({ [otherKey(s)]: 10_000 - s.sign * 5 })).toBeNull();
         // the rolling window's extreme being past the frozen one (but inside the stop) is nothing
-        expect(exit({ mid1sAgo: 10_000 + s.sign * 55 })).toBeNull();
+        expect(exit({ [k]: 10_000 + s.sign * 55 })).toBeNull();
+        // the 1 s sample is not what this reads any more
+        expect(exit({ mid1sAgo: held.stop })).toBeNull();
       });
       it('defended depth below 50 % of its 5 s mean (exactly 50 % holds); the other side thinning does not count; NULL does not', () => {
         expect(exit({ [s.defended]: 250_000 })).toBeNull();
@@ -439,7 +500,9 @@ describe('Kinematics definition', () => {
       ret5s: 0.004,
       sigma5s1h: 0.001,
       mid1sAgo: 102,
-      mid2sAgo: 103,
+      midMax5s: 103,
+      midMin5s: 99,
+      mid2sAgo: 107, // not read
       mid5sAgo: 104,
       buyNtl1s: 1,
       sellNtl1s: 2,
@@ -455,7 +518,8 @@ describe('Kinematics definition', () => {
       move5s: 0.004,
       sigma5s: 0.001,
       mid1sAgo: 102,
-      mid2sAgo: 103,
+      midMax5s: 103,
+      midMin5s: 99,
       mid5sAgo: 104,
       buyNotional1s: 1,
       sellNotional1s: 2,
