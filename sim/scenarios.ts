@@ -63,6 +63,24 @@ export const SCENARIOS: Record<string, ScenarioSpec> = {
       { kind: 'sideways', minutes: 90 },
     ],
   },
+  'expansion-cascade': {
+    name: 'expansion-cascade',
+    description: 'OI building with skewed funding and book, two liquidation cascades, then chop',
+    segments: [
+      { kind: 'warmup', minutes: 60 },
+      { kind: 'expansion', minutes: 30, cascadesAt: [22] },
+      { kind: 'expansion', minutes: 25, cascadesAt: [16] },
+      { kind: 'chop', minutes: 15 },
+    ],
+  },
+  chop: {
+    name: 'chop',
+    description: 'ambiguous chop: funding in the dead zone, OI wobbling, book skew flipping',
+    segments: [
+      { kind: 'warmup', minutes: 60 },
+      { kind: 'chop', minutes: 75 },
+    ],
+  },
   exhaustion: {
     name: 'exhaustion',
     description:
@@ -97,24 +115,6 @@ export const SCENARIOS: Record<string, ScenarioSpec> = {
       { kind: 'expansion', minutes: 12, cascadesAt: [8], stagedCascades: true },
       // room for the last cascade of a coin whose plan is stretched by the jitter
       { kind: 'chop', minutes: 6 },
-    ],
-  },
-  'expansion-cascade': {
-    name: 'expansion-cascade',
-    description: 'OI building with skewed funding and book, two liquidation cascades, then chop',
-    segments: [
-      { kind: 'warmup', minutes: 60 },
-      { kind: 'expansion', minutes: 30, cascadesAt: [22] },
-      { kind: 'expansion', minutes: 25, cascadesAt: [16] },
-      { kind: 'chop', minutes: 15 },
-    ],
-  },
-  chop: {
-    name: 'chop',
-    description: 'ambiguous chop: funding in the dead zone, OI wobbling, book skew flipping',
-    segments: [
-      { kind: 'warmup', minutes: 60 },
-      { kind: 'chop', minutes: 75 },
     ],
   },
 };

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSimCommand } from '../../sim/cli.ts';
+import { SIM_EPOCH } from '../../sim/engine.ts';
+import { StrategyEventLineSchema } from '../../sim/events.ts';
+import { strategyEventsOf } from '../../sim/generate.ts';
 import { type SimServer, startSim } from '../../sim/server.ts';
 import { ManualClock } from '../../state/clock.ts';
 import { channelOf, TestClient } from './client.ts';
@@ -59,7 +62,39 @@ describe('sim speeds and CLI', () => {
 
   it('rejects unknown scenarios with the list of known ones', async () => {
     await expect(runSimCommand({ port: 0, seed: 1, scenario: 'nope', speed: 1 }, () => {})).rejects.toThrow(
-      /known: default, sideways, expansion-cascade, chop/,
+      /known: default, sideways, expansion-cascade, chop, exhaustion, cascade$/,
     );
+  });
+
+  it('the ground-truth file gets each labelled strategy event when it is over, as the engine lists it', async () => {
+    const gt = `/tmp/sim-gt-events-${process.pid}.jsonl`;
+    const h = await runSimCommand(
+      { port: 0, seed: 7, scenario: 'exhaustion', speed: 'max', groundTruth: gt },
+      () => {},
+    );
+    const until = SIM_EPOCH + 66 * 60_000;
+    try {
+      const c = await TestClient.connect(h.url);
+      clients.push(c);
+      c.subscribe({ type: 'l2Book', coin: 'BTC' });
+      // wait on the simulated clock (the book's time), not the wall clock
+      await c.waitFor((f) => channelOf(f) === 'l2Book' && JSON.parse(f).data.time >= until);
+    } finally {
+      await h.close();
+    }
+    const { readFileSync, rmSync } = await import('node:fs');
+    const rows = readFileSync(gt, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    rmSync(gt);
+    const written = rows
+      .filter((r) => r.event === 'strategyEvent')
+      .map((r) => StrategyEventLineSchema.parse(r))
+      .map(({ event: _e, ...rest }) => rest);
+    const listed = strategyEventsOf({ seed: 7, scenario: 'exhaustion', until });
+    expect(listed.some((e) => e.kind === 'exhaustion')).toBe(true);
+    // the server ran on past `until`: everything listed up to then was written, in the same order
+    expect(written.slice(0, listed.length)).toEqual(listed);
   });
 });
