@@ -1122,6 +1122,13 @@ export class Engine {
     }
   }
 
+  /** Whether a labelled event (a spike, a cascade, an edge episode) is under way in some coin. */
+  eventsUnderWay(): boolean {
+    for (const m of this.markets.values())
+      if (m.spike !== null || m.cascade !== null || m.edge !== null) return true;
+    return false;
+  }
+
   /** Labels, cascade events and strategy events so far. */
   groundTruth(): GroundTruth {
     return { labels: this.labels, events: this.events, strategyEvents: this.strategyEvents };

@@ -103,17 +103,25 @@ export interface StrategyEventsOptions {
   /** Absolute end time; default startTime + the scenario's planned length. */
   until?: number;
   durationMs?: number;
+  /**
+   * Events under way at the end time: run the engine on (at most 2 min) until they are over and list
+   * those that started by the end time (default true: a run's entries can be matched against every event
+   * they could be inside); false lists only the events over by the end time, as a run's ground truth does.
+   */
+  finishOpen?: boolean;
 }
 
 /**
  * The labelled strategy events of a run, without frames: the engine alone (the market does not depend on
  * who subscribes, so these are the events of any run with the same seed, scenario, coins and start —
- * `generate`, the server, `runtime sim`). Only events over by the end time are listed.
+ * `generate`, the server, `runtime sim`), in the order they ended.
  */
 export function strategyEventsOf(opts: StrategyEventsOptions): StrategyEvent[] {
   const scenario = opts.scenario ?? 'default';
   const engine = new Engine({ seed: opts.seed, scenario, coins: opts.coins, startTime: opts.startTime });
   const end = opts.until ?? engine.startTime + (opts.durationMs ?? scenarioDurationMs(scenario));
   while (engine.nextBlockTime() <= end) engine.step();
-  return engine.groundTruth().strategyEvents;
+  if (opts.finishOpen === false) return engine.groundTruth().strategyEvents;
+  while (engine.eventsUnderWay() && engine.nextBlockTime() <= end + 120_000) engine.step();
+  return engine.groundTruth().strategyEvents.filter((e) => e.start <= end);
 }

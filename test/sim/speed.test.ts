@@ -92,7 +92,7 @@ describe('sim speeds and CLI', () => {
       .filter((r) => r.event === 'strategyEvent')
       .map((r) => StrategyEventLineSchema.parse(r))
       .map(({ event: _e, ...rest }) => rest);
-    const listed = strategyEventsOf({ seed: 7, scenario: 'exhaustion', until });
+    const listed = strategyEventsOf({ seed: 7, scenario: 'exhaustion', until, finishOpen: false });
     expect(listed.some((e) => e.kind === 'exhaustion')).toBe(true);
     // the server ran on past `until`: everything listed up to then was written, in the same order
     expect(written.slice(0, listed.length)).toEqual(listed);

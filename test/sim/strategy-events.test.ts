@@ -75,7 +75,15 @@ describe('labelled strategy events in the ground truth', () => {
       onStrategyEvent: (e) => streamed.push(e),
     });
     expect(streamed.length).toBeGreaterThan(3);
-    expect(strategyEventsOf({ seed: SEED, scenario: 'exhaustion', durationMs })).toEqual(streamed);
+    expect(strategyEventsOf({ seed: SEED, scenario: 'exhaustion', durationMs, finishOpen: false })).toEqual(
+      streamed,
+    );
+    // by default the events under way at the end are run to their end and listed too
+    const finished = strategyEventsOf({ seed: SEED, scenario: 'exhaustion', durationMs });
+    expect(finished.slice(0, streamed.length)).toEqual(streamed);
+    const end = r.startTime + durationMs;
+    expect(finished.every((e) => e.start <= end)).toBe(true);
+    expect(finished.slice(streamed.length).every((e) => e.end > r.endTime - 200)).toBe(true);
     const lines = groundTruthToJsonl(r.engine.groundTruth())
       .trim()
       .split('\n')
