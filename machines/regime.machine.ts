@@ -105,10 +105,21 @@ const NULL_INPUTS: RegimeInputs = {
   depthAsym5s: Number.NaN,
 };
 
+/**
+ * The classifications already made, by TICK event: a tick's guards and actions classify the same event
+ * several times (confirms…, still…, recordTick); `classify` is pure, so each event is classified once per
+ * set of thresholds. Weakly held: nothing outlives the event.
+ */
+const classified = new WeakMap<object, { thresholds: RegimeThresholds; c: ReturnType<typeof classify> }>();
+
 /** The classification of a TICK (the guards and actions that call this only run on TICK). */
 function tickClass(context: RegimeContext, event: RegimeEvent) {
   assertEvent(event, 'TICK');
-  return classify(event.inputs, event.health, event.stale, context.thresholds);
+  const memo = classified.get(event);
+  if (memo && memo.thresholds === context.thresholds) return memo.c;
+  const c = classify(event.inputs, event.health, event.stale, context.thresholds);
+  classified.set(event, { thresholds: context.thresholds, c });
+  return c;
 }
 
 /** Would this tick confirm `regime` (its condition held on `confirmTicks` consecutive ticks)? */
@@ -308,11 +319,16 @@ export const regimeMachine = setup({
         }),
       );
     }),
-    /** The tick's market, forwarded to each member that has an input in it (the regime owns its children). */
+    /**
+     * The tick's market, forwarded to each member that has an input in it and is not DISABLED (the regime
+     * owns its children; a DISABLED strategy evaluates nothing).
+     */
     forwardMarket: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'MARKET');
       for (const m of context.members) {
         if (!Object.hasOwn(event.markets, m.strategy)) continue;
+        // a member that reported DISABLED evaluates nothing (its actor ignores a MARKET there): not sent
+        if (context.memberStates[m.strategy] === 'DISABLED') continue;
         enqueue.sendTo(m.strategy, {
           type: 'MARKET',
           time: event.time,
