@@ -139,7 +139,14 @@ describe('execution failures: no new entry, and the position is flattened', () =
     });
     strat.start();
     const quiet: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
-    const setupLong = { side: 'LONG' as const, stop: 95, target: 110, ref: 100, levels: { edge: 96 }, reason: 'edge' };
+    const setupLong = {
+      side: 'LONG' as const,
+      stop: 95,
+      target: 110,
+      ref: 100,
+      levels: { edge: 96 },
+      reason: 'edge',
+    };
     strat.send({ type: 'ENABLE' });
     strat.send({ type: 'TICK', time: T0, version: 1, eval: { ...quiet, setup: setupLong } });
     strat.send({ type: 'TICK', time: T0, version: 2, eval: { ...quiet, setup: setupLong, trigger: true } });

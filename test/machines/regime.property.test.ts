@@ -28,8 +28,8 @@ import { ManualClock } from '../../state/clock.ts';
 import { CHOP_INPUTS, EXPANSION_INPUTS, SIDEWAYS_INPUTS, TIMINGS } from './regime.fixtures.ts';
 
 /** The real members: every strategy of the registry, with its family (both families are there). */
-const MEMBERS = STRATEGIES.map((d) => ({ strategy: d.name, family: d.family })).sort(
-  (a, b) => (a.family === b.family ? a.strategy.localeCompare(b.strategy) : a.family === 'SLBRS' ? -1 : 1),
+const MEMBERS = STRATEGIES.map((d) => ({ strategy: d.name, family: d.family })).sort((a, b) =>
+  a.family === b.family ? a.strategy.localeCompare(b.strategy) : a.family === 'SLBRS' ? -1 : 1,
 );
 const NULLS: RegimeInputs = { ...SIDEWAYS_INPUTS, oiRange15m: Number.NaN };
 const inputsOf = { S: SIDEWAYS_INPUTS, E: EXPANSION_INPUTS, C: CHOP_INPUTS, N: NULLS };

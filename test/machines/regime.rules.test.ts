@@ -343,7 +343,14 @@ describe('controller: the DISABLE caused by the regime leaving names the regime'
     cascade.on('intent', (e: { intent: { kind: string; reason?: string; detail?: string } }) =>
       intents.push(e.intent),
     );
-    const setup = { side: 'SHORT' as const, stop: 101, target: 98, ref: 100, levels: { edge: 100.5 }, reason: 's' };
+    const setup = {
+      side: 'SHORT' as const,
+      stop: 101,
+      target: 98,
+      ref: 100,
+      levels: { edge: 100.5 },
+      reason: 's',
+    };
     cascade.send({
       type: 'TICK',
       time: 0,
@@ -688,7 +695,14 @@ describe('controller: strategy exception, lock-out and operator re-enable', () =
   });
   function enterGeometry(c: ReturnType<typeof controller>) {
     const g = c.child('geometry');
-    const setup = { side: 'LONG' as const, stop: 99, target: 101, ref: 100, levels: { edge: 99.5 }, reason: 's' };
+    const setup = {
+      side: 'LONG' as const,
+      stop: 99,
+      target: 101,
+      ref: 100,
+      levels: { edge: 99.5 },
+      reason: 's',
+    };
     g.send({
       type: 'TICK',
       time: 0,
@@ -709,7 +723,14 @@ describe('controller: strategy exception, lock-out and operator re-enable', () =
     const c = controller();
     for (let i = 0; i < 3; i++) c.tick(SIDEWAYS_INPUTS);
     const g = c.child('geometry');
-    const setup = { side: 'LONG' as const, stop: 99, target: 101, ref: 100, levels: { edge: 99.5 }, reason: 's' };
+    const setup = {
+      side: 'LONG' as const,
+      stop: 99,
+      target: 101,
+      ref: 100,
+      levels: { edge: 99.5 },
+      reason: 's',
+    };
     g.send({
       type: 'TICK',
       time: 0,

@@ -59,7 +59,14 @@ describe('strategy lifecycle: the setup is frozen at arming', () => {
     levels: { edge: 99.6 },
     reason: 'armed',
   };
-  const moved: SetupInfo = { side: 'LONG', stop: 99.3, target: 99.9, ref: 99.4, levels: { edge: 99.4 }, reason: 'moved' };
+  const moved: SetupInfo = {
+    side: 'LONG',
+    stop: 99.3,
+    target: 99.9,
+    ref: 99.4,
+    levels: { edge: 99.4 },
+    reason: 'moved',
+  };
   const quiet: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
 
   it('ARMED ticks do not overwrite the held setup; the entry intent carries the frozen stop and target', () => {

@@ -6,7 +6,14 @@ import type { Intent, StrategyEval } from '../../machines/strategy.types.ts';
 import { ManualClock } from '../../state/clock.ts';
 import { TIMINGS } from './regime.fixtures.ts';
 
-const setup = { side: 'LONG' as const, stop: 99, target: 101, ref: 100, levels: { edge: 99.5 }, reason: 'edge' };
+const setup = {
+  side: 'LONG' as const,
+  stop: 99,
+  target: 101,
+  ref: 100,
+  levels: { edge: 99.5 },
+  reason: 'edge',
+};
 const quiet: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
 const tick = (e: Partial<StrategyEval> = {}): StrategyEvent => ({
   type: 'TICK',

@@ -11,9 +11,23 @@ import type { StrategyEval } from '../../machines/strategy.types.ts';
 import { describeMachinePaths } from '../kit/machine-paths.ts';
 import { lifecycleOracle } from '../oracle/lifecycle.ts';
 
-const setupLong = { side: 'LONG' as const, stop: 99, target: 101, ref: 100, levels: { edge: 99.5 }, reason: 'edge' };
+const setupLong = {
+  side: 'LONG' as const,
+  stop: 99,
+  target: 101,
+  ref: 100,
+  levels: { edge: 99.5 },
+  reason: 'edge',
+};
 // the same setup recomputed on a later tick (the rolling low moved): must never replace the frozen one
-const setupMoved = { side: 'LONG' as const, stop: 98, target: 100, ref: 99, levels: { edge: 98.5 }, reason: 'moved' };
+const setupMoved = {
+  side: 'LONG' as const,
+  stop: 98,
+  target: 100,
+  ref: 99,
+  levels: { edge: 98.5 },
+  reason: 'moved',
+};
 const quiet: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
 const tick = (e: Partial<StrategyEval>): StrategyEvent => ({
   type: 'TICK',
