@@ -51,6 +51,45 @@ describe('machine test kit', () => {
     expect([...coverage.states.covered].sort()).toEqual(['kit', 'kit.a', 'kit.b', 'kit.c']);
   });
 
+  it('lists root-level transitions and reports one no path takes as uncovered', () => {
+    // transitions in the machine's own `on` block (root level): HOME is taken by the paths, PING never is
+    const rooted = setup({
+      types: { events: {} as { type: 'GO' } | { type: 'HOME' } | { type: 'PING' } },
+    }).createMachine({
+      id: 'rooted',
+      initial: 'a',
+      on: { HOME: '.a', PING: { actions: () => {} } },
+      states: { a: { on: { GO: 'b' } }, b: {} },
+    });
+    const opts = { machine: rooted, events: [{ type: 'GO' }, { type: 'HOME' }], serializeState };
+    expect(transitionKeys(rooted)).toEqual([
+      'rooted --HOME#0--> rooted.a',
+      'rooted --PING#0--> (self)',
+      'rooted.a --GO#0--> rooted.b',
+    ]);
+    const { paths, coverage } = machinePaths(opts);
+    const missing = coverage.transitions.all.filter((t) => !coverage.transitions.covered.has(t));
+    expect(missing).toEqual(['rooted --PING#0--> (self)']);
+    expect(coverage.transitions.covered.has('rooted --HOME#0--> rooted.a')).toBe(true);
+    expect(paths.some((p) => p.steps.some((s) => s.event.type === 'HOME'))).toBe(true);
+    for (const p of paths) runPath(opts, p);
+  });
+
+  it('drives a root-level after timer with the simulated clock', () => {
+    const timed = setup({ delays: { tick: 1_000 } }).createMachine({
+      id: 'timed',
+      initial: 'a',
+      after: { tick: '.b' },
+      states: { a: {}, b: {} },
+    });
+    expect(afterEvents(timed).map((e) => e.type)).toEqual(['xstate.after.tick.timed']);
+    const opts = { machine: timed, events: [], serializeState };
+    const { paths, coverage } = machinePaths(opts);
+    expect(coverage.transitions.all).toEqual(['timed --xstate.after.tick.timed#0--> timed.b']);
+    expect([...coverage.transitions.covered]).toEqual(coverage.transitions.all);
+    for (const p of paths) runPath(opts, p);
+  });
+
   it('fails a path when the production actor diverges from the model', () => {
     const { paths } = machinePaths({ machine: fake, events, serializeState });
     const toC = paths.find((p) => p.steps.at(-1)?.state.value === 'c')!;

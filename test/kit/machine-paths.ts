@@ -8,7 +8,8 @@
  *     plus that edge), over the given events plus one synthetic event per `after` transition (v5's
  *     `xstate.after.<delay>.<stateId>`) so timeouts are part of the model;
  *  2. computes coverage itself (v5 has no coverage API): every state node and every transition
- *     definition (event transitions, `after`, invoke done/error, `always`) must be taken by some path;
+ *     definition (event transitions, `after`, invoke done/error, `always`; the root's own `on` and
+ *     `after` included) must be taken by some path;
  *  3. drives a real actor (`createActor(machine, { clock: ManualClock })`) along every selected path:
  *     plain events are sent, `after` steps advance the simulated clock by the resolved delay when that
  *     timer is the next one due (else the scheduled event is delivered directly, which is what the
@@ -122,10 +123,19 @@ function transitionKey(t: any, index: number): string {
   return `${t.source.id} --${ev}#${index}--> ${targets}`;
 }
 
-/** Every transition definition of the machine, keyed. */
+/**
+ * Every state node of the machine, the root included: `getStateNodes(root)` lists only its
+ * descendants, and the root's own `on` (a machine-wide transition, `'*'` included) and `after` are
+ * transitions like any other.
+ */
+export function allStateNodes(machine: AnyStateMachine): AnyStateNode[] {
+  return [machine.root, ...(getStateNodes(machine.root) as AnyStateNode[])];
+}
+
+/** Every transition definition of the machine (the root's own included), keyed. */
 export function allTransitions(machine: AnyStateMachine): Map<string, any> {
   const out = new Map<string, any>();
-  for (const node of getStateNodes(machine.root) as AnyStateNode[]) {
+  for (const node of allStateNodes(machine)) {
     for (const [, defs] of node.transitions as Map<string, any[]>) {
       defs.forEach((t, i) => {
         out.set(transitionKey(t, i), t);
@@ -145,7 +155,7 @@ export function transitionKeys(machine: AnyStateMachine): string[] {
 /** Decode `xstate.after.<delay>.<state id>` (the state id may itself contain dots). */
 export function decodeAfter(machine: AnyStateMachine, eventType: string): TimerEvent | null {
   if (!eventType.startsWith(AFTER_PREFIX)) return null;
-  for (const node of getStateNodes(machine.root) as AnyStateNode[]) {
+  for (const node of allStateNodes(machine)) {
     for (const a of node.after as any[]) {
       if (a.eventType === eventType) return { delay: String(a.delay), source: node.id };
     }
@@ -157,7 +167,7 @@ export function decodeAfter(machine: AnyStateMachine, eventType: string): TimerE
 export function afterEvents(machine: AnyStateMachine): EventObject[] {
   const out: EventObject[] = [];
   const seen = new Set<string>();
-  for (const node of getStateNodes(machine.root) as AnyStateNode[]) {
+  for (const node of allStateNodes(machine)) {
     for (const a of node.after as any[]) {
       if (!seen.has(a.eventType)) {
         seen.add(a.eventType);
@@ -248,7 +258,7 @@ export function machinePaths(opts: PathTestOptions): { paths: MachinePath[]; cov
   >;
 
   const all = allTransitions(machine);
-  const allStates = (getStateNodes(machine.root) as AnyStateNode[]).map((n) => n.id);
+  const allStates = allStateNodes(machine).map((n) => n.id);
   const coveredStates = new Set<string>();
   const coveredTransitions = new Set<string>();
 
@@ -309,7 +319,7 @@ export function machinePaths(opts: PathTestOptions): { paths: MachinePath[]; cov
 function resolveDelay(machine: AnyStateMachine, eventType: string, snapshot: AnyMachineSnapshot): number {
   // xstate.after.<delay>.<state id>; the state id may itself contain dots
   const rest = eventType.slice(AFTER_PREFIX.length);
-  for (const node of getStateNodes(machine.root) as AnyStateNode[]) {
+  for (const node of allStateNodes(machine)) {
     for (const a of node.after as any[]) {
       if (a.eventType !== eventType) continue;
       const d = a.delay;
