@@ -173,3 +173,57 @@ export function outside(
   }
   return { hits, ticks };
 }
+
+/** Geometry setup on one tick (RULEBOOK): SIDEWAYS, a valid range, mid in an edge zone, the defended side holds. */
+export function geometrySetup(s: HotSample): 'LONG' | 'SHORT' | null {
+  if (s.regime !== 'SIDEWAYS') return null;
+  const hi = s.rangeHigh15m;
+  const lo = s.rangeLow15m;
+  const width = hi - lo;
+  const bps = (width / s.mid) * 1e4;
+  if (!(bps >= 20 && bps <= 150)) return null;
+  if (s.mid <= lo + 0.15 * width && s.depthBid20 >= s.depthAsk20) return 'LONG';
+  if (s.mid >= hi - 0.15 * width && s.depthAsk20 >= s.depthBid20) return 'SHORT';
+  return null;
+}
+
+export interface RangeEdgeCheck {
+  setup: boolean;
+  trigger: boolean;
+  regimeHeld: boolean;
+  ticks: number;
+  setupTicks: number;
+}
+
+/** RULEBOOK Geometry on one labelled range-edge event: setup on the event's side, then absorption within 30 s. */
+export function checkRangeEdge(ss: readonly HotSample[], e: StrategyEvent): RangeEdgeCheck {
+  const win = inWindow(ss, e.start, e.end);
+  const out: RangeEdgeCheck = {
+    setup: false,
+    trigger: false,
+    regimeHeld: win.length > 0 && win.every((s) => s.regime === 'SIDEWAYS'),
+    ticks: win.length,
+    setupTicks: win.filter((s) => geometrySetup(s) === e.side).length,
+  };
+  const armed = win.find((s) => geometrySetup(s) === e.side);
+  if (!armed) return out;
+  out.setup = true;
+  const long = e.side === 'LONG';
+  const edge = long ? armed.rangeLow15m : armed.rangeHigh15m;
+  out.trigger = inWindow(ss, armed.t, Math.min(armed.t + 30_000, e.end + 5_000)).some((s) => {
+    const against = long ? s.sellNtl5s : s.buyNtl5s;
+    const mean = long ? s.sellMean5s1h : s.buyMean5s1h;
+    const held = long ? s.mid >= edge * (1 - 5e-4) : s.mid <= edge * (1 + 5e-4);
+    return s.regime === 'SIDEWAYS' && mean > 0 && against >= 2 * mean && held;
+  });
+  return out;
+}
+
+/** Geometry's setup with its absorption flow on one tick (the edge-hold part needs the frozen edge: see checkRangeEdge). */
+export function geometryEntryFlow(s: HotSample): boolean {
+  const side = geometrySetup(s);
+  if (side === null) return false;
+  const against = side === 'LONG' ? s.sellNtl5s : s.buyNtl5s;
+  const mean = side === 'LONG' ? s.sellMean5s1h : s.buyMean5s1h;
+  return mean > 0 && against >= 2 * mean;
+}

@@ -30,6 +30,10 @@ export interface HotSample {
   depthAsk20: number;
   depthBid20Mean5s: number;
   depthAsk20Mean5s: number;
+  rangeHigh15m: number;
+  rangeLow15m: number;
+  buyMean5s1h: number;
+  sellMean5s1h: number;
   oiRange15m: number;
   oiBuild1h: number;
   fundingDev: number;
@@ -110,6 +114,10 @@ export function probeScenario(opts: ProbeOptions): ProbeResult {
           depthAsk20: s[F.depthAsk20]!,
           depthBid20Mean5s: s[F.depthBid20Mean5s]!,
           depthAsk20Mean5s: s[F.depthAsk20Mean5s]!,
+          rangeHigh15m: s[F.rangeHigh15m]!,
+          rangeLow15m: s[F.rangeLow15m]!,
+          buyMean5s1h: s[F.buyMean5s1h]!,
+          sellMean5s1h: s[F.sellMean5s1h]!,
           ...inputs,
           raw,
           regime: st.regime,

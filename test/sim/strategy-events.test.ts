@@ -21,6 +21,8 @@ import {
   cascadeSetup,
   checkCascade,
   checkExhaustion,
+  checkRangeEdge,
+  geometryEntryFlow,
   kinematicsSetup,
   outside,
   WARM_MS,
@@ -232,5 +234,45 @@ describe('the RULEBOOK setups hold in the hot state inside the labelled events, 
     expect(p.rejected).toBe(0);
     expect(out.ticks).toBeGreaterThan(3 * 20 * 60);
     expect(out.hits).toBe(0);
+  });
+
+  it('range-edge: Geometry setup and absorption inside the edge episodes of a sideways range', () => {
+    const scenario = 'sideways';
+    const durationMs = 95 * 60_000;
+    const all = strategyEventsOf({ seed: SEED, scenario, durationMs });
+    const events = all.filter((e) => e.kind === 'range-edge');
+    const p = probeScenario({ seed: SEED, scenario, durationMs });
+    const checks = events.map((e) => ({ e, c: checkRangeEdge(p.samples.get(e.coin)!, e) }));
+    const out = outside(p.samples, all, p.startTime + WARM_MS, geometryEntryFlow);
+    let inTicks = 0;
+    let inHits = 0;
+    for (const e of events)
+      for (const s of p.samples.get(e.coin)!)
+        if (s.t >= e.start && s.t <= e.end) {
+          inTicks++;
+          if (geometryEntryFlow(s)) inHits++;
+        }
+    const reach = {
+      scenario,
+      seed: SEED,
+      simMinutes: durationMs / 60_000,
+      events: events.length,
+      long: count(events, (e) => e.side === 'LONG'),
+      short: count(events, (e) => e.side === 'SHORT'),
+      setup: count(checks, (x) => x.c.setup),
+      trigger: count(checks, (x) => x.c.trigger),
+      sidewaysThroughout: count(checks, (x) => x.c.regimeHeld),
+      setupAndFlowTickPctInside: pct(inHits, inTicks),
+      setupAndFlowTickPctFarOutside: pct(out.hits, out.ticks),
+      farOutsideTicks: out.ticks,
+    };
+    console.log(`[strategy events hot state] ${JSON.stringify(reach)}`);
+    expect(events.length).toBeGreaterThan(15);
+    expect(count(checks, (x) => x.c.regimeHeld)).toBe(events.length);
+    // the edge episodes are the sim's absorption at its oscillation's turning points: most are at the
+    // edge of the 15 m range as Geometry measures it (the others sit inside a range widened by noise)
+    expect(count(checks, (x) => x.c.setup && x.c.trigger) / events.length).toBeGreaterThanOrEqual(0.85);
+    expect(inHits / inTicks).toBeGreaterThan(0.25);
+    expect(out.hits / out.ticks).toBeLessThan(0.01);
   });
 });
