@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { INGEST_SPIN_US, INGEST_YOUNG_GENERATION_MB } from '../actors/ingest/protocol.ts';
 import { STRATEGIES } from '../decision/registry.ts';
+import { FAMILY_REGIME } from '../strategies/definition.ts';
 
 const pos = z.number().positive();
 const nonneg = z.number().nonnegative();
@@ -251,6 +252,24 @@ export function objectShapeOf(s: z.core.$ZodType): Record<string, z.core.$ZodTyp
 }
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * The strategies of the registry as `--help` lists them: each one's section, family, regime, what it does,
+ * and every parameter with its default (and its environment variable's name pattern).
+ */
+export function strategiesHelp(): string {
+  const lines = ['strategies (config strategies.<name>.<param>, env HLT_STRATEGIES__<NAME>__<PARAM>):'];
+  for (const d of STRATEGIES) {
+    const defaults: Record<string, unknown> = d.params.parse({});
+    lines.push(`  ${d.name.padEnd(11)} ${d.family} (${FAMILY_REGIME[d.family]}): ${d.summary}`);
+    lines.push(
+      `              ${Object.entries(defaults)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ')}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 export class ConfigError extends Error {

@@ -9,7 +9,7 @@ import type { SimServer } from '../../sim/server.ts';
 import { startSim } from '../../sim/server.ts';
 import type { Clock } from '../../state/clock.ts';
 import { SystemClock, WarpClock } from '../clocks.ts';
-import type { Config } from '../config.ts';
+import { type Config, strategiesHelp } from '../config.ts';
 import { engineConfigFrom } from '../../decision/engine.ts';
 import { serveDashboard } from '../dashboard-model.ts';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
@@ -102,7 +102,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
   return guarded(io, START_USAGE, async () => {
     const { values, positionals } = parse(argv, OPTIONS);
     if (values.help) {
-      io.stdout(START_USAGE);
+      io.stdout(`${START_USAGE}\n${strategiesHelp()}`);
       return 0;
     }
     const live = positionals[0] === 'live';

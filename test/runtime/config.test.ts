@@ -457,3 +457,25 @@ describe('typo hints (property)', () => {
     ]);
   });
 });
+
+describe('strategies from the registry (issue 15)', () => {
+  it('each registry strategy has its strategies.<name> section with its own defaults, and --help lists them', async () => {
+    const { STRATEGIES } = await import('../../decision/registry.ts');
+    const { strategiesHelp } = await import('../../runtime/config.ts');
+    const c = parseConfig({});
+    expect(Object.keys(c.strategies).sort()).toEqual(STRATEGIES.map((d) => d.name).sort());
+    const help = strategiesHelp();
+    for (const d of STRATEGIES) {
+      expect(c.strategies[d.name]).toEqual(d.params.parse({}));
+      expect(help).toContain(`  ${d.name}`);
+      for (const k of Object.keys(d.params.parse({}))) expect(help).toContain(`${k}=`);
+    }
+    // the environment reaches a strategy's parameter by its name
+    expect(
+      loadConfig({ env: { HLT_STRATEGIES__KINEMATICS__SIGMA_MULT: '4' } }).strategies.kinematics,
+    ).toMatchObject({ sigmaMult: 4 });
+    expect(() => parseConfig({ strategies: { kinematics: { sigmaMul: 4 } } })).toThrow(
+      /strategies\.kinematics\.sigmaMul: unknown key — did you mean strategies\.kinematics\.sigmaMult\?/,
+    );
+  });
+});
