@@ -226,9 +226,10 @@ interface Cascade {
  * (the price eases back) while that aggression keeps coming, then the outcome — back through the
  * origin, or on through the extreme. Prices follow ln(fair / origin) = dir × bps / 1e4.
  *
- * The run starts 20 ms after a whole second of the sim clock and lasts under half a second, so a
- * control tick on whole seconds sees it done: the move's extreme, frozen when a strategy arms at the
- * next tick, is the spike's top (bottom), not a point on the way up.
+ * The run starts 20 ms after a whole second of the sim clock and lasts 120–250 ms (two or three
+ * blocks), so a control tick on whole seconds sees it done: the move's extreme, frozen when a strategy
+ * arms at the next tick, is the spike's top (bottom), not a point on the way up. (A tick on another
+ * phase of the second catches a run half-way at most one time in five.)
  */
 interface Spike {
   id: string;
@@ -716,7 +717,7 @@ export class Engine {
       const dir: 1 | -1 = r.chance(0.5) ? 1 : -1;
       const sizeBps = r.range(30, 42);
       const start = Math.ceil((t + 6_000) / 1_000) * 1_000 + 20;
-      const runEnd = start + Math.round(r.range(300, 500));
+      const runEnd = start + Math.round(r.range(120, 250));
       const stallEnd = runEnd + Math.round(r.range(4_000, 6_000));
       const backBps = sizeBps * r.range(0.1, 0.2);
       const revert = ps.outcome === 'revert';
