@@ -30,35 +30,56 @@ import {
   engineConfigFrom,
   type OperatorCommand,
 } from '../decision/engine.ts';
+import type { DecisionKind } from '../decision/records.ts';
 import { type RunInfo, type RunStart, tradingOfRecords } from '../replay/replay-journal.ts';
 import { type Clock, ManualClock } from '../state/clock.ts';
 import { splitTickItems } from '../state/pipeline.ts';
 import { jsonBytes, RecordKind } from '../state/records.ts';
 import { type Config, ConfigError } from './config.ts';
 
+type Level = 'error' | 'warn' | 'info' | 'debug';
+
 /**
- * The log level of a decision record: trading halting is an error; what a trader must see (alarms, rejected
- * books, strategy errors, what health waits for) a warning; the decisions themselves info; the rest debug.
+ * The log level of each kind of decision record (decision/records.ts): what a trader must see (alarms,
+ * rejected books and intents, strategy errors, what health waits for) a warning; the decisions themselves
+ * info; the rest debug. Every kind is listed: a new kind does not compile until it has its level.
  */
-export function decisionLevel(line: DecisionLine): 'error' | 'warn' | 'info' | 'debug' {
+const LEVEL_OF: Record<DecisionKind, Level> = {
+  health: 'info',
+  'health.waiting': 'warn',
+  regime: 'info',
+  gate: 'info',
+  lease: 'info',
+  strategy: 'info',
+  ignored: 'debug',
+  'strategy.error': 'warn',
+  'intent.rejected': 'warn',
+  alarm: 'warn',
+  'operator.applied': 'info',
+  'restart.recovered': 'warn',
+  'book.rejected': 'warn',
+  'book.valid': 'info',
+  'exec.intent': 'info',
+  'exec.verdict': 'info',
+  'exec.order': 'debug',
+  'exec.fill': 'info',
+  'exec.position': 'debug',
+  'exec.trading': 'info',
+  'exec.day': 'debug',
+  'exec.closing': 'info',
+  'exec.strategy': 'debug',
+  'exec.alarm': 'warn',
+  'exec.error': 'error',
+};
+
+const isKnownKind = (k: string): k is DecisionKind => Object.hasOwn(LEVEL_OF, k);
+
+/** The log level of a decision record; trading halting is an error (the process's own shutdown is not). */
+export function decisionLevel(line: DecisionLine): Level {
   const kind = line.kind;
-  // the process's own shutdown halts too: that one is not an incident
   if (kind === 'exec.trading' && line.state === 'HALTED')
     return String(line.reason).includes('shutdown:') ? 'info' : 'error';
-  if (kind === 'exec.error') return 'error';
-  if (
-    /^(alarm|exec\.alarm|strategy\.error|intent\.rejected|book\.rejected|health\.waiting|restart\.recovered)$/.test(
-      kind,
-    )
-  )
-    return 'warn';
-  if (
-    /^(regime|gate|health|strategy|lease|operator\.applied|book\.valid|exec\.(intent|verdict|fill|closing|trading))$/.test(
-      kind,
-    )
-  )
-    return 'info';
-  return 'debug';
+  return isKnownKind(kind) ? LEVEL_OF[kind] : 'debug';
 }
 
 /** How long a shutdown waits for its final (flattening) tick. */
