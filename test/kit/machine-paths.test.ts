@@ -1,4 +1,4 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { afterEvents, machinePaths, runPath, transitionKeys } from './machine-paths.ts';
 
@@ -87,6 +87,31 @@ describe('machine test kit', () => {
     const { paths, coverage } = machinePaths(opts);
     expect(coverage.transitions.all).toEqual(['timed --xstate.after.tick.timed#0--> timed.b']);
     expect([...coverage.transitions.covered]).toEqual(coverage.transitions.all);
+    for (const p of paths) runPath(opts, p);
+  });
+
+  it("traverses as a live actor runs: an action's self.getSnapshot() is the snapshot the event meets", () => {
+    // NEXT (root level) raises GO only while in a: a live actor's self.getSnapshot() is the snapshot the
+    // event is applied to, while xstate/graph's mock actor scope would answer an empty actor's snapshot
+    const selfReading = setup({
+      types: { events: {} as { type: 'NEXT' } | { type: 'GO' } },
+    }).createMachine({
+      id: 'selfy',
+      initial: 'a',
+      on: {
+        NEXT: {
+          actions: enqueueActions(({ self, enqueue }) => {
+            if (self.getSnapshot()?.value === 'a') enqueue.raise({ type: 'GO' });
+          }),
+        },
+      },
+      states: { a: { on: { GO: 'b' } }, b: {} },
+    });
+    const opts = { machine: selfReading, events: [{ type: 'NEXT' }], serializeState };
+    const { paths, coverage } = machinePaths(opts);
+    expect([...coverage.states.covered].sort()).toEqual(['selfy', 'selfy.a', 'selfy.b']);
+    const toB = paths.find((p) => p.steps.at(-1)?.state.value === 'b');
+    expect(toB?.description).toBe('NEXT → "b"');
     for (const p of paths) runPath(opts, p);
   });
 

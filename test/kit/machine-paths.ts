@@ -24,7 +24,8 @@
  * a check that the actor and the graph traversal agree, not that the rules are right).
  *
  * `after` events are offered to the traversal only while their source state is active (a timer can
- * only fire then).
+ * only fire then). The traversal runs the machine as a live actor would (`asLiveActor`: an action's
+ * `self.getSnapshot()` is the snapshot the event is applied to).
  *
  * Unbounded context makes the state space infinite: always pass `serializeState` over bounded fields
  * and a `limit`.
@@ -217,6 +218,22 @@ function takenTransitions(
   return keys;
 }
 
+/**
+ * The machine as the traversal must see it: as a live actor runs it. xstate/graph applies events with
+ * `machine.transition` and a mock actor scope whose `self` is an empty actor, so an action that reads
+ * the active state from `self.getSnapshot()` (the strategy's MARKET evaluation does) gets no value
+ * there and the traversal walks a different machine. In a live actor, `self.getSnapshot()` during a
+ * macrostep is the snapshot the event is applied to: the traversal's `self` now answers that.
+ */
+export function asLiveActor(machine: AnyStateMachine): AnyStateMachine {
+  const transition = (snapshot: AnyMachineSnapshot, event: EventObject, scope: any) =>
+    machine.transition(snapshot, event, {
+      ...scope,
+      self: Object.create(scope.self, { getSnapshot: { value: () => snapshot } }),
+    });
+  return Object.create(machine, { transition: { value: transition } });
+}
+
 /** Generate the model's paths and the coverage they achieve. */
 export function machinePaths(opts: PathTestOptions): { paths: MachinePath[]; coverage: Coverage } {
   const { machine } = opts;
@@ -242,14 +259,15 @@ export function machinePaths(opts: PathTestOptions): { paths: MachinePath[]; cov
   if (opts.input !== undefined) traversal.input = opts.input;
 
   const serialize = traversal.serializeState as (s: AnyMachineSnapshot) => string;
-  const shortest = getShortestPaths(machine, traversal) as unknown as Array<{
+  const live = asLiveActor(machine);
+  const shortest = getShortestPaths(live, traversal) as unknown as Array<{
     state: AnyMachineSnapshot;
     steps: PathStep[];
   }>;
   const toVertex = new Map<string, PathStep[]>();
   for (const p of shortest) toVertex.set(serialize(p.state), p.steps);
   // every edge of the model, self-loops included (shortest paths never take a self-loop)
-  const adjacency = getAdjacencyMap(machine as any, traversal) as Record<
+  const adjacency = getAdjacencyMap(live as any, traversal) as Record<
     string,
     {
       state: AnyMachineSnapshot;
