@@ -3,11 +3,15 @@
  * the RULEBOOK's lifecycle table written as data (test/oracle/lifecycle.ts). The machine only chooses
  * which event sequences are walked; the expected state value, emitted intents (with their reason),
  * `ignored` records and alarms, and the held setup come from the oracle.
+ *
+ * MARKET events (the regime controller's forwarded tick) are evaluated by `PATH_RULES`, given to the
+ * actor as its rules and to the oracle as the strategy's rules: the oracle evaluates them itself, with
+ * its own phase and frozen setup, and reads the MARKET as the TICK (or exception) that gives.
  */
 import type { AnyMachineSnapshot } from 'xstate';
 import { strategyMachine } from '../../machines/strategy.machine.ts';
 import type { StrategyEvent } from '../../machines/strategy.events.ts';
-import type { StrategyEval } from '../../machines/strategy.types.ts';
+import type { StrategyEval, StrategyRules } from '../../machines/strategy.types.ts';
 import { describeMachinePaths } from '../kit/machine-paths.ts';
 import { lifecycleOracle } from '../oracle/lifecycle.ts';
 
@@ -36,6 +40,37 @@ const tick = (e: Partial<StrategyEval>): StrategyEvent => ({
   eval: { ...quiet, ...e },
 });
 
+const isEval = (x: unknown): x is StrategyEval =>
+  typeof x === 'object' && x !== null && 'setup' in x && 'trigger' in x && 'exit' in x && 'sizeFraction' in x;
+
+/**
+ * The strategy's rules for the path tests: a market that is a StrategyEval is the verdict itself; the
+ * market `'throw'` throws (a strategy exception); the market `'held'` answers from what the rules are
+ * told (the phase and the setup held since arming: trigger it while ARMED, a stop while ENTERED), so a
+ * wrong phase or held setup passed to the rules shows as a different lifecycle step.
+ */
+export const PATH_RULES: StrategyRules = (market, phase, held) => {
+  if (market === 'throw') throw new Error('rules threw on this market');
+  if (market === 'held')
+    return {
+      setup: held,
+      trigger: phase === 'ARMED' && held !== null,
+      exit: phase === 'ENTERED' ? { reason: 'stop', detail: `stop of the held setup ${held?.stop}` } : null,
+      sizeFraction: 0.3,
+    };
+  if (isEval(market)) return market;
+  throw new Error(`PATH_RULES: not a market of this test: ${JSON.stringify(market)}`);
+};
+
+const market = (m: unknown): StrategyEvent => ({
+  type: 'MARKET',
+  time: 2,
+  version: 2,
+  market: m,
+  healthy: true,
+  stale: false,
+});
+
 // Intent ids are deterministic: strategy:coin:counter. The counter is bounded in the serialisation.
 export const STRATEGY_PATH_EVENTS: StrategyEvent[] = [
   { type: 'ENABLE' },
@@ -54,6 +89,12 @@ export const STRATEGY_PATH_EVENTS: StrategyEvent[] = [
   { type: 'ENTRY_REJECTED', intentId: 'geometry:BTC:0', reason: 'risk' },
   { type: 'EXIT_FILLED', intentId: 'geometry:BTC:1' },
   { type: 'STRATEGY_ERROR', message: 'boom' },
+  market(quiet),
+  market({ ...quiet, setup: setupLong }),
+  market({ ...quiet, setup: setupMoved, trigger: true, sizeFraction: 0.2 }),
+  market({ ...quiet, exit: { reason: 'target', detail: 'hit' } }),
+  market('held'),
+  market('throw'),
 ];
 
 const serializeState = (s: AnyMachineSnapshot) => {
@@ -82,6 +123,7 @@ export const STRATEGY_PATH_INPUT = {
     exitRetryMs: 2_000,
     entryTimeoutMs: 5_000,
   },
+  rules: PATH_RULES,
 };
 
 describeMachinePaths('strategy lifecycle', {
@@ -90,5 +132,5 @@ describeMachinePaths('strategy lifecycle', {
   events: STRATEGY_PATH_EVENTS,
   serializeState,
   limit: 20_000,
-  oracle: lifecycleOracle({ strategy: 'geometry', coin: 'BTC' }),
+  oracle: lifecycleOracle({ strategy: 'geometry', coin: 'BTC', rules: PATH_RULES }),
 });

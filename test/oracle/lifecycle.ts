@@ -8,11 +8,18 @@
  *
  * Phases: the RULEBOOK's six states, with ARMED split the way the RULEBOOK splits it: `ARMED` (no
  * order in flight: "watching") and `ARMED+order` (its entry order in flight: "entering").
+ *
+ * MARKET (design: the regime controller forwards each control tick's market to its strategies, and
+ * the strategy's rules are evaluated on it): in DISABLED nothing at all happens (a DISABLED strategy
+ * evaluates nothing; not even an "ignored" line). In any other phase the oracle evaluates the
+ * strategy's rules itself (the same rules the actor is given, called with the RULEBOOK phase and the
+ * setup frozen at arming) and the MARKET then means exactly what a TICK with that verdict means; rules
+ * that throw are a strategy exception (STRATEGY_ERROR) and the error is emitted.
  */
 import { expect } from 'vitest';
 import type { EventObject } from 'xstate';
 import type { OracleVerdict, PathOracle, TimerEvent } from '../kit/machine-paths.ts';
-import type { SetupInfo } from '../../machines/strategy.types.ts';
+import type { SetupInfo, StrategyEval, StrategyRules } from '../../machines/strategy.types.ts';
 
 export type Phase = 'DISABLED' | 'SCANNING' | 'ARMED' | 'ARMED+order' | 'ENTERED' | 'EXITED' | 'COOLDOWN';
 
@@ -27,6 +34,8 @@ export type Trigger =
   | 'ENTRY_FILLED'
   | 'ENTRY_REJECTED'
   | 'EXIT_FILLED'
+  // a forwarded market (only DISABLED has a row: elsewhere it is read as the TICK or exception it becomes)
+  | 'MARKET'
   // timers
   | 'armTimeout'
   | 'entryTimeout'
@@ -102,6 +111,13 @@ export const LIFECYCLE: readonly Row[] = [
     source: 'DISABLED | ENABLE from the controller | SCANNING',
   },
   { from: 'DISABLED', on: 'DISABLE', to: 'same', source: 'DISABLED | DISABLE | DISABLED' },
+  {
+    from: 'DISABLED',
+    on: 'MARKET',
+    to: 'same',
+    source:
+      'design: a DISABLED strategy evaluates nothing: a forwarded market is dropped (no "ignored" line)',
+  },
   {
     from: 'DISABLED',
     on: 'RESET',
@@ -330,6 +346,75 @@ export interface Model {
 export interface LifecycleOracleInput {
   strategy: string;
   coin: string;
+  /**
+   * The strategy's rules, the same function the actor is given (a strategy definition, not machine
+   * code): MARKET events are evaluated with it. Absent: the actor takes TICK verdicts only, and a MARKET
+   * does nothing in any phase.
+   */
+  rules?: StrategyRules;
+}
+
+/** The phase the rules are told (RULEBOOK states: ARMED with or without its order in flight is ARMED). */
+const RULES_PHASE: Record<Exclude<Phase, 'DISABLED'>, Parameters<StrategyRules>[1]> = {
+  SCANNING: 'SCANNING',
+  ARMED: 'ARMED',
+  'ARMED+order': 'ARMED',
+  ENTERED: 'ENTERED',
+  EXITED: 'EXITED',
+  COOLDOWN: 'COOLDOWN',
+};
+
+interface Market {
+  type: 'MARKET';
+  time: number;
+  version: number;
+  market: unknown;
+  healthy: boolean;
+  stale: boolean;
+}
+
+/**
+ * What an event amounts to in the table: itself, or for a MARKET outside DISABLED the TICK (the rules'
+ * verdict) or STRATEGY_ERROR (the rules threw) it becomes, with what the MARKET emits itself (the
+ * error) and its coverage key. `null`: a MARKET with no rules to evaluate (nothing happens).
+ */
+interface Read {
+  event: EventObject;
+  emitted: Record<string, unknown>[];
+  key: string | null;
+}
+
+function read(m: Model, event: EventObject, rules: StrategyRules | undefined): Read | null {
+  if (event.type !== 'MARKET' || m.phase === 'DISABLED') return { event, emitted: [], key: null };
+  if (!rules) return null;
+  const e = event as unknown as Market;
+  let verdict: StrategyEval;
+  try {
+    verdict = rules(e.market, RULES_PHASE[m.phase], m.setup, { healthy: e.healthy, stale: e.stale });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return {
+      event: { type: 'STRATEGY_ERROR', message } as EventObject,
+      emitted: [{ type: 'error', message }],
+      key: marketKey(m.phase, true),
+    };
+  }
+  return {
+    event: { type: 'TICK', time: e.time, version: e.version, eval: verdict } as EventObject,
+    emitted: [],
+    key: marketKey(m.phase, false),
+  };
+}
+
+function marketKey(phase: Phase, threw: boolean): string {
+  return threw
+    ? `market: ${phase} --rules throw--> as STRATEGY_ERROR, error emitted`
+    : `market: ${phase} --verdict--> as TICK with it`;
+}
+
+/** The MARKET keys the paths must reach when the oracle has rules: both outcomes in every live phase. */
+export function marketRules(): string[] {
+  return PHASES.filter((p) => p !== 'DISABLED').flatMap((p) => [marketKey(p, false), marketKey(p, true)]);
 }
 
 /** How the machine names the phases (the only place the oracle knows the machine's state names). */
@@ -444,14 +529,18 @@ export function lifecycleOracle(io: LifecycleOracleInput): PathOracle<Model> {
     },
   });
   return {
-    rules: lifecycleRules,
+    rules: () => [...lifecycleRules(), ...(io.rules ? marketRules() : [])],
     keys: (m, event, timer) => {
-      const row = lookup(m, event, timer);
       const flags = `${m.enabled ? 'E' : '-'}${m.lockedOut ? 'L' : '-'}${m.resetPending ? 'R' : '-'}`;
+      // every event in every oracle state (phase and flags), so a rule the machine lacks still gets walked
+      const pair = `pair: ${m.phase} ${flags} ${m.setup ? `setup ${m.setup.ref}` : ''} ${eventLabel(event)}`;
+      const r = read(m, event, io.rules);
+      if (!r) return [`market without rules: ${m.phase}`, pair];
+      const row = lookup(m, r.event, timer);
       return [
-        row ? rowKey(row, m.phase) : `ignored: ${m.phase} --${event.type}`,
-        // every event in every oracle state (phase and flags), so a rule the machine lacks still gets walked
-        `pair: ${m.phase} ${flags} ${m.setup ? `setup ${m.setup.ref}` : ''} ${eventLabel(event)}`,
+        row ? rowKey(row, m.phase) : `ignored: ${m.phase} --${r.event.type}`,
+        ...(r.key ? [r.key] : []),
+        pair,
       ];
     },
     initial: () => {
@@ -468,15 +557,19 @@ export function lifecycleOracle(io: LifecycleOracleInput): PathOracle<Model> {
       };
       return { model, verdict: verdict(model, []) };
     },
-    step: (prev, event, timer) => {
+    step: (prev, original, timer) => {
       const m: Model = { ...prev };
+      const r = read(prev, original, io.rules);
+      if (!r) return { model: m, verdict: verdict(m, []) };
+      // from here on a MARKET is the TICK or STRATEGY_ERROR it became
+      const event = r.event;
       const row = lookup(prev, event, timer);
       const trigger = classify(event, timer)!;
       if (!row) {
         // "Any other event in any state is ignored and logged"
-        return { model: m, verdict: verdict(m, [{ type: 'ignored', event: event.type }]) };
+        return { model: m, verdict: verdict(m, [...r.emitted, { type: 'ignored', event: event.type }]) };
       }
-      const emitted: Record<string, unknown>[] = [];
+      const emitted: Record<string, unknown>[] = [...r.emitted];
       Object.assign(m, row.set ?? {});
       if (row.freeze) m.setup = (event as unknown as Tick).eval.setup;
       for (const e of row.emit ?? []) {
