@@ -483,6 +483,9 @@ export class Engine {
 
   private enterSegment(m: CoinMarket, seg: Segment, t: number): void {
     if (m.edge !== null) this.endEdge(m, t, 'cut short by the end of the segment');
+    // a spike never outlasts its segment (planned at least 90 s before its end, it lasts under a minute);
+    // should one, it is dropped unlabelled: its outcome never happened
+    m.spike = null;
     const r = m.rng;
     m.seg = seg;
     m.segStart = seg.start;
@@ -580,7 +583,8 @@ export class Engine {
 
     if (kind === 'expansion') {
       fundingTarget = FUNDING_BASELINE + seg.dir * 0.00006 + m.fDev * 0.5;
-      // staged: the book leans towards the side the cascade will hit, so the hit deepens the skew
+      // staged: the book is lighter on the side the cascade will hit, so the hit deepens the skew
+      // instead of flipping it (|depthAsym5s| stays above the EXPANSION bound through the cascade)
       asymGoal = (seg.staged ? -seg.dir : seg.dir) * 0.55 + m.aDev * 0.5;
       oiTarget = m.segOi0 * (1 + 0.06 * (1 - Math.exp(-el / 720_000))) * m.cascFactor * (1 + m.oiDev * 0.5);
     } else if (kind === 'chop') {

@@ -25,8 +25,8 @@ export interface SegmentSpec {
   /** Cascades inside an expansion segment, in minutes from its start. */
   cascadesAt?: number[];
   /**
-   * Expansion only: cascades staged as the RULEBOOK's Cascade reads them — the book is skewed towards
-   * the side the cascade will hit (so the skew deepens, never flips, and the regime holds through it);
+   * Expansion only: cascades staged as the RULEBOOK's Cascade reads them — the book is lighter on the
+   * side the cascade will hit (so the skew deepens, never flips, and the regime holds through it);
    * OI falls and the flow turns one-sided first, the hit side thins after, the price runs, then OI stops
    * falling and the book refills. Without it, the original model (the hit side thins from the first
    * block and the skew flips sign, so the regime inputs pass through DISABLED during the drop).
