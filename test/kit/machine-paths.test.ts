@@ -1,6 +1,6 @@
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { afterEvents, machinePaths, runPath, transitionKeys } from './machine-paths.ts';
+import { afterEvents, type MachinePath, machinePaths, runPath, transitionKeys } from './machine-paths.ts';
 
 const base = setup({
   types: {
@@ -187,6 +187,37 @@ describe('machine test kit: with an oracle', () => {
     });
     expect(failing.length).toBeGreaterThan(0);
     expect(failing.every((p) => /BACK/.test(p.description))).toBe(true);
+  });
+
+  it("checks the children's context the oracle states (what the machine sent them)", () => {
+    const counter = setup({ types: { context: {} as { n: number } } }).createMachine({
+      context: { n: 0 },
+      on: { PING: { actions: assign({ n: ({ context }) => context.n + 1 }) } },
+    });
+    const parent = setup({ actors: { counter } }).createMachine({
+      id: 'parent',
+      invoke: { id: 'rec', src: 'counter' },
+      on: { PING: { actions: sendTo('rec', { type: 'PING' }) } },
+    });
+    const pathOf = (n: number): MachinePath => ({
+      description: `${n} pings`,
+      steps: [
+        { event: { type: 'xstate.init' }, state: undefined as any },
+        ...Array.from({ length: n }, () => ({ event: { type: 'PING' }, state: undefined as any })),
+      ],
+    });
+    // `forwards`: the oracle's view of whether PING reaches the child
+    const oracleOf = (forwards: boolean) => ({
+      initial: () => ({ model: 0, verdict: { value: {}, emitted: [], children: { rec: { n: 0 } } } }),
+      step: (n: number) => {
+        const next = forwards ? n + 1 : n;
+        return { model: next, verdict: { value: {}, emitted: [], children: { rec: { n: next } } } };
+      },
+    });
+    runPath({ machine: parent, events: [], oracle: oracleOf(true) }, pathOf(2));
+    expect(() => runPath({ machine: parent, events: [], oracle: oracleOf(false) }, pathOf(2))).toThrow(
+      /step 1 \(PING\).*child rec context/,
+    );
   });
 
   it('compares emitted events as a multiset of partial objects', async () => {

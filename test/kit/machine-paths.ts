@@ -59,6 +59,11 @@ export interface OracleVerdict {
   emitted: Record<string, unknown>[];
   /** Expected context fields (partial, `toMatchObject`), if the oracle states any. */
   context?: Record<string, unknown>;
+  /**
+   * Expected context fields (partial) of child actors, by id: what the machine sent them shows there
+   * when the test provides recording children (e.g. the regime controller's forwarded MARKETs).
+   */
+  children?: Record<string, Record<string, unknown>>;
 }
 
 /** A `xstate.after.<delay>.<state id>` event, decoded for an oracle. */
@@ -441,6 +446,13 @@ function checkVerdict(
     unexpected: [],
   });
   if (verdict.context) expect(snapshot.context, `${label}: context`).toMatchObject(verdict.context);
+  for (const [id, expected] of Object.entries(verdict.children ?? {})) {
+    const child = (snapshot.children as Record<string, { getSnapshot(): { context: unknown } } | undefined>)[
+      id
+    ];
+    expect(child, `${label}: child ${id}`).toBeDefined();
+    expect(child!.getSnapshot().context, `${label}: child ${id} context`).toMatchObject(expected);
+  }
 }
 
 /** Register vitest tests: one per generated path, plus a coverage test. */
