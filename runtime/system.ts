@@ -130,6 +130,33 @@ export interface SystemSummary extends Omit<EngineSummary, 'regimes'> {
   venueReports?: JournaledVenueCounters;
   /** Tick inputs that were neither an operator command nor a venue report (counted, dropped). */
   badTickItems: number;
+  /** Each source of the journal: its records, and its connection, losses and gaps where it has them. */
+  sources: Record<string, SourceStatus>;
+}
+
+/** One source of the journal as the system tracks it (records as stamped by the inlet). */
+export interface SourceStatus {
+  records: number;
+  /** The source's connection state (the feed machine's state; the live venue's). */
+  connection?: string;
+  reconnects?: number;
+  /** Loss gaps plus one per reconnect (every reconnect is a gap for every channel of the source). */
+  gaps?: number;
+  lost?: number;
+  /** The live venue's answers: journaled, lost before the journal, delivered to execution at ticks. */
+  journaled?: number;
+  unjournaled?: number;
+  delivered?: number;
+}
+
+/** A state value as one label (`{ live: 'subscribed' }` → `live.subscribed`). */
+function stateText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v !== null && typeof v === 'object') {
+    const [k, inner] = Object.entries(v)[0] ?? ['?', null];
+    return inner === null ? k : `${k}.${stateText(inner)}`;
+  }
+  return String(v);
 }
 
 export interface RunningSystem {
@@ -434,7 +461,35 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       tickAckTimeouts: ws?.tickAckTimeouts ?? 0,
       ...(inlet ? { venueReports: { ...inlet.counters } } : {}),
       badTickItems,
+      sources: sourcesOf(fc),
     };
+  };
+
+  /** Per source: the market feed, the live venue (when trading live), this process's own records. */
+  const sourcesOf = (fc: ReturnType<Feed['counters']>): Record<string, SourceStatus> => {
+    const out: Record<string, SourceStatus> = {
+      feed: {
+        records: fc.bySource.feed ?? 0,
+        connection: stateText(feed.state()),
+        reconnects: fc.reconnects,
+        gaps: fc.lossGaps + fc.reconnects,
+        lost: fc.lost,
+      },
+      local: { records: fc.bySource.local ?? 0 },
+    };
+    if (inlet) {
+      const venue: SourceStatus = {
+        records: fc.bySource.venue ?? 0,
+        journaled: inlet.counters.journaled,
+        unjournaled: inlet.counters.unjournaled,
+        delivered: inlet.counters.delivered,
+      };
+      const c = inlet.inner.connection?.();
+      if (c !== undefined) venue.connection = c;
+      out.venue = venue;
+    }
+    for (const [name, n] of Object.entries(fc.bySource)) out[name] ??= { records: n };
+    return out;
   };
 
   return {

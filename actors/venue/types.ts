@@ -22,6 +22,8 @@ export interface Venue {
   onReport(listener: (report: VenueReport) => void): () => void;
   /** Called on every control tick: a venue that simulates matching looks at the market here. */
   poll?(): void;
+  /** The venue's connection as a source (e.g. the live venue's `connecting` / `reconciling` / `ready`). */
+  connection?(): string;
   /** Release timers and sockets. */
   stop(): void;
 }

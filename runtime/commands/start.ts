@@ -95,6 +95,12 @@ export function formatSummary(s: SystemSummary): string {
     `  decisions: ${s.ticks} ticks, ${s.regimeChanges} regime changes, ${s.intents} intents, ${s.entries} entries, ${s.fills} fills`,
     `  after shutdown: trading ${s.tradingState}, health ${s.health}, equity ${s.equity.toFixed(2)}, PnL ${s.pnl.toFixed(2)}`,
     `  journal: ${s.journal.dir} (persisted through seq ${s.journal.persistedSeq})`,
+    `  sources: ${Object.entries(s.sources)
+      .map(
+        ([name, x]) =>
+          `${name} ${x.records} records${x.connection ? ` (${x.connection}${x.gaps !== undefined ? `, ${x.gaps} gaps` : ''})` : ''}`,
+      )
+      .join(', ')}`,
   ].join('\n');
 }
 

@@ -190,6 +190,16 @@ describe('live-trading parity: a --live-trading run against the simulator /excha
       }
     }
     expect(waiting).toEqual([]); // every answer was followed by a tick
+    // tracked per source: the inlet stamped every venue answer as the venue's, and the summary says so
+    const venueRecords = Object.values(byChannel).reduce((a, b) => a + b, 0);
+    expect(summary.sources.venue).toMatchObject({
+      records: venueRecords,
+      journaled: venueRecords,
+      unjournaled: 0,
+    });
+    expect(summary.sources.venue?.connection).toBeDefined();
+    expect(summary.sources.feed!.records).toBeGreaterThan(100);
+    expect(summary.sources.local!.records).toBeGreaterThan(10);
     const reach = {
       venueRecords: byChannel,
       scripted: s.exchange.faultsApplied,

@@ -400,6 +400,10 @@ export class LiveVenue implements Venue {
     return outcome;
   }
 
+  connection(): string {
+    return this.state;
+  }
+
   onReport(listener: (report: VenueReport) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
