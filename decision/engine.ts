@@ -99,6 +99,49 @@ const DISK_REASON = 'disk: free space below the floor';
 /** One line of the decision log: `t` is the journal clock, never the wall clock. */
 export type DecisionLine = { t: number; kind: string } & Record<string, unknown>;
 
+/** One coin in the decision side's snapshot. */
+export interface CoinDecisionSnapshot {
+  coin: string;
+  mid: number | null;
+  bestBid: number | null;
+  bestAsk: number | null;
+  /** The top 10 levels a side, [px, sz], best first. */
+  bids: [number, number][];
+  asks: [number, number][];
+  regime: string;
+  inputs: {
+    oiRange15m: number | null;
+    oiBuild1h: number | null;
+    fundingDev: number | null;
+    depthAsym5s: number | null;
+  };
+  lease: string | null;
+  strategies: { name: string; family: string; state: string; substate?: string }[];
+  position: {
+    strategy: string;
+    side: 'LONG' | 'SHORT';
+    size: number;
+    entry: number;
+    unrealised: number | null;
+  } | null;
+}
+
+/** The decision side as the dashboard sees it: plain data, copied at the call. */
+export interface DecisionSnapshot {
+  time: number;
+  health: {
+    level: HealthStatus;
+    /** While not HEALTHY, what it waits for (else the last transition's reason). */
+    reason: string;
+    channels: { key: string; ageMs: number | null; stale: boolean; expectedMs: number }[];
+  };
+  coins: CoinDecisionSnapshot[];
+  tradingState: string;
+  equity: number;
+  realisedPnl: number | null;
+  unrealisedPnl: number | null;
+}
+
 export interface EngineSummary {
   ticks: number;
   regimeChanges: number;
@@ -671,33 +714,76 @@ export class DecisionEngine {
     }
   }
 
-  /** Snapshot for dashboards and summaries (a read-only replica, never the actors' internals). */
-  snapshot(): Record<string, unknown> {
-    const coins = this.cfg.coins.map((coin, i) => {
+  /**
+   * The decision side's one read-only snapshot, for the dashboard, metrics and status: a copy made of plain
+   * data as of the last tick (the dashboard never reaches into the actors). `now` ages the channels.
+   */
+  snapshot(now: number = this.clock.now()): DecisionSnapshot {
+    const ledger = this.execution.positions();
+    const hc = this.health.getSnapshot().context;
+    const coins = this.cfg.coins.map((coin, i): CoinDecisionSnapshot => {
       const v = this.views[i]!;
       const regime = this.regimes.get(coin)!.getSnapshot();
+      const bids: [number, number][] = [];
+      const asks: [number, number][] = [];
+      for (let k = 0; k < 10; k++) {
+        if (Number.isFinite(v.bidPx(k))) bids.push([v.bidPx(k), v.bidSz(k)]);
+        if (Number.isFinite(v.askPx(k))) asks.push([v.askPx(k), v.askSz(k)]);
+      }
+      const pos = ledger.positions.find((p) => p.coin === coin);
       return {
         coin,
         mid: num(v.mid),
         bestBid: num(v.bestBid),
         bestAsk: num(v.bestAsk),
-        regime: typeof regime.value === 'string' ? regime.value : Object.keys(regime.value)[0],
+        bids,
+        asks,
+        regime:
+          typeof regime.value === 'string' ? regime.value : (Object.keys(regime.value)[0] ?? 'DISABLED'),
         inputs: roundInputs(this.regimeInputs(v)),
         lease: regime.context.lease,
-        strategies: this.members.map((m) => ({
-          name: m.def.name,
-          family: m.def.family,
-          state: this.strategyStates.get(`${coin}/${m.def.name}`),
-        })),
+        strategies: this.members.map((m) => {
+          const label = this.strategyStates.get(`${coin}/${m.def.name}`) ?? 'DISABLED';
+          const [state, ...rest] = label.split('.');
+          return {
+            name: m.def.name,
+            family: m.def.family,
+            state: state ?? label,
+            ...(rest.length > 0 ? { substate: rest.join('.') } : {}),
+          };
+        }),
+        position: pos
+          ? {
+              strategy: pos.strategy,
+              side: pos.size > 0 ? 'LONG' : 'SHORT',
+              size: Math.abs(pos.size),
+              entry: pos.avgEntry,
+              unrealised: num(pos.unrealised),
+            }
+          : null,
       };
+    });
+    const channels = Object.entries(hc.maxAge).map(([key, max]) => {
+      const [ch, coin] = key.split(':');
+      const v = coin ? this.viewOf(coin) : undefined;
+      const last = v
+        ? ch === 'l2Book'
+          ? v.bookRecvTime
+          : ch === 'bbo'
+            ? v.bboRecvTime
+            : v.ctxRecvTime
+        : Number.NaN;
+      const age = Number.isFinite(last) ? Math.max(0, now - last) : null;
+      return { key, ageMs: age, stale: age === null || age > max, expectedMs: max };
     });
     return {
       time: this.clock.now(),
-      health: this.healthLevel,
-      healthWaiting: this.healthWaiting(),
+      health: { level: this.healthLevel, reason: this.healthWaiting() ?? hc.reason, channels },
       coins,
       tradingState: this.execution.tradingState(),
       equity: this.execution.equity(),
+      realisedPnl: num(ledger.realised),
+      unrealisedPnl: num(ledger.unrealised),
     };
   }
 

@@ -15,87 +15,47 @@ const n = (x: number | undefined | null): number | null =>
   typeof x === 'number' && Number.isFinite(x) ? x : null;
 
 export function buildSnapshot(system: RunningSystem, config: Config, now: number): DashboardSnapshot {
-  const engine = system.engine();
+  // the decision side's one read-only snapshot (before its first tick: none yet)
+  const d = system.engine()?.snapshot(now) ?? null;
   const summary = system.summary();
   const stats = system.stats();
   const coins: CoinSnapshot[] = config.coins.map((coin) => {
-    const v = engine?.viewOf(coin);
-    const regime = engine?.regimes.get(coin)?.getSnapshot();
-    const bids: [number, number][] = [];
-    const asks: [number, number][] = [];
-    if (v) {
-      for (let i = 0; i < 10; i++) {
-        if (Number.isFinite(v.bidPx(i))) bids.push([v.bidPx(i), v.bidSz(i)]);
-        if (Number.isFinite(v.askPx(i))) asks.push([v.askPx(i), v.askSz(i)]);
-      }
-    }
-    const strategies = regime
-      ? Object.entries(regime.children).map(([name, ref]) => {
-          const value = (ref as { getSnapshot(): { value: unknown } }).getSnapshot().value;
-          if (typeof value === 'string') return { name, state: value };
-          const [state, sub] = Object.entries(value as Record<string, unknown>)[0]!;
-          return { name, state, substate: String(sub) };
-        })
-      : [];
-    const pos = engine?.execution.positions().positions.find((p) => p.coin === coin);
+    const c = d?.coins.find((x) => x.coin === coin);
     return {
       coin,
-      mid: n(v?.mid),
-      bestBid: n(v?.bestBid),
-      bestAsk: n(v?.bestAsk),
-      bids,
-      asks,
-      regime: regime
-        ? typeof regime.value === 'string'
-          ? regime.value
-          : Object.keys(regime.value)[0]!
-        : 'DISABLED',
-      inputs: {
-        oiRange15m: n(v?.oiRange15m),
-        oiBuild1h: n(v?.oiBuild1h),
-        fundingDev: n(v?.fundingDev),
-        depthAsym5s: n(v?.depthAsym5s),
-      },
-      strategies,
-      position: pos
+      mid: c?.mid ?? null,
+      bestBid: c?.bestBid ?? null,
+      bestAsk: c?.bestAsk ?? null,
+      bids: c?.bids ?? [],
+      asks: c?.asks ?? [],
+      regime: c?.regime ?? 'DISABLED',
+      inputs: c?.inputs ?? { oiRange15m: null, oiBuild1h: null, fundingDev: null, depthAsym5s: null },
+      strategies:
+        c?.strategies.map(({ name, state, substate }) =>
+          substate ? { name, state, substate } : { name, state },
+        ) ?? [],
+      position: c?.position
         ? {
-            side: pos.size > 0 ? 'LONG' : 'SHORT',
-            size: Math.abs(pos.size),
-            entry: pos.avgEntry,
-            unrealised: pos.unrealised,
+            side: c.position.side,
+            size: c.position.size,
+            entry: c.position.entry,
+            unrealised: c.position.unrealised ?? Number.NaN,
           }
         : null,
     };
   });
-  const h = engine?.health.getSnapshot().context;
-  const channels = h
-    ? Object.entries(h.maxAge).map(([key, max]) => {
-        const [ch, coin] = key.split(':');
-        const v = coin ? engine?.viewOf(coin) : undefined;
-        const last = v
-          ? ch === 'l2Book'
-            ? v.bookRecvTime
-            : ch === 'bbo'
-              ? v.bboRecvTime
-              : v.ctxRecvTime
-          : Number.NaN;
-        const age = Number.isFinite(last) ? Math.max(0, now - last) : null;
-        return { key, ageMs: age, stale: age === null || age > max, expectedMs: max };
-      })
-    : [];
-  const ledger = engine?.execution.positions();
   return {
     time: now,
     tradingState: system.tradingState(),
     equity: n(summary.equity),
-    realisedPnl: n(ledger?.realised),
-    unrealisedPnl: n(ledger?.unrealised),
+    realisedPnl: d?.realisedPnl ?? null,
+    unrealisedPnl: d?.unrealisedPnl ?? null,
     dailyPnl: n(summary.pnl),
     // while not HEALTHY: what it is waiting for (which channel of which coin, never received or how old)
     health: {
-      level: h?.status ?? 'WARMING',
-      reason: engine?.healthWaiting() ?? h?.reason ?? 'starting',
-      channels,
+      level: d?.health.level ?? 'WARMING',
+      reason: d?.health.reason ?? 'starting',
+      channels: d?.health.channels ?? [],
     },
     coins,
     decisions: system.recentDecisions(),

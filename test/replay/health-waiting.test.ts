@@ -56,7 +56,13 @@ describe('health waiting report', () => {
     expect(String(waiting[0]!.summary)).toMatch(/activeAssetCtx/);
     expect(waiting[1]!.t - waiting[0]!.t).toBe(30_000);
     expect(lines.some((l) => l.kind === 'health' && l.to === 'HEALTHY')).toBe(false);
-    const snap = feed.engine!.snapshot() as { healthWaiting: string | null };
-    expect(snap.healthWaiting).toMatch(/activeAssetCtx/);
+    // the decision side's one read-only snapshot (what the dashboard shows) carries the same sentence
+    const snap = feed.engine!.snapshot();
+    expect(snap.health.level).not.toBe('HEALTHY');
+    expect(snap.health.reason).toMatch(/activeAssetCtx/);
+    expect(snap.health.channels.find((c) => c.key === 'activeAssetCtx:BTC')).toMatchObject({
+      ageMs: null,
+      stale: true,
+    });
   });
 });
