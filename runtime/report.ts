@@ -1,10 +1,18 @@
 /**
  * The replay report: one self-contained HTML page (inline CSS and SVG, no script, nothing fetched) with,
  * per coin, the mid price, entry/exit markers from the fills and a regime timeline band underneath (and
- * the simulator's ground truth under that, when given); the equity curve; summary tables. The decision
- * log is read tolerantly: nested (`{kind:'fill', fill:{…}}`) and flat (`{kind:'fill', coin, side, px,
- * size}`) shapes both count; unknown kinds are listed in a table; malformed lines are counted.
+ * the simulator's ground truth under that, when given); the equity curve; summary tables, one row per
+ * strategy found in the log.
+ *
+ * The decision log is read as the documented format (`decision/records.ts`, the README's "Decision log"):
+ * every line is checked with `parseDecisionRecord` and read as its typed record — fills from `exec.fill`,
+ * the equity curve from the `exec.position` totals (from the `exec.day` start equity), regimes from
+ * `regime`, intents, verdicts and orders from `exec.intent` / `exec.verdict` / `exec.order`, alarms from
+ * `alarm`, `exec.alarm` and the error records. A line of a kind the format does not know is listed under
+ * "other kinds"; any other line that does not parse is counted as invalid with its error (the first few
+ * kept). Nothing in the log makes the report throw.
  */
+import { DECISION_KINDS, type DecisionRecord, parseDecisionRecord } from '../decision/records.ts';
 import { escapeHtml } from './dashboard/statechart.ts';
 
 export interface PricePoint {
@@ -25,7 +33,7 @@ export type GroundTruthInput = { labels: GroundTruthLabelInput[] } | GroundTruth
 export interface ReplayReportInput {
   title: string;
   prices: PricePoint[];
-  /** Decision log lines (parsed JSON); anything that is not an object is counted as malformed. */
+  /** Decision log lines: records as the engine writes them, or their JSON text. */
   decisions: readonly unknown[];
   groundTruth?: GroundTruthInput;
 }
@@ -33,22 +41,58 @@ export interface ReplayReportInput {
 export interface FillMark {
   time: number;
   coin: string;
+  strategy: string;
   side: 1 | -1;
   px: number;
   size: number;
+  fee: number;
+  liquidity: 'taker' | 'maker';
+  /** An entry opens or adds to the coin's position; an exit reduces it (a fill through zero is an exit). */
   role: 'entry' | 'exit';
 }
 
+/** A round trip on one coin: from flat to flat (or to the fill that flips it). */
 export interface Trade {
   coin: string;
+  /** The strategy of the fill that opened it. */
+  strategy: string;
   side: 'LONG' | 'SHORT';
   openTime: number;
   closeTime: number | null;
+  /** Size-weighted average entry price. */
   entryPx: number;
+  /** Size-weighted average exit price; null before the first exit. */
   exitPx: number | null;
+  /** The size entered. */
   size: number;
-  /** Gross PnL from fill cash flows (fees not included); null while open. */
+  fills: number;
+  /** Fees of its fills (a flipping fill's fee is split by size). */
+  fees: number;
+  /** Cash flows of its fills, fees excluded; null while open. */
+  gross: number | null;
+  /** Net PnL: gross − fees; null while open. */
   pnl: number | null;
+}
+
+/** One row per strategy named in the log. */
+export interface StrategyRow {
+  strategy: string;
+  /** Entry and exit intents it sent to execution. */
+  intents: { entry: number; exit: number };
+  /** Risk verdicts on its intents. */
+  approved: number;
+  rejected: number;
+  /** Lifecycle transitions into ENTERED. */
+  entries: number;
+  fills: number;
+  /** Closed round trips, of them won (net PnL > 0), their net PnL. */
+  trades: number;
+  wins: number;
+  pnl: number;
+  /** Fees of every fill of the strategy. */
+  fees: number;
+  /** Round trips still open at the end of the log. */
+  open: number;
 }
 
 export interface RegimeSegment {
@@ -58,60 +102,123 @@ export interface RegimeSegment {
   regime: string;
 }
 
+export interface AlarmRow {
+  time: number;
+  kind: string;
+  coin: string | null;
+  strategy: string | null;
+  message: string;
+}
+
 export interface ReportData {
   t0: number;
   t1: number;
   coins: string[];
+  /** Lines in the log; of them parsed as records (`kinds` counts those by kind). */
+  lines: number;
+  records: number;
   regimes: Map<string, { time: number; regime: string }[]>;
   fills: FillMark[];
   trades: Trade[];
+  /** Per strategy, in name order. */
+  strategies: Map<string, StrategyRow>;
+  /** Realised equity: start equity + realised − fees − funding, at each `exec.position`. */
   equity: { time: number; equity: number }[];
+  /** From the first `exec.day` (its start equity less the PnL already made); null when the log has none. */
+  startEquity: number | null;
+  /** The last `exec.position` totals. */
+  totals: { realised: number; fees: number; fundingPaid: number } | null;
   kinds: Map<string, number>;
+  /** Lines whose kind the decision-log format does not know. */
   unknown: Map<string, { count: number; first: number | null; example: string }>;
+  /** Intents per coin. */
   intents: Map<string, { entry: number; exit: number }>;
+  /** Orders by event (submit, fill, canceled, …). */
   orders: Map<string, number>;
+  /** Risk verdicts: approved, and rejected by code. */
+  verdicts: { ok: number; rejected: Map<string, number> };
+  alarms: AlarmRow[];
+  /** Lines that do not parse (unknown kinds aside), and the first few errors. */
   invalid: number;
+  errors: { line: number; kind: string | null; error: string }[];
 }
 
-const KNOWN = new Set([
-  'regime',
-  'gate',
-  'lease',
-  'intent',
-  'verdict',
-  'order',
-  'fill',
-  'position',
-  'equity',
-  'entry',
-  'exit',
-  'trading',
-  'day',
-  'closing',
-  'strategy',
-  'alarm',
-  'error',
-]);
+/** How many invalid lines keep their error for the report. */
+export const KEPT_ERRORS = 10;
+
+const KNOWN_KINDS: ReadonlySet<string> = new Set(DECISION_KINDS);
 
 const isObj = (x: unknown): x is Record<string, unknown> =>
   x !== null && typeof x === 'object' && !Array.isArray(x);
-const num = (x: unknown): number | null => {
-  const v = typeof x === 'string' && x.trim() !== '' ? Number(x) : x;
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-};
-const str = (x: unknown): string | null => (typeof x === 'string' && x.length > 0 ? x : null);
+const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isPricePoint = (p: unknown): p is PricePoint =>
+  isObj(p) && finite(p.t) && finite(p.mid) && typeof p.coin === 'string' && p.coin.length > 0;
 
-function sideOf(x: unknown): 1 | -1 | null {
-  if (typeof x !== 'string') return null;
-  const s = x.toUpperCase();
-  if (s === 'BUY' || s === 'B' || s === 'LONG' || s === 'BID') return 1;
-  if (s === 'SELL' || s === 'A' || s === 'S' || s === 'SHORT' || s === 'ASK') return -1;
-  return null;
+/** Position sizes below this are flat (venue sizes have at most 8 decimals). */
+const FLAT = 1e-9;
+
+function example(x: unknown): string {
+  try {
+    return (JSON.stringify(x) ?? String(x)).slice(0, 300);
+  } catch {
+    return '[not serialisable]';
+  }
 }
 
-function timeOf(line: Record<string, unknown>, inner: Record<string, unknown> | null): number | null {
-  return num(line.time) ?? num(line.t) ?? (inner ? (num(inner.time) ?? num(inner.t)) : null);
+/** The strategy a record names, if any. */
+function strategyOf(r: DecisionRecord): string | null {
+  switch (r.kind) {
+    case 'strategy':
+    case 'ignored':
+    case 'strategy.error':
+    case 'intent.rejected':
+    case 'exec.verdict':
+    case 'exec.strategy':
+      return r.strategy;
+    case 'gate':
+    case 'lease':
+    case 'alarm':
+      return r.strategy ?? null;
+    case 'exec.intent':
+      return r.intent.strategy;
+    case 'exec.order':
+      return r.order.strategy;
+    case 'exec.fill':
+      return r.fill.strategy;
+    case 'exec.position':
+      return r.position?.strategy ?? null;
+    default:
+      return null;
+  }
 }
+
+/** The coin a record names, if any. */
+function coinOf(r: DecisionRecord): string | null {
+  switch (r.kind) {
+    case 'exec.intent':
+      return r.intent.coin;
+    case 'exec.order':
+      return r.order.coin;
+    case 'exec.fill':
+      return r.fill.coin;
+    default:
+      return 'coin' in r && typeof r.coin === 'string' ? r.coin : null;
+  }
+}
+
+const emptyRow = (strategy: string): StrategyRow => ({
+  strategy,
+  intents: { entry: 0, exit: 0 },
+  approved: 0,
+  rejected: 0,
+  entries: 0,
+  fills: 0,
+  trades: 0,
+  wins: 0,
+  pnl: 0,
+  fees: 0,
+  open: 0,
+});
 
 /** Read the decision log into the report's figures. Never throws on bad lines. */
 export function analyseDecisions(
@@ -122,168 +229,258 @@ export function analyseDecisions(
     t0: Number.POSITIVE_INFINITY,
     t1: Number.NEGATIVE_INFINITY,
     coins: [],
+    lines: decisions.length,
+    records: 0,
     regimes: new Map(),
     fills: [],
     trades: [],
+    strategies: new Map(),
     equity: [],
+    startEquity: null,
+    totals: null,
     kinds: new Map(),
     unknown: new Map(),
     intents: new Map(),
     orders: new Map(),
+    verdicts: { ok: 0, rejected: new Map() },
+    alarms: [],
     invalid: 0,
+    errors: [],
   };
   const coins = new Set<string>();
   const span = (t: number): void => {
     if (t < d.t0) d.t0 = t;
     if (t > d.t1) d.t1 = t;
   };
+  const row = (strategy: string): StrategyRow => {
+    let r = d.strategies.get(strategy);
+    if (!r) d.strategies.set(strategy, (r = emptyRow(strategy)));
+    return r;
+  };
   for (const p of prices) {
-    if (!isObj(p) || num(p.t) === null || num(p.mid) === null || str(p.coin) === null) continue;
+    if (!isPricePoint(p)) continue;
     coins.add(p.coin);
     span(p.t);
   }
-  type Fill = {
-    time: number;
-    coin: string;
-    side: 1 | -1;
-    px: number;
-    size: number;
-    explicit?: 'entry' | 'exit';
-  };
-  const rawFills: Fill[] = [];
-  for (const line of decisions) {
-    if (!isObj(line)) {
+  const totals: { time: number; realised: number; fees: number; fundingPaid: number }[] = [];
+  let dayStart: number | null = null;
+  decisions.forEach((line, index) => {
+    const bad = (kind: string | null, error: string): void => {
       d.invalid++;
+      if (d.errors.length < KEPT_ERRORS) d.errors.push({ line: index + 1, kind, error });
+    };
+    let value: unknown = line;
+    if (typeof line === 'string') {
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        bad(null, `not JSON: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+    }
+    const parsed = parseDecisionRecord(value);
+    if (!parsed.ok) {
+      const kind = isObj(value) && typeof value.kind === 'string' ? value.kind : null;
+      if (kind !== null && !KNOWN_KINDS.has(kind)) {
+        let u = d.unknown.get(kind);
+        if (!u) {
+          const t = isObj(value) && finite(value.t) ? value.t : null;
+          d.unknown.set(kind, (u = { count: 0, first: t, example: example(value) }));
+        }
+        u.count++;
+        return;
+      }
+      bad(kind, parsed.error);
+      return;
+    }
+    const r = parsed.record;
+    if (r.kind === 'exec.fill' && !(r.fill.sz > 0 && finite(r.fill.px) && finite(r.fill.fee))) {
+      bad(r.kind, `fill: sz ${r.fill.sz}, px ${r.fill.px}, fee ${r.fill.fee} is not a fill`);
+      return;
+    }
+    d.records++;
+    d.kinds.set(r.kind, (d.kinds.get(r.kind) ?? 0) + 1);
+    span(r.t);
+    const strategy = strategyOf(r);
+    if (strategy !== null) row(strategy);
+    const coin = coinOf(r);
+    if (coin !== null) coins.add(coin);
+    switch (r.kind) {
+      case 'regime': {
+        let list = d.regimes.get(r.coin);
+        if (!list) d.regimes.set(r.coin, (list = []));
+        list.push({ time: r.t, regime: r.regime });
+        break;
+      }
+      case 'strategy':
+        if (r.to === 'ENTERED') row(r.strategy).entries++;
+        break;
+      case 'exec.intent': {
+        const i = r.intent;
+        let c = d.intents.get(i.coin);
+        if (!c) d.intents.set(i.coin, (c = { entry: 0, exit: 0 }));
+        c[i.kind]++;
+        row(i.strategy).intents[i.kind]++;
+        break;
+      }
+      case 'exec.verdict':
+        if (r.ok) {
+          d.verdicts.ok++;
+          row(r.strategy).approved++;
+        } else {
+          const code = r.code ?? '(no code)';
+          d.verdicts.rejected.set(code, (d.verdicts.rejected.get(code) ?? 0) + 1);
+          row(r.strategy).rejected++;
+        }
+        break;
+      case 'exec.order':
+        d.orders.set(r.event, (d.orders.get(r.event) ?? 0) + 1);
+        break;
+      case 'exec.fill': {
+        const f = r.fill;
+        d.fills.push({
+          time: r.t,
+          coin: f.coin,
+          strategy: f.strategy,
+          side: f.side === 'BUY' ? 1 : -1,
+          px: f.px,
+          size: f.sz,
+          fee: f.fee,
+          liquidity: r.liquidity,
+          role: 'entry',
+        });
+        break;
+      }
+      case 'exec.position':
+        totals.push({ time: r.t, ...r.totals });
+        break;
+      case 'exec.day':
+        if (dayStart === null) {
+          dayStart = r.t;
+          d.startEquity = r.day.startEquity - r.day.startPnl;
+        }
+        break;
+      case 'alarm':
+        d.alarms.push({
+          time: r.t,
+          kind: r.kind,
+          coin: r.coin ?? null,
+          strategy: r.strategy ?? null,
+          message: r.message,
+        });
+        break;
+      case 'exec.alarm':
+      case 'exec.error':
+        d.alarms.push({
+          time: r.t,
+          kind: r.kind,
+          coin: r.kind === 'exec.alarm' ? r.coin : null,
+          strategy: null,
+          message: r.message,
+        });
+        break;
+      case 'strategy.error':
+        d.alarms.push({ time: r.t, kind: r.kind, coin: r.coin, strategy: r.strategy, message: r.message });
+        break;
+      case 'intent.rejected':
+        d.alarms.push({
+          time: r.t,
+          kind: r.kind,
+          coin: r.coin,
+          strategy: r.strategy,
+          message: `${r.id}: ${r.error}`,
+        });
+        break;
+      default:
+        break;
+    }
+  });
+  for (const list of d.regimes.values()) list.sort((a, b) => a.time - b.time);
+
+  // the equity curve: the start, then the realised equity after each position change
+  totals.sort((a, b) => a.time - b.time);
+  const base = d.startEquity ?? 0;
+  if (dayStart !== null && d.startEquity !== null) d.equity.push({ time: dayStart, equity: d.startEquity });
+  for (const x of totals) d.equity.push({ time: x.time, equity: base + x.realised - x.fees - x.fundingPaid });
+  const lastTotals = totals[totals.length - 1];
+  if (lastTotals)
+    d.totals = { realised: lastTotals.realised, fees: lastTotals.fees, fundingPaid: lastTotals.fundingPaid };
+
+  // round trips per coin: an entry opens or adds to |position|, anything else reduces it (an exit)
+  d.fills.sort((a, b) => a.time - b.time);
+  const pos = new Map<string, number>();
+  const open = new Map<string, { trade: Trade; cash: number; exitSize: number }>();
+  const close = (o: { trade: Trade; cash: number }, time: number): void => {
+    const t = o.trade;
+    t.closeTime = time;
+    t.gross = o.cash;
+    t.pnl = o.cash - t.fees;
+    const s = row(t.strategy);
+    s.trades++;
+    if (t.pnl > 0) s.wins++;
+    s.pnl += t.pnl;
+  };
+  const openTrade = (f: FillMark, size: number, fee: number): void => {
+    const t: Trade = {
+      coin: f.coin,
+      strategy: f.strategy,
+      side: f.side > 0 ? 'LONG' : 'SHORT',
+      openTime: f.time,
+      closeTime: null,
+      entryPx: f.px,
+      exitPx: null,
+      size,
+      fills: 1,
+      fees: fee,
+      gross: null,
+      pnl: null,
+    };
+    open.set(f.coin, { trade: t, cash: -f.side * size * f.px, exitSize: 0 });
+    d.trades.push(t);
+  };
+  for (const f of d.fills) {
+    const s = row(f.strategy);
+    s.fills++;
+    s.fees += f.fee;
+    const p = pos.get(f.coin) ?? 0;
+    let next = p + f.side * f.size;
+    if (Math.abs(next) < FLAT) next = 0;
+    pos.set(f.coin, next);
+    const o = open.get(f.coin);
+    if (!o || p === 0) {
+      f.role = 'entry';
+      openTrade(f, f.size, f.fee);
       continue;
     }
-    const kind = str(line.kind) ?? str(line.type) ?? '(none)';
-    d.kinds.set(kind, (d.kinds.get(kind) ?? 0) + 1);
-    const time = timeOf(line, null);
-    if (kind === 'regime') {
-      const coin = str(line.coin);
-      const regime = str(line.regime);
-      if (coin === null || regime === null || time === null) {
-        d.invalid++;
-        continue;
-      }
-      coins.add(coin);
-      span(time);
-      let list = d.regimes.get(coin);
-      if (!list) d.regimes.set(coin, (list = []));
-      list.push({ time, regime });
-    } else if (kind === 'fill' || kind === 'entry' || kind === 'exit') {
-      const inner = isObj(line.fill) ? line.fill : line;
-      const coin = str(inner.coin);
-      const side = sideOf(inner.side);
-      const px = num(inner.px) ?? num(inner.price);
-      const size = num(inner.size) ?? num(inner.sz);
-      const t = timeOf(line, inner);
-      if (coin === null || side === null || px === null || size === null || size <= 0 || t === null) {
-        d.invalid++;
-        continue;
-      }
-      coins.add(coin);
-      span(t);
-      const f: Fill = { time: t, coin, side, px, size };
-      if (kind !== 'fill') f.explicit = kind;
-      rawFills.push(f);
-    } else if (kind === 'equity') {
-      const eq = num(line.equity);
-      if (eq === null || time === null) {
-        d.invalid++;
-        continue;
-      }
-      span(time);
-      d.equity.push({ time, equity: eq });
-    } else if (kind === 'intent') {
-      const inner = isObj(line.intent) ? line.intent : line;
-      const coin = str(inner.coin) ?? '?';
-      const ik = str(inner.kind) === 'exit' || str(line.intentKind) === 'exit' ? 'exit' : 'entry';
-      let c = d.intents.get(coin);
-      if (!c) d.intents.set(coin, (c = { entry: 0, exit: 0 }));
-      c[ik]++;
-    } else if (kind === 'order') {
-      const inner = isObj(line.order) ? line.order : line;
-      const status = str(line.event) ?? str(inner.status) ?? 'unknown';
-      d.orders.set(status, (d.orders.get(status) ?? 0) + 1);
-    } else if (!KNOWN.has(kind)) {
-      let u = d.unknown.get(kind);
-      if (!u) {
-        let example: string;
-        try {
-          example = JSON.stringify(line);
-        } catch {
-          example = '[not serialisable]';
-        }
-        d.unknown.set(kind, (u = { count: 0, first: time, example: example.slice(0, 300) }));
-      }
-      u.count++;
+    const t = o.trade;
+    t.fills++;
+    if (Math.sign(f.side) === Math.sign(p)) {
+      f.role = 'entry';
+      t.entryPx = (t.entryPx * t.size + f.px * f.size) / (t.size + f.size);
+      t.size += f.size;
+      t.fees += f.fee;
+      o.cash -= f.side * f.size * f.px;
+      continue;
+    }
+    // an exit: up to |p| closes; beyond it (through zero) opens the other side
+    f.role = 'exit';
+    const closing = next === 0 || Math.sign(next) === Math.sign(p) ? f.size : Math.abs(p);
+    const share = closing / f.size;
+    t.exitPx = ((t.exitPx ?? 0) * o.exitSize + f.px * closing) / (o.exitSize + closing);
+    o.exitSize += closing;
+    t.fees += f.fee * share;
+    o.cash -= f.side * closing * f.px;
+    if (next === 0 || Math.sign(next) !== Math.sign(p)) {
+      close(o, f.time);
+      open.delete(f.coin);
+      if (next !== 0) openTrade(f, Math.abs(next), f.fee * (1 - share));
     }
   }
-  for (const list of d.regimes.values()) list.sort((a, b) => a.time - b.time);
-  d.equity.sort((a, b) => a.time - b.time);
-  rawFills.sort((a, b) => a.time - b.time);
+  for (const o of open.values()) row(o.trade.strategy).open++;
+  d.strategies = new Map(
+    [...d.strategies.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+  );
 
-  // entries increase |position| from flat or in its direction; anything else reduces it (an exit)
-  const pos = new Map<string, number>();
-  const open = new Map<string, { trade: Trade; cash: number }>();
-  for (const f of rawFills) {
-    const s = pos.get(f.coin) ?? 0;
-    const q = f.side * f.size;
-    const role: 'entry' | 'exit' =
-      f.explicit ?? (s === 0 || Math.sign(q) === Math.sign(s) ? 'entry' : 'exit');
-    d.fills.push({ time: f.time, coin: f.coin, side: f.side, px: f.px, size: f.size, role });
-    let next = s + q;
-    if (Math.abs(next) < 1e-12) next = 0;
-    let o = open.get(f.coin);
-    if (!o && s === 0) {
-      o = {
-        trade: {
-          coin: f.coin,
-          side: q > 0 ? 'LONG' : 'SHORT',
-          openTime: f.time,
-          closeTime: null,
-          entryPx: f.px,
-          exitPx: null,
-          size: 0,
-          pnl: null,
-        },
-        cash: 0,
-      };
-      open.set(f.coin, o);
-      d.trades.push(o.trade);
-    }
-    if (o) {
-      o.cash -= q * f.px;
-      if (role === 'entry') {
-        const prev = o.trade.size;
-        o.trade.entryPx = (o.trade.entryPx * prev + f.px * f.size) / (prev + f.size);
-        o.trade.size = prev + f.size;
-      } else o.trade.exitPx = f.px;
-      if (s !== 0 && (next === 0 || Math.sign(next) !== Math.sign(s))) {
-        // flat (or flipped: the remainder opens a new trade below)
-        const flipped = next !== 0;
-        o.trade.closeTime = f.time;
-        o.trade.pnl = o.cash + (flipped ? next * f.px : 0);
-        open.delete(f.coin);
-        if (flipped) {
-          const t: Trade = {
-            coin: f.coin,
-            side: next > 0 ? 'LONG' : 'SHORT',
-            openTime: f.time,
-            closeTime: null,
-            entryPx: f.px,
-            exitPx: null,
-            size: Math.abs(next),
-            pnl: null,
-          };
-          open.set(f.coin, { trade: t, cash: -next * f.px });
-          d.trades.push(t);
-        }
-      }
-    }
-    pos.set(f.coin, next);
-  }
   d.coins = [...coins].sort();
   if (!Number.isFinite(d.t0)) {
     d.t0 = 0;
@@ -319,7 +516,13 @@ function truthLabels(gt: GroundTruthInput | undefined): GroundTruthLabelInput[] 
   const labels = Array.isArray(gt) ? gt : gt.labels;
   if (!Array.isArray(labels)) return [];
   return labels.filter(
-    (l) => isObj(l) && num(l.t) !== null && str(l.coin) !== null && str(l.regime) !== null,
+    (l) =>
+      isObj(l) &&
+      finite(l.t) &&
+      typeof l.coin === 'string' &&
+      l.coin !== '' &&
+      typeof l.regime === 'string' &&
+      l.regime !== '',
   ) as GroundTruthLabelInput[];
 }
 
@@ -503,7 +706,7 @@ function coinChart(
     const path = `M${fx(x)},${fx(y)} l-5,${dy} h10 z`;
     out.push(
       `<path class="marker ${f.role} ${f.side > 0 ? 'buy' : 'sell'}" data-time="${f.time}" d="${path}">` +
-        `<title>${escapeHtml(`${f.role} ${f.side > 0 ? 'BUY' : 'SELL'} ${f.size} @ ${f.px} ${iso(f.time)}`)}</title></path>`,
+        `<title>${escapeHtml(`${f.strategy} ${f.role} ${f.side > 0 ? 'BUY' : 'SELL'} ${f.size} @ ${f.px} fee ${f.fee} (${f.liquidity}) ${iso(f.time)}`)}</title></path>`,
     );
   }
   out.push(band(segments, PRICE_H + 6, 'regime-band', 'regime', xOf));
@@ -559,7 +762,7 @@ body { font: 13px/1.45 system-ui, sans-serif; margin: 20px; color: #1d232b; back
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 26px; } h3 { font-size: 14px; margin: 14px 0 4px; }
 table { border-collapse: collapse; margin: 6px 0 12px; } th, td { border: 1px solid #d5dae0; padding: 2px 8px; text-align: right; }
 th { background: #f1f3f6; } td:first-child, th:first-child { text-align: left; }
-td.example, table.unknown td:last-child { text-align: left; font-family: ui-monospace, monospace; font-size: 11px; max-width: 560px; overflow-wrap: anywhere; }
+td.example, table.unknown td:last-child, table.invalid td:last-child, table.alarms td:last-child { text-align: left; font-family: ui-monospace, monospace; font-size: 11px; max-width: 560px; overflow-wrap: anywhere; }
 svg .plot { fill: #fafbfc; stroke: #d5dae0; } svg .axis { stroke: #9aa4b1; } svg .tick, svg .band-label { font-size: 10px; fill: #5b6675; }
 svg polyline.price { fill: none; stroke: #2f6fdb; stroke-width: 1.2; } svg polyline.equity { fill: none; stroke: #13865a; stroke-width: 1.5; }
 .marker.entry { stroke: #0b5d2c; stroke-width: 1; } .marker.entry.buy { fill: #20a35a; } .marker.entry.sell { fill: #d9412f; }
@@ -580,7 +783,7 @@ export function renderReplayReport(input: ReplayReportInput): string {
   const byCoin = new Map<string, { t: number; v: number }[]>();
   let priceCount = 0;
   for (const p of input.prices ?? []) {
-    if (!isObj(p) || num(p.t) === null || num(p.mid) === null || str(p.coin) === null) continue;
+    if (!isPricePoint(p)) continue;
     let list = byCoin.get(p.coin);
     if (!list) byCoin.set(p.coin, (list = []));
     list.push({ t: p.t, v: p.mid });
@@ -625,7 +828,7 @@ export function renderReplayReport(input: ReplayReportInput): string {
 
   const closed = d.trades.filter((t) => t.pnl !== null);
   const wins = closed.filter((t) => (t.pnl ?? 0) > 0).length;
-  const gross = closed.reduce((a, t) => a + (t.pnl ?? 0), 0);
+  const net = closed.reduce((a, t) => a + (t.pnl ?? 0), 0);
   const eq0 = d.equity[0]?.equity ?? null;
   const eq1 = d.equity[d.equity.length - 1]?.equity ?? null;
   let peak = Number.NEGATIVE_INFINITY;
@@ -634,45 +837,83 @@ export function renderReplayReport(input: ReplayReportInput): string {
     peak = Math.max(peak, e.equity);
     if (peak > 0) maxDd = Math.max(maxDd, (peak - e.equity) / peak);
   }
+  let unknownLines = 0;
+  for (const u of d.unknown.values()) unknownLines += u.count;
   const overview: (string | number)[][] = [
     ['span', `${iso(d.t0)} → ${iso(d.t1)}`],
     ['coins', d.coins.join(', ') || '—'],
+    ['strategies', [...d.strategies.keys()].join(', ') || '—'],
     ['price points', priceCount],
-    ['decision lines', (input.decisions ?? []).length],
-    ['malformed lines (skipped)', d.invalid],
+    ['decision lines (records)', `${d.lines} (${d.records})`],
+    ['invalid lines (skipped)', d.invalid],
+    ['lines of other kinds (skipped)', unknownLines],
     [
       'fills (entries / exits)',
       `${d.fills.length} (${d.fills.filter((f) => f.role === 'entry').length} / ${d.fills.filter((f) => f.role === 'exit').length})`,
     ],
     ['closed trades (wins)', `${closed.length} (${wins})`],
-    ['gross PnL of closed trades (fees excluded)', fmt(gross)],
-    ['equity start → end', `${fmt(eq0)} → ${fmt(eq1)}`],
-    ['equity change', eq0 !== null && eq1 !== null ? fmt(eq1 - eq0) : '—'],
-    ['max drawdown', d.equity.length > 0 ? `${(maxDd * 100).toFixed(2)}%` : '—'],
+    ['net PnL of closed trades (fees included)', fmt(net)],
+    [
+      'realised / fees / funding paid',
+      d.totals ? `${fmt(d.totals.realised)} / ${fmt(d.totals.fees)} / ${fmt(d.totals.fundingPaid)}` : '—',
+    ],
+    [
+      'start equity',
+      d.startEquity === null ? 'not in the log (exec.day): the curve starts at 0' : fmt(d.startEquity),
+    ],
+    ['realised equity start → end', `${fmt(eq0)} → ${fmt(eq1)}`],
+    ['realised equity change', eq0 !== null && eq1 !== null ? fmt(eq1 - eq0) : '—'],
+    ['max drawdown', d.equity.length > 0 && d.startEquity !== null ? `${(maxDd * 100).toFixed(2)}%` : '—'],
+    ['alarms and errors', d.alarms.length],
   ];
   if (truth.length > 0) overview.push(['ground-truth labels', truth.length]);
 
+  const strategyRows = [...d.strategies.values()].map((s) => [
+    s.strategy,
+    s.intents.entry,
+    s.intents.exit,
+    s.approved,
+    s.rejected,
+    s.entries,
+    s.fills,
+    s.trades,
+    s.wins,
+    fmt(s.pnl),
+    fmt(s.fees),
+    s.open,
+  ]);
   const tradeRows = d.trades
     .slice(0, 500)
     .map((t) => [
       t.coin,
+      t.strategy,
       t.side,
       iso(t.openTime),
       fmt(t.entryPx, pxDigits(t.entryPx)),
       t.closeTime === null ? 'open' : iso(t.closeTime),
       t.exitPx === null ? '—' : fmt(t.exitPx, pxDigits(t.exitPx)),
-      fmt(t.size, 4),
+      fmt(t.size, 5),
+      t.fills,
+      fmt(t.fees),
       t.pnl === null ? '—' : fmt(t.pnl),
     ]);
   const kindRows = [...d.kinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, n]);
   const intentRows = [...d.intents.entries()].sort().map(([c, n]) => [c, n.entry, n.exit]);
+  const verdictRows: (string | number)[][] = [
+    ['approved', d.verdicts.ok],
+    ...[...d.verdicts.rejected.entries()].sort((a, b) => b[1] - a[1]).map(([c, n]) => [`rejected: ${c}`, n]),
+  ];
   const orderRows = [...d.orders.entries()].sort((a, b) => b[1] - a[1]).map(([s, n]) => [s, n]);
+  const alarmRows = d.alarms
+    .slice(0, 200)
+    .map((a) => [iso(a.time), a.kind, a.coin ?? '—', a.strategy ?? '—', a.message]);
   const unknownRows = [...d.unknown.entries()].map(([k, u]) => [
     k,
     u.count,
     u.first === null ? '—' : iso(u.first),
     u.example,
   ]);
+  const errorRows = d.errors.map((e) => [e.line, e.kind ?? '—', e.error]);
 
   const title = escapeHtml(input.title);
   return `<!doctype html>
@@ -685,18 +926,26 @@ ${table('overview', ['', ''], overview)}
 <p class="legend"><span class="SIDEWAYS">SIDEWAYS</span><span class="EXPANSION">EXPANSION</span><span class="DISABLED">DISABLED</span>
  ▲ buy ▼ sell — filled: entry, hollow: exit${truth.length > 0 ? ' — lower band: simulator ground truth' : ''}</p>
 ${charts.join('\n')}
-<h2>Equity</h2>
+<h2>Realised equity</h2>
+<p class="muted">start equity + realised − fees − funding, after each position change (exec.position totals)</p>
 ${equityChart(d)}
+<h2>Per strategy</h2>
+${strategyRows.length > 0 ? table('strategies', ['strategy', 'entry intents', 'exit intents', 'approved', 'rejected', 'entries', 'fills', 'closed trades', 'wins', 'net PnL', 'fees', 'open'], strategyRows) : '<p class="muted">No strategy in the decision log.</p>'}
 <h2>Per coin</h2>
-${table('coins', ['coin', 'prices', 'first', 'last', 'change', 'regime changes', 'SIDEWAYS', 'EXPANSION', 'DISABLED', 'truth agreement', 'entries', 'exits', 'closed trades', 'gross PnL'], coinRows)}
+${table('coins', ['coin', 'prices', 'first', 'last', 'change', 'regime records', 'SIDEWAYS', 'EXPANSION', 'DISABLED', 'truth agreement', 'entry fills', 'exit fills', 'closed trades', 'net PnL'], coinRows)}
 <h2>Trades</h2>
-${tradeRows.length > 0 ? table('trades', ['coin', 'side', 'opened', 'entry', 'closed', 'exit', 'size', 'gross PnL'], tradeRows) : '<p class="muted">No fills.</p>'}
+${tradeRows.length > 0 ? table('trades', ['coin', 'strategy', 'side', 'opened', 'entry', 'closed', 'exit', 'size', 'fills', 'fees', 'net PnL'], tradeRows) : '<p class="muted">No fills.</p>'}
 ${d.trades.length > 500 ? `<p class="muted">first 500 of ${d.trades.length} trades shown</p>` : ''}
+<h2>Alarms and errors</h2>
+${alarmRows.length > 0 ? table('alarms', ['time', 'kind', 'coin', 'strategy', 'message'], alarmRows) : '<p class="muted">None.</p>'}
+${d.alarms.length > 200 ? `<p class="muted">first 200 of ${d.alarms.length} shown</p>` : ''}
 <h2>Decisions by kind</h2>
 ${table('kinds', ['kind', 'count'], kindRows)}
 ${intentRows.length > 0 ? `<h3>Intents</h3>${table('intents', ['coin', 'entry', 'exit'], intentRows)}` : ''}
+${d.verdicts.ok + d.verdicts.rejected.size > 0 ? `<h3>Risk verdicts</h3>${table('verdicts', ['verdict', 'count'], verdictRows)}` : ''}
 ${orderRows.length > 0 ? `<h3>Orders by event</h3>${table('orders', ['event', 'count'], orderRows)}` : ''}
-${unknownRows.length > 0 ? `<h3>Other kinds</h3>${table('unknown', ['kind', 'count', 'first', 'example'], unknownRows)}` : ''}
+${unknownRows.length > 0 ? `<h3>Other kinds (not in the decision-log format)</h3>${table('unknown', ['kind', 'count', 'first', 'example'], unknownRows)}` : ''}
+${errorRows.length > 0 ? `<h3>Invalid lines (first ${errorRows.length} of ${d.invalid})</h3>${table('invalid', ['line', 'kind', 'error'], errorRows)}` : ''}
 </body></html>
 `;
 }
