@@ -2,9 +2,10 @@
  * Generated path tests of the regime controller, checked at every step against an independent oracle:
  * the RULEBOOK's regime rules written as data (test/oracle/regime.ts) — classification, confirmTicks,
  * the immediate fall, gates per family, family exclusion, lock-out and operator re-enable, the lease,
- * and the decision records (regime, gate, lease) each step must emit.
+ * and the decision records (regime, gate, lease) each step must emit. The member actors are recorders:
+ * the MARKETs the controller forwards them are checked against the oracle too.
  */
-import { type AnyMachineSnapshot, createMachine } from 'xstate';
+import { type AnyMachineSnapshot, assign, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { type RegimeEvent, regimeMachine } from '../../machines/regime.machine.ts';
 import { DEFAULT_REGIME_THRESHOLDS, type RegimeInputs } from '../../machines/regime.types.ts';
@@ -14,7 +15,13 @@ import {
   type PathTestOptions,
   runPath,
 } from '../kit/machine-paths.ts';
-import { CONFIRM_TICKS, classifyTick, REGIME_CONDITIONS, regimeOracle } from '../oracle/regime.ts';
+import {
+  CONFIRM_TICKS,
+  classifyTick,
+  MARKET_RULES,
+  REGIME_CONDITIONS,
+  regimeOracle,
+} from '../oracle/regime.ts';
 import { CHOP_INPUTS, EXPANSION_INPUTS, SIDEWAYS_INPUTS, TIMINGS } from './regime.fixtures.ts';
 
 const tick = (
@@ -30,9 +37,43 @@ const tick = (
   stale,
 });
 
-// strategy children are inert here: the test itself plays their MEMBER_STATE reports
-const inert = createMachine({ id: 'inert' });
-const machine = regimeMachine.provide({ actors: { strategy: inert as any } });
+// strategy children only record the MARKETs they are sent (all but the type): the test itself plays
+// their MEMBER_STATE reports
+const recorder = setup({
+  types: { context: {} as { markets: Record<string, unknown>[] } },
+}).createMachine({
+  id: 'recorder',
+  context: { markets: [] },
+  on: {
+    MARKET: {
+      actions: assign({
+        markets: ({ context, event }) => {
+          const { type: _, ...sent } = event;
+          return [...context.markets, sent];
+        },
+      }),
+    },
+  },
+});
+const machine = regimeMachine.provide({ actors: { strategy: recorder as any } });
+
+const marketBoth: RegimeEvent = {
+  type: 'MARKET',
+  time: 5,
+  version: 5,
+  markets: { geometry: { mid: 100 }, cascade: { mid: 100, depth: 3 } },
+  healthy: true,
+  stale: false,
+};
+// cascade's input only (geometry gets none), on an unhealthy, stale tick
+const marketCascade: RegimeEvent = {
+  type: 'MARKET',
+  time: 6,
+  version: 6,
+  markets: { cascade: 'cascade input' },
+  healthy: false,
+  stale: true,
+};
 
 const events: RegimeEvent[] = [
   tick(SIDEWAYS_INPUTS),
@@ -49,6 +90,8 @@ const events: RegimeEvent[] = [
   { type: 'ACQUIRE_LEASE', strategy: 'cascade' },
   { type: 'RELEASE_LEASE', strategy: 'geometry' },
   { type: 'OPERATOR_ENABLE', strategy: 'geometry' },
+  marketBoth,
+  marketCascade,
 ];
 
 const serializeState = (s: AnyMachineSnapshot) => {
@@ -93,7 +136,7 @@ describeMachinePaths('regime controller', {
   events,
   serializeState,
   limit: 50_000,
-  oracle: regimeOracle({ members }),
+  oracle: regimeOracle({ members, recordsMarkets: true }),
 });
 
 /** Drive the production machine along a hand-made or random event sequence, checked by the oracle. */
@@ -112,7 +155,7 @@ const optsFor = (ms: typeof members): PathTestOptions => ({
   machine,
   input: { coin: 'BTC', members: ms, thresholds: DEFAULT_REGIME_THRESHOLDS, timings: TIMINGS },
   events: [],
-  oracle: regimeOracle({ members: ms }),
+  oracle: regimeOracle({ members: ms, recordsMarkets: true }),
 });
 
 describe('regime controller against the oracle: every threshold at / just inside / just outside', () => {
@@ -177,12 +220,31 @@ describe('regime controller against the oracle: random walks over the RULEBOOK f
       ],
     ],
   ] as const) {
-    it(`${label}: 300 walks of 40 steps agree with the oracle; reach printed and asserted`, () => {
+    it(`${label}: 300 walks of 40 steps (and a MARKET after every 4th) agree with the oracle; reach printed and asserted`, () => {
       const next = rng(0x9e3779b9);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
       const names = ms.map((m) => m.strategy);
       const opts = optsFor([...ms]);
-      const reach = { SIDEWAYS: 0, EXPANSION: 0, grants: 0, releases: 0, lockOuts: 0, reEnables: 0 };
+      const reach = {
+        SIDEWAYS: 0,
+        EXPANSION: 0,
+        grants: 0,
+        releases: 0,
+        lockOuts: 0,
+        reEnables: 0,
+        forwarded: 0,
+        withheldDisabled: 0,
+      };
+      // the tick's market, to every member or to the first one only (drawn without the generator, so the
+      // walks' other events are the same as without them)
+      const marketTo = (to: readonly string[], n: number): RegimeEvent => ({
+        type: 'MARKET',
+        time: n,
+        version: n,
+        markets: Object.fromEntries(to.map((s) => [s, { strategy: s, n }])),
+        healthy: n % 3 !== 0,
+        stale: n % 5 === 0,
+      });
       const ticks = [
         tick(SIDEWAYS_INPUTS),
         tick(SIDEWAYS_INPUTS),
@@ -210,13 +272,18 @@ describe('regime controller against the oracle: random walks over the RULEBOOK f
           else if (r < 0.92) evs.push({ type: 'RELEASE_LEASE', strategy: pick(names) });
           else evs.push({ type: 'OPERATOR_ENABLE', strategy: pick(names) });
         }
+        const walked = evs.flatMap((e, i) =>
+          i % 4 !== 3 ? [e] : [e, marketTo(i % 8 === 3 ? names : names.slice(0, 1), i)],
+        );
         // reach, by the oracle's own account of the walk
         const o = opts.oracle!;
         let m = o.initial(opts.input).model;
-        for (const e of evs) {
+        for (const e of walked) {
           const keys = o.keys?.(m, e, null) ?? [];
           if (keys.some((k) => k.startsWith('lock-out: a member'))) reach.lockOuts++;
           if (keys.some((k) => k.startsWith('lock-out: operator'))) reach.reEnables++;
+          reach.forwarded += keys.filter((k) => k === MARKET_RULES[0]).length;
+          reach.withheldDisabled += keys.filter((k) => k === MARKET_RULES[1]).length;
           const v = o.step(m, e, null);
           m = v.model;
           for (const rec of v.verdict.emitted) {
@@ -228,7 +295,7 @@ describe('regime controller against the oracle: random walks over the RULEBOOK f
             if (d.action === 'RELEASE') reach.releases++;
           }
         }
-        walk(opts, evs, `walk ${w}`);
+        walk(opts, walked, `walk ${w}`);
       }
       console.log(`regime random walks (${label}): ${JSON.stringify(reach)}`);
       expect(reach.SIDEWAYS).toBeGreaterThan(20);
@@ -237,6 +304,8 @@ describe('regime controller against the oracle: random walks over the RULEBOOK f
       expect(reach.releases).toBeGreaterThan(5);
       expect(reach.lockOuts).toBeGreaterThan(5);
       expect(reach.reEnables).toBeGreaterThan(0);
+      expect(reach.forwarded).toBeGreaterThan(100);
+      expect(reach.withheldDisabled).toBeGreaterThan(100);
     });
   }
 });

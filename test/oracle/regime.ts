@@ -4,6 +4,11 @@
  * machine's generated path tests. Written from the RULEBOOK text, not from `machines/regime.*`.
  *
  * Where the RULEBOOK leaves a detail to the implementation, the entry says so ("design").
+ *
+ * MARKET (design: the control tick's market, forwarded to the member strategies): it changes nothing
+ * of the controller's own (regime, gates, lease, member states) and emits no decision. What it does is
+ * send each member its input: with `recordsMarkets`, the test's member actors record what they receive
+ * and the verdict states, per member, every MARKET it must have been sent.
  */
 import { expect } from 'vitest';
 import type { EventObject } from 'xstate';
@@ -129,6 +134,8 @@ export interface RegimeModel {
   lockedOut: Record<string, boolean>;
   lease: string | null;
   lastInputs: Inputs;
+  /** The MARKETs each member has been forwarded (market, time, version, healthy, stale), in order. */
+  received: Record<string, Rec[]>;
 }
 
 const NULL_INPUTS: Inputs = {
@@ -160,7 +167,20 @@ function rowFor(m: RegimeModel, c: Regime, confirmed: boolean): RegimeRow {
 
 export interface RegimeOracleInput {
   members: { strategy: string }[];
+  /**
+   * The test's member actors record each MARKET they receive in their context's `markets` (its fields
+   * but the type): the verdict then states every member's whole list, at the start and after each
+   * MARKET (the lists only grow, so a MARKET sent on any other step shows at the next check).
+   */
+  recordsMarkets?: boolean;
 }
+
+/** The forwarding keys (design: "forwarded to every member with an input in it that is not DISABLED"). */
+export const MARKET_RULES = [
+  'market: forwarded to a member that is not DISABLED',
+  'market: none for a member that reported DISABLED (it evaluates nothing)',
+  'market: none for a member without an input in it',
+] as const;
 
 /** Every rule key the paths must reach. */
 export function regimeRules(): string[] {
@@ -182,6 +202,7 @@ export function regimeRules(): string[] {
     'lease: denied (not enabled)',
     'lease: released by its holder',
     'lease: release by a non-holder ignored',
+    ...MARKET_RULES,
   ];
 }
 
@@ -194,10 +215,13 @@ export function regimeOracle(io: RegimeOracleInput): PathOracle<RegimeModel> {
   };
   const value = (m: RegimeModel): unknown =>
     m.regime === 'DISABLED' ? 'DISABLED' : { [m.regime]: m.familyOn ? 'active' : 'waitingFamily' };
-  const verdict = (m: RegimeModel, emitted: Rec[]): OracleVerdict => ({
+  const verdict = (m: RegimeModel, emitted: Rec[], market: boolean): OracleVerdict => ({
     value: value(m),
     emitted,
     context: { enabled: m.gate, lease: m.lease, memberStates: m.memberState },
+    ...(io.recordsMarkets && market
+      ? { children: Object.fromEntries(names.map((s) => [s, { markets: m.received[s] }])) }
+      : {}),
   });
   const allDisabled = (m: RegimeModel, f: Family) =>
     names.filter((s) => familyOf(s) === f).every((s) => m.memberState[s] === 'DISABLED');
@@ -298,6 +322,27 @@ export function regimeOracle(io: RegimeOracleInput): PathOracle<RegimeModel> {
         keys.push('family: the last member of the other family reached DISABLED → own family enabled');
       return { model: m, out, keys };
     }
+    if (e.type === 'MARKET') {
+      // the member's own input, to each member that has one and has not reported DISABLED; nothing of the
+      // controller's own changes and no decision is logged
+      const markets = e.markets as Record<string, unknown>;
+      for (const s of names) {
+        if (!Object.hasOwn(markets, s)) keys.push(MARKET_RULES[2]);
+        else if (m.memberState[s] === 'DISABLED') keys.push(MARKET_RULES[1]);
+        else {
+          const sent = {
+            market: markets[s],
+            time: e.time,
+            version: e.version,
+            healthy: e.healthy,
+            stale: e.stale,
+          };
+          m.received = { ...m.received, [s]: [...(m.received[s] ?? []), sent] };
+          keys.push(MARKET_RULES[0]);
+        }
+      }
+      return { model: m, out, keys };
+    }
     if (e.type === 'OPERATOR_ENABLE') {
       const s = e.strategy as string;
       if (names.includes(s)) m.lockedOut[s] = false;
@@ -348,13 +393,14 @@ export function regimeOracle(io: RegimeOracleInput): PathOracle<RegimeModel> {
         lockedOut: Object.fromEntries(names.map((s) => [s, false])),
         lease: null,
         lastInputs: NULL_INPUTS,
+        received: Object.fromEntries(names.map((s) => [s, []])),
       };
       // design: the starting regime is logged too
-      return { model, verdict: verdict(model, [record('regime', 'DISABLED', NULL_INPUTS)]) };
+      return { model, verdict: verdict(model, [record('regime', 'DISABLED', NULL_INPUTS)], true) };
     },
     step: (prev, event) => {
       const { model, out } = run(prev, event);
-      return { model, verdict: verdict(model, out) };
+      return { model, verdict: verdict(model, out, event.type === 'MARKET') };
     },
   };
 }
