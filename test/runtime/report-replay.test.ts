@@ -20,7 +20,7 @@ import { parseConfig } from '../../runtime/config.ts';
 const config = engineConfigFrom(parseConfig({}));
 const dir = mkdtempSync(join(tmpdir(), 'report-replay-'));
 let html = '';
-let fills: RecordOf<'exec.fill'>[] = [];
+const fills: RecordOf<'exec.fill'>[] = [];
 let records = 0;
 let lines = 0;
 
