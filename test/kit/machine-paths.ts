@@ -468,6 +468,10 @@ export function describeMachinePaths(name: string, opts: PathTestOptions): void 
       const missingTransitions = coverage.transitions.all.filter(
         (t) => !coverage.transitions.covered.has(t) && !(t in unreachable),
       );
+      const all = coverage.transitions.all;
+      console.log(
+        `${name}: ${paths.length} paths cover ${all.filter((t) => coverage.transitions.covered.has(t)).length}/${all.length} transitions (${all.filter((t) => t.startsWith(`${opts.machine.root.id} `)).length} at root level; ${Object.keys(unreachable).length} declared unreachable) and ${coverage.states.all.filter((s) => coverage.states.covered.has(s)).length}/${coverage.states.all.length} states`,
+      );
       expect(missingStates, 'uncovered states').toEqual([]);
       expect(missingTransitions, 'uncovered transitions').toEqual([]);
       // an `unreachable` entry must name a real transition that is really not covered
