@@ -304,7 +304,7 @@ export function analyseDecisions(
     const strategy = strategyOf(r);
     if (strategy !== null) row(strategy);
     const coin = coinOf(r);
-    if (coin !== null) coins.add(coin);
+    if (coin !== null && coin !== '') coins.add(coin);
     switch (r.kind) {
       case 'regime': {
         let list = d.regimes.get(r.coin);
