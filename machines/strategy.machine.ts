@@ -27,16 +27,10 @@ export type StrategyEmitted =
   /** The strategy's rules threw on a MARKET tick (caught: STRATEGY_ERROR follows). */
   | { type: 'error'; message: string };
 
-/** The top-level state of a snapshot value (`{ ARMED: 'watching' }` → ARMED). */
-function topPhase(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value !== null && typeof value === 'object') return Object.keys(value)[0] ?? '';
-  return '';
-}
+type LivePhase = 'SCANNING' | 'ARMED' | 'ENTERED' | 'EXITED' | 'COOLDOWN';
 
-const LIVE_PHASES = ['SCANNING', 'ARMED', 'ENTERED', 'EXITED', 'COOLDOWN'] as const;
-type LivePhase = (typeof LIVE_PHASES)[number];
-const isLivePhase = (p: string): p is LivePhase => (LIVE_PHASES as readonly string[]).includes(p);
+/** A forwarded control tick in a live phase: the rules are evaluated as that phase's (named here, not read from the actor). */
+const market = (phase: LivePhase) => ({ actions: { type: 'evaluateMarket' as const, params: { phase } } });
 
 function exitIntent(
   context: StrategyContext,
@@ -103,12 +97,10 @@ export const strategyMachine = setup({
      * A forwarded control tick: evaluate the rules on its market input in the current phase (never while
      * DISABLED), and go on with the verdict as a TICK; an exception is caught and becomes STRATEGY_ERROR.
      */
-    evaluateMarket: enqueueActions(({ context, event, self, enqueue }) => {
+    evaluateMarket: enqueueActions(({ context, event, enqueue }, params: { phase: LivePhase }) => {
       if (event.type !== 'MARKET' || context.rules === null) return;
-      const phase = topPhase(self.getSnapshot().value);
-      if (!isLivePhase(phase)) return;
       try {
-        const verdict = context.rules(event.market, phase, context.setup, {
+        const verdict = context.rules(event.market, params.phase, context.setup, {
           healthy: event.healthy,
           stale: event.stale,
         });
@@ -268,8 +260,6 @@ export const strategyMachine = setup({
     '*': { actions: ['noteIgnored', 'emitIgnored'] },
     // an operator re-enable clears the lock-out in any state; the controller still gates (ENABLE)
     OPERATOR_ENABLE: { actions: 'operatorUnlock' },
-    // a forwarded control tick: evaluated in the current state, and taken on as a TICK
-    MARKET: { actions: 'evaluateMarket' },
   },
   states: {
     DISABLED: {
@@ -283,12 +273,15 @@ export const strategyMachine = setup({
         ENABLE: { guard: 'notLockedOut', target: 'SCANNING', actions: 'markEnabled' },
         // RULEBOOK row "DISABLED | DISABLE | DISABLED": nothing to do
         DISABLE: {},
+        // a forwarded control tick: a disabled strategy evaluates nothing (not an ignored event either)
+        MARKET: {},
         RESET: { actions: ['noteIgnored', 'emitResetNoop'] },
       },
     },
     SCANNING: {
       entry: ['clearSetup', { type: 'reportState', params: { state: 'SCANNING' } }],
       on: {
+        MARKET: market('SCANNING'),
         TICK: [
           { guard: 'setupTrue', target: 'ARMED', actions: ['recordTick', 'rememberSetup'] },
           { actions: 'recordTick' },
@@ -302,6 +295,7 @@ export const strategyMachine = setup({
       entry: { type: 'reportState', params: { state: 'ARMED' } },
       initial: 'watching',
       on: {
+        MARKET: market('ARMED'),
         DISABLE: 'DISABLED',
         RESET: 'DISABLED',
         STRATEGY_ERROR: { target: 'DISABLED', actions: 'lockOut' },
@@ -347,6 +341,7 @@ export const strategyMachine = setup({
       entry: { type: 'reportState', params: { state: 'ENTERED' } },
       after: { maxHold: { target: 'EXITED', actions: 'prepareExit' } },
       on: {
+        MARKET: market('ENTERED'),
         TICK: [
           { guard: 'exitSignal', target: 'EXITED', actions: ['recordTick', 'prepareExit'] },
           { actions: 'recordTick' },
@@ -362,6 +357,7 @@ export const strategyMachine = setup({
         exitRetry: { target: 'EXITED', reenter: true, actions: ['countExitAttempt', 'alarmExitNotFilled'] },
       },
       on: {
+        MARKET: market('EXITED'),
         EXIT_FILLED: [
           { guard: and(['isPendingIntent', 'resetPending']), target: 'DISABLED', actions: 'clearPending' },
           { guard: 'isPendingIntent', target: 'COOLDOWN', actions: 'clearPending' },
@@ -379,6 +375,7 @@ export const strategyMachine = setup({
         cooldown: [{ guard: 'stillEnabled', target: 'SCANNING' }, { target: 'DISABLED' }],
       },
       on: {
+        MARKET: market('COOLDOWN'),
         TICK: { actions: 'recordTick' },
         ENABLE: { guard: 'notLockedOut', actions: 'markEnabled' },
         DISABLE: 'DISABLED',
