@@ -24,6 +24,9 @@ import type { HotView } from '../state/hotview.ts';
 import {
   type ExitContext,
   evaluate,
+  fraction,
+  positive,
+  RULEBOOK_RISK_PER_TRADE,
   finite,
   type LifecyclePhase,
   r6,
@@ -47,31 +50,28 @@ export interface CascadeView {
   depthAsk20Mean5s: number;
 }
 
-const pos = z.number().positive();
-const frac = z.number().positive().max(1);
-
 /** Cascade's parameters with the RULEBOOK defaults (config `strategies.cascade.*`). */
 export const cascadeParams = z
   .object({
     enabled: z.boolean().default(true),
     /** ARMED → SCANNING without a trigger within this. */
-    armTimeoutMs: pos.default(10_000),
-    maxHoldMs: pos.default(5 * 60_000),
-    cooldownMs: pos.default(120_000),
+    armTimeoutMs: positive.default(10_000),
+    maxHoldMs: positive.default(5 * 60_000),
+    cooldownMs: positive.default(120_000),
     /** Setup: oiDrop10s at or above this. */
-    oiDropMin: frac.default(0.03),
+    oiDropMin: fraction.default(0.03),
     /** Setup: one side's share of 5 s aggressor notional at or above this (more than half: one-sided). */
     flowShareMin: z.number().gt(0.5).max(1).default(0.8),
     /** Trigger: hit-side depth(20) below this fraction of the frozen pre-cascade depth. */
-    thinFraction: frac.default(0.5),
+    thinFraction: fraction.default(0.5),
     /** Exit: hit-side depth(20) refilled above this fraction of the frozen pre-cascade depth. */
-    refillFraction: frac.default(0.8),
+    refillFraction: fraction.default(0.8),
     /** Stop beyond the frozen start price (bps). */
-    stopBps: pos.default(10),
+    stopBps: positive.default(10),
     /** Target: entry moved with the flow by this × the distance travelled from the start price. */
-    targetMult: pos.default(2),
+    targetMult: positive.default(2),
     /** Exit: OI has not made a new low for this long (ms). */
-    oiStallMs: pos.default(5_000),
+    oiStallMs: positive.default(5_000),
   })
   .strict();
 
@@ -80,7 +80,7 @@ export type CascadeParams = z.infer<typeof cascadeParams>;
 export const DEFAULT_CASCADE: CascadeParams = cascadeParams.parse({});
 
 /** The RULEBOOK's risk per trade (the one setting is `risk.riskPerTrade`). */
-const DEFAULT_RISK = 0.005;
+const DEFAULT_RISK = RULEBOOK_RISK_PER_TRADE;
 
 export function cascadeView(h: HotView): CascadeView {
   return {

@@ -15,7 +15,7 @@
  * retries) is the one shared machine in `machines/strategy.machine.ts`; `evaluate` below turns a
  * definition's rules into the machine's per-tick verdict. Strategies never see execution, keys or I/O.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Family } from '../machines/regime.types.ts';
 import type { ExitReason, SetupInfo, StrategyEval } from '../machines/strategy.types.ts';
 import type { HotView } from '../state/hotview.ts';
@@ -92,6 +92,13 @@ export function riskSize(entry: number, stop: number, riskPerTrade: number): num
   if (!(dist > 0) || !Number.isFinite(entry)) return 0;
   return (riskPerTrade * entry) / dist;
 }
+
+/** The RULEBOOK's risk per trade (0.5 %): the strategies' default when no `risk.riskPerTrade` is given. */
+export const RULEBOOK_RISK_PER_TRADE = 0.005;
+
+/** Parameter schemas the strategies share: a positive number, a fraction in (0, 1]. */
+export const positive = z.number().positive();
+export const fraction = z.number().positive().max(1);
 
 /** Every value finite (a NaN is NULL: the rule that needs it is false). */
 export const finite = (...xs: number[]): boolean => xs.every((x) => Number.isFinite(x));

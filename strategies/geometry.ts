@@ -10,6 +10,9 @@ import type { HotView } from '../state/hotview.ts';
 import {
   type ExitContext,
   evaluate,
+  fraction,
+  positive,
+  RULEBOOK_RISK_PER_TRADE,
   type LifecyclePhase,
   riskSize,
   type StrategyDefinition,
@@ -35,31 +38,28 @@ export interface GeometryView {
   oiDrop10s: number;
 }
 
-const pos = z.number().positive();
-const frac = z.number().positive().max(1);
-
 /** Geometry's parameters with the RULEBOOK defaults (config `strategies.geometry.*`). */
 export const geometryParams = z
   .object({
     enabled: z.boolean().default(true),
     /** ARMED → SCANNING without a trigger within this. */
-    armTimeoutMs: pos.default(30_000),
-    maxHoldMs: pos.default(15 * 60_000),
-    cooldownMs: pos.default(60_000),
-    rangeMinBps: pos.default(20),
-    rangeMaxBps: pos.default(150),
+    armTimeoutMs: positive.default(30_000),
+    maxHoldMs: positive.default(15 * 60_000),
+    cooldownMs: positive.default(60_000),
+    rangeMinBps: positive.default(20),
+    rangeMaxBps: positive.default(150),
     /** Edge zone as a fraction of the range width. */
-    edgeZone: frac.default(0.15),
+    edgeZone: fraction.default(0.15),
     /** Absorption: flow against the edge ≥ this × its 1 h mean per 5 s. */
-    absorptionMult: pos.default(2),
+    absorptionMult: positive.default(2),
     /** Mid may not go beyond the edge by more than this (bps) for a trigger; beyond it the range is broken. */
-    breakBps: pos.default(5),
+    breakBps: positive.default(5),
     /** Stop beyond the edge (bps). */
-    stopBps: pos.default(10),
+    stopBps: positive.default(10),
     /** Depth-thinning invalidation: defended depth(20) below this fraction of its 5 s mean. */
-    thinningFraction: frac.default(0.5),
+    thinningFraction: fraction.default(0.5),
     /** OI-drop invalidation: oiDrop10s at or above this. */
-    oiDropExit: frac.default(0.02),
+    oiDropExit: fraction.default(0.02),
   })
   .strict();
 
@@ -68,7 +68,7 @@ export type GeometryParams = z.infer<typeof geometryParams>;
 export const DEFAULT_GEOMETRY: GeometryParams = geometryParams.parse({});
 
 /** The RULEBOOK's risk per trade (the one setting is `risk.riskPerTrade`). */
-const DEFAULT_RISK = 0.005;
+const DEFAULT_RISK = RULEBOOK_RISK_PER_TRADE;
 
 export function geometryView(h: HotView): GeometryView {
   return {

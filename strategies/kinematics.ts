@@ -36,6 +36,9 @@ import type { HotView } from '../state/hotview.ts';
 import {
   type ExitContext,
   evaluate,
+  fraction,
+  positive,
+  RULEBOOK_RISK_PER_TRADE,
   finite,
   type LifecyclePhase,
   r6,
@@ -65,29 +68,26 @@ export interface KinematicsView {
   oiDrop10s: number;
 }
 
-const pos = z.number().positive();
-const frac = z.number().positive().max(1);
-
 /** Kinematics' parameters with the RULEBOOK defaults (config `strategies.kinematics.*`). */
 export const kinematicsParams = z
   .object({
     enabled: z.boolean().default(true),
     /** ARMED → SCANNING without a trigger within this. */
-    armTimeoutMs: pos.default(10_000),
-    maxHoldMs: pos.default(5 * 60_000),
-    cooldownMs: pos.default(60_000),
+    armTimeoutMs: positive.default(10_000),
+    maxHoldMs: positive.default(5 * 60_000),
+    cooldownMs: positive.default(60_000),
     /** Setup: |move5s| ≥ this × sigma5s. */
-    sigmaMult: pos.default(3),
+    sigmaMult: positive.default(3),
     /** Trigger: aggShare1s of the move's side at or above this. */
-    aggShareMin: frac.default(0.6),
+    aggShareMin: fraction.default(0.6),
     /** Trigger: mid not back past this fraction of the move (from the extreme towards the origin). */
-    retraceMax: frac.default(0.5),
+    retraceMax: fraction.default(0.5),
     /** Stop beyond the frozen extreme (bps). */
-    stopBps: pos.default(10),
+    stopBps: positive.default(10),
     /** Depth-thinning invalidation: defended depth(20) below this fraction of its 5 s mean. */
-    thinningFraction: frac.default(0.5),
+    thinningFraction: fraction.default(0.5),
     /** OI-drop invalidation: oiDrop10s at or above this. */
-    oiDropExit: frac.default(0.02),
+    oiDropExit: fraction.default(0.02),
   })
   .strict();
 
@@ -96,7 +96,7 @@ export type KinematicsParams = z.infer<typeof kinematicsParams>;
 export const DEFAULT_KINEMATICS: KinematicsParams = kinematicsParams.parse({});
 
 /** The RULEBOOK's risk per trade (the one setting is `risk.riskPerTrade`). */
-const DEFAULT_RISK = 0.005;
+const DEFAULT_RISK = RULEBOOK_RISK_PER_TRADE;
 
 export function kinematicsView(h: HotView): KinematicsView {
   return {
