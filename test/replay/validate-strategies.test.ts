@@ -19,7 +19,7 @@ const runs = new Map<string, StrategiesValidation>();
 const logs = new Map<string, DecisionLine[]>();
 
 beforeAll(() => {
-  for (const scenario of ['exhaustion', 'cascade']) {
+  for (const scenario of ['exhaustion', 'cascade', 'sideways']) {
     const lines: DecisionLine[] = [];
     const v = validateStrategies({ scenario, seed: 7, config, onLine: (l) => lines.push(l) });
     logs.set(scenario, lines);
@@ -53,6 +53,13 @@ describe('validate-strategies', () => {
     expect(k.recall).toBeGreaterThanOrEqual(0.6);
     // a fade of exhaustion that never takes a cascade's side
     expect(of('exhaustion', 'cascade').entries).toBe(0);
+  });
+  it('Geometry over the sideways range edges: precision ≥ 70 %, recall ≥ 40 %; Kinematics finds no spike there', () => {
+    const g = of('sideways', 'geometry');
+    expect(g.events).toBeGreaterThanOrEqual(50);
+    expect(g.precision).toBeGreaterThanOrEqual(0.7);
+    expect(g.recall).toBeGreaterThanOrEqual(0.4);
+    expect(of('sideways', 'kinematics').entries).toBe(0);
   });
   it('Cascade over the liquidation cascades: precision ≥ 85 %, recall ≥ 75 %; the SIDEWAYS family stays out', () => {
     const c = of('cascade', 'cascade');
