@@ -226,6 +226,8 @@ export class DecisionEngine {
   /** Intents as the strategies emitted them, handed to execution once the tree has settled. */
   private readonly intents: Array<{ coin: string; strategy: string; intent: Intent }> = [];
   private draining = false;
+  /** Each coin's lease holder, from the controller's lease decisions (never read from its snapshot). */
+  private readonly leases = new Map<string, string | null>();
   /** The entry intent execution last answered ENTRY_REJECTED for (its own denials answer at once). */
   private answered: string | null = null;
   private readonly strategyStates = new Map<string, string>();
@@ -392,6 +394,9 @@ export class DecisionEngine {
       });
       regime.on('decision', (e) => {
         const d = e.decision;
+        // the lease as the controller granted and released it (execution's risk check reads this)
+        if (d.kind === 'lease' && d.action === 'GRANT') this.leases.set(coin, d.strategy ?? null);
+        else if (d.kind === 'lease' && d.action === 'RELEASE') this.leases.set(coin, null);
         if (d.kind === 'regime') {
           this.summary.regimeChanges++;
           this.summary.regimes[coin] = d.regime;
@@ -511,7 +516,7 @@ export class DecisionEngine {
       // an exit is never refused: flatten anyway, and the bad shape is on record
     }
     if (intent.kind === 'entry') regime.send({ type: 'ACQUIRE_LEASE', strategy });
-    const leaseHolder = regime.getSnapshot().context.lease;
+    const leaseHolder = this.leases.get(coin) ?? null;
     const stale = this.staleCoins.has(coin);
     const res = this.execution.submitIntent(intent, {
       health: this.healthLevel,
@@ -520,7 +525,7 @@ export class DecisionEngine {
     });
     this.drainExecution();
     if (!res.ok && intent.kind === 'entry') {
-      if (regime.getSnapshot().context.lease === strategy) regime.send({ type: 'RELEASE_LEASE', strategy });
+      if (this.leases.get(coin) === strategy) regime.send({ type: 'RELEASE_LEASE', strategy });
       // execution answers its own denials: tell the strategy only when it has not (once is enough — a
       // second ENTRY_REJECTED finds it SCANNING and is an "ignored" line in the log)
       if (this.answered === intent.id) return;
@@ -537,7 +542,7 @@ export class DecisionEngine {
     if (event.type === 'ENTRY_REJECTED') this.answered = event.intentId;
     if (event.type === 'EXIT_FILLED') {
       const regime = this.regimes.get(coin);
-      if (regime?.getSnapshot().context.lease === strategy) regime.send({ type: 'RELEASE_LEASE', strategy });
+      if (this.leases.get(coin) === strategy) regime?.send({ type: 'RELEASE_LEASE', strategy });
     }
     this.child(coin, strategy)?.send(event);
   }
@@ -723,7 +728,6 @@ export class DecisionEngine {
     const hc = this.health.getSnapshot().context;
     const coins = this.cfg.coins.map((coin, i): CoinDecisionSnapshot => {
       const v = this.views[i]!;
-      const regime = this.regimes.get(coin)!.getSnapshot();
       const bids: [number, number][] = [];
       const asks: [number, number][] = [];
       for (let k = 0; k < 10; k++) {
@@ -738,10 +742,10 @@ export class DecisionEngine {
         bestAsk: num(v.bestAsk),
         bids,
         asks,
-        regime:
-          typeof regime.value === 'string' ? regime.value : (Object.keys(regime.value)[0] ?? 'DISABLED'),
+        // as the controller announced it (its regime decisions), not read from its snapshot
+        regime: this.summary.regimes[coin] ?? 'DISABLED',
         inputs: roundInputs(this.regimeInputs(v)),
-        lease: regime.context.lease,
+        lease: this.leases.get(coin) ?? null,
         strategies: this.members.map((m) => {
           const label = this.strategyStates.get(`${coin}/${m.def.name}`) ?? 'DISABLED';
           const [state, ...rest] = label.split('.');
