@@ -12,6 +12,7 @@ import type { DecisionLine, EngineConfig } from '../decision/engine.ts';
 import { parseDecisionRecord } from '../decision/records.ts';
 import { type Registry, STRATEGIES } from '../decision/registry.ts';
 import { EVENT_STRATEGY, matchEntries, type StrategyEvent, type StrategyEventKind } from '../sim/events.ts';
+import type { JournalRecord } from '../state/records.ts';
 import { FAMILY_REGIME } from '../strategies/definition.ts';
 import { DecisionFeed } from './replay-journal.ts';
 import { simSession } from './sim-session.ts';
@@ -61,6 +62,8 @@ export function validateStrategies(opts: {
   durationMs?: number;
   now?: () => number;
   onLine?: (l: DecisionLine) => void;
+  /** Every journal record of the session, as the decision side got it (for replays of the same run). */
+  onRecord?: (r: JournalRecord) => void;
 }): StrategiesValidation {
   const registry: Registry = opts.config.registry ?? STRATEGIES;
   const coins = [...opts.config.coins];
@@ -125,7 +128,10 @@ export function validateStrategies(opts: {
     coins,
     tickMs: opts.config.tickMs,
     fast: opts.config.health.fastBook,
-    onRecord: (rec) => feed.record(rec),
+    onRecord: (rec) => {
+      opts.onRecord?.(rec);
+      feed.record(rec);
+    },
     onStrategyEvent: (e) => events.push(e),
   };
   if (opts.durationMs !== undefined) session.durationMs = opts.durationMs;

@@ -6,6 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
 import { STRATEGIES } from '../../decision/registry.ts';
+import { DecisionFeed } from '../../replay/replay-journal.ts';
+import type { JournalRecord } from '../../state/records.ts';
 import { checkLogInvariants } from '../decision/log-invariants.ts';
 import {
   formatStrategiesValidation,
@@ -17,12 +19,24 @@ import { parseConfig } from '../../runtime/config.ts';
 const config = engineConfigFrom(parseConfig({}));
 const runs = new Map<string, StrategiesValidation>();
 const logs = new Map<string, DecisionLine[]>();
+const journals = new Map<string, JournalRecord[]>();
 
 beforeAll(() => {
   for (const scenario of ['exhaustion', 'cascade', 'sideways']) {
     const lines: DecisionLine[] = [];
-    const v = validateStrategies({ scenario, seed: 7, config, onLine: (l) => lines.push(l) });
+    const records: JournalRecord[] = [];
+    const v = validateStrategies({
+      scenario,
+      seed: 7,
+      config,
+      onLine: (l) => lines.push(l),
+      // kept for the determinism replays (not for the sideways run, which they do not use)
+      onRecord: (r) => {
+        if (scenario !== 'sideways') records.push(r);
+      },
+    });
     logs.set(scenario, lines);
+    journals.set(scenario, records);
     console.log(formatStrategiesValidation(v));
     runs.set(scenario, v);
   }
@@ -36,6 +50,29 @@ describe('validate-strategies', () => {
     for (const v of runs.values()) {
       expect(v.invalidRecords).toBe(0);
       for (const s of v.strategies) expect(s.outsideRegime, `${v.scenario} ${s.strategy}`).toBe(0);
+    }
+  });
+  it('determinism with all three strategies: two replays of each run give its decision log byte for byte', () => {
+    for (const scenario of ['exhaustion', 'cascade']) {
+      const live = logs.get(scenario)!.map((l) => JSON.stringify(l));
+      const replay = () => {
+        const out: string[] = [];
+        const feed = new DecisionFeed(config, (l) => out.push(JSON.stringify(l)));
+        for (const r of journals.get(scenario)!) feed.record(r);
+        feed.engine?.stop();
+        return out;
+      };
+      const a = replay();
+      expect(a, scenario).toEqual(live);
+      expect(replay(), scenario).toEqual(a);
+      // the run exercised the strategy the scenario is for
+      const entered = new Set(
+        logs
+          .get(scenario)!
+          .filter((l) => l.kind === 'strategy' && l.to === 'ENTERED')
+          .map((l) => l.strategy),
+      );
+      expect([...entered], scenario).toContain(scenario === 'cascade' ? 'cascade' : 'kinematics');
     }
   });
   it('families and leases hold over the strategy scenarios too', () => {
