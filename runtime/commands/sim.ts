@@ -1,6 +1,7 @@
 /** `runtime sim --port 0 --seed 7 --scenario default --speed 1`: serve the simulated venue alone. */
 import { runUntilStopped } from '../signals.ts';
 import { runSimCommand } from '../../sim/cli.ts';
+import { startPrerenderedSim } from '../../sim/prerendered.ts';
 import { scenarioNames } from '../../sim/scenarios.ts';
 import { COMMON_OPTIONS, guarded, type Io, num, parse } from './common.ts';
 
@@ -16,6 +17,9 @@ options:
   --ground-truth FILE   write the ground truth as JSONL: regime labels, cascade events and the
                         labelled strategy events (exhaustion, cascade, range-edge) with their windows
   --duration S          stop after S seconds (default: until Ctrl-C)
+  --prerender S         generate S seconds of play (at --speed) before serving, then only send them:
+                        market channels only (no /info, no faults); for load tests, where the live
+                        simulator at a high speed would take the CPU the system under test needs
 `;
 
 export async function simCommand(argv: string[], io: Io): Promise<number> {
@@ -24,9 +28,26 @@ export async function simCommand(argv: string[], io: Io): Promise<number> {
       ...COMMON_OPTIONS,
       port: { type: 'string' },
       'ground-truth': { type: 'string' },
+      prerender: { type: 'string' },
     });
     if (values.help) {
       io.stdout(SIM_USAGE);
+      return 0;
+    }
+    if (values.prerender !== undefined) {
+      const speed = num(values.speed, 'speed', 1);
+      const seconds = num(values.prerender, 'prerender', 0);
+      const sim = await startPrerenderedSim({
+        seed: num(values.seed, 'seed', 7),
+        scenario: values.scenario ?? 'default',
+        speed,
+        seconds,
+      });
+      io.stdout(`sim: serving ${sim.url} (pre-rendered: ${sim.frames} frames, ${seconds} s at ×${speed})\n`);
+      await runUntilStopped(
+        () => sim.close(),
+        values.duration !== undefined ? num(values.duration, 'duration', 0) : null,
+      );
       return 0;
     }
     const args: Parameters<typeof runSimCommand>[0] = {
