@@ -32,11 +32,11 @@ import { dispatch, generateFrames } from '../test/state/frames.ts';
 import { type BenchFigure, median, round } from './lib.ts';
 
 const WARMUP_MS = 3_000;
-// the simulator's default mix (BTC, ETH, SOL) gives about 56.6 frames/s per unit of speed (×110 measured
-// 6 230 frames/s with the simulator in its own process); the offered rate is set from the host's own
-// builder throughput measured in the same run (issue 16: 10 % of builder.throughput), so the figure means
-// the same on a slow host and a fast one
-const FPS_PER_SPEED = 6_230 / 110;
+// the simulator's default mix on the four channels the system subscribes (BTC, ETH, SOL) gives about 51.7
+// frames/s per unit of speed (pre-rendered at ×240: 12 398 frames/s measured on 2026-12-01); the offered
+// rate is set from the host's own builder throughput measured in the same run (issue 16: 10 % of
+// builder.throughput), so the figure means the same on a slow host and a fast one
+const FPS_PER_SPEED = 12_398 / 240;
 const OFFERED_FRACTION = 0.1;
 
 /** builder.throughput as bench/builder.bench.ts measures it (parse + build + publish), median of 3. */
