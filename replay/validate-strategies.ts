@@ -5,7 +5,7 @@
  * - precision: the share of its entries inside a labelled event of its kind (coin and time in the window);
  * - recall: the share of its labelled events it took (at least one entry inside);
  * - regime: entries made while the coin's regime was not the strategy's own (must be 0);
- * - PnL: realised from its fills (cash flows of round trips, fees included), and its trades.
+ * - PnL: its closed round trips net of fees, as the replay report reads them (`decision-log.ts`).
  * Everything is read from the decision log (`DecisionRecord`s), as a trader would audit it.
  */
 import type { DecisionLine, EngineConfig } from '../decision/engine.ts';
@@ -14,6 +14,7 @@ import { type Registry, STRATEGIES } from '../decision/registry.ts';
 import { EVENT_STRATEGY, matchEntries, type StrategyEvent, type StrategyEventKind } from '../sim/events.ts';
 import type { JournalRecord } from '../state/records.ts';
 import { FAMILY_REGIME } from '../strategies/definition.ts';
+import { analyseDecisions } from './decision-log.ts';
 import { DecisionFeed } from './replay-journal.ts';
 import { simSession } from './sim-session.ts';
 
@@ -49,12 +50,6 @@ export interface StrategiesValidation {
   ms: number;
 }
 
-interface Book {
-  pos: number;
-  cash: number;
-  fees: number;
-}
-
 export function validateStrategies(opts: {
   scenario: string;
   seed: number;
@@ -71,23 +66,14 @@ export function validateStrategies(opts: {
   const started = now();
   const events: StrategyEvent[] = [];
   const regime: Record<string, string> = Object.fromEntries(coins.map((c) => [c, 'DISABLED']));
-  const per = new Map<
-    string,
-    {
-      entries: { coin: string; time: number }[];
-      outside: number;
-      books: Map<string, Book>;
-      trades: number;
-      wins: number;
-      pnl: number;
-      fees: number;
-    }
-  >();
-  for (const d of registry)
-    per.set(d.name, { entries: [], outside: 0, books: new Map(), trades: 0, wins: 0, pnl: 0, fees: 0 });
+  const per = new Map<string, { entries: { coin: string; time: number }[]; outside: number }>();
+  for (const d of registry) per.set(d.name, { entries: [], outside: 0 });
   let invalid = 0;
+  // the whole log, read at the end as the report reads it (round trips and PnL per strategy)
+  const log: DecisionLine[] = [];
   const feed = new DecisionFeed(opts.config, (l: DecisionLine) => {
     opts.onLine?.(l);
+    log.push(l);
     const p = parseDecisionRecord(l);
     if (!p.ok) {
       invalid++;
@@ -101,25 +87,6 @@ export function validateStrategies(opts: {
       if (!s || !def) return;
       s.entries.push({ coin: r.coin, time: r.t });
       if (regime[r.coin] !== FAMILY_REGIME[def.family]) s.outside++;
-    } else if (r.kind === 'exec.fill') {
-      const f = r.fill;
-      const s = per.get(f.strategy);
-      if (!s) return;
-      let b = s.books.get(f.coin);
-      if (!b) s.books.set(f.coin, (b = { pos: 0, cash: 0, fees: 0 }));
-      const q = f.side === 'BUY' ? f.sz : -f.sz;
-      b.pos += q;
-      b.cash -= q * f.px;
-      b.fees += f.fee;
-      if (Math.abs(b.pos) < 1e-9) {
-        // a round trip closed: its PnL is the cash it made, less its fees
-        const pnl = b.cash - b.fees;
-        s.trades++;
-        if (pnl > 0) s.wins++;
-        s.pnl += pnl;
-        s.fees += b.fees;
-        s.books.set(f.coin, { pos: 0, cash: 0, fees: 0 });
-      }
     }
   });
   const session: Parameters<typeof simSession>[0] = {
@@ -137,10 +104,13 @@ export function validateStrategies(opts: {
   if (opts.durationMs !== undefined) session.durationMs = opts.durationMs;
   const run = simSession(session);
   feed.engine?.stop();
+  const read = analyseDecisions(log);
   const byKind: Record<string, number> = {};
   for (const e of events) byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
   const strategies: StrategyValidation[] = registry.map((d) => {
     const s = per.get(d.name)!;
+    const row = read.strategies.get(d.name);
+    const closed = read.trades.filter((t) => t.strategy === d.name && t.pnl !== null);
     const kinds = (Object.keys(EVENT_STRATEGY) as StrategyEventKind[]).filter(
       (k) => EVENT_STRATEGY[k].strategy === d.name,
     );
@@ -157,10 +127,11 @@ export function validateStrategies(opts: {
       recall: judged ? m.recall : null,
       taken: m.taken,
       outsideRegime: s.outside,
-      trades: s.trades,
-      wins: s.wins,
-      pnl: s.pnl,
-      fees: s.fees,
+      trades: row?.trades ?? 0,
+      wins: row?.wins ?? 0,
+      pnl: row?.pnl ?? 0,
+      // the fees of its closed round trips (those its PnL is net of)
+      fees: closed.reduce((a, t) => a + t.fees, 0),
       strays: m.entries
         .filter((x) => x.event === null)
         .slice(0, 10)

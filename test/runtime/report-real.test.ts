@@ -10,7 +10,8 @@ import { type DecisionLine, engineConfigFrom } from '../../decision/engine.ts';
 import { parseDecisionRecord, type RecordOf } from '../../decision/records.ts';
 import { type StrategiesValidation, validateStrategies } from '../../replay/validate-strategies.ts';
 import { parseConfig } from '../../runtime/config.ts';
-import { analyseDecisions, renderReplayReport } from '../../runtime/report.ts';
+import { analyseDecisions } from '../../replay/decision-log.ts';
+import { renderReplayReport } from '../../runtime/report.ts';
 
 const config = engineConfigFrom(parseConfig({}));
 const lines: DecisionLine[] = [];

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDecisionRecord } from '../../decision/records.ts';
-import {
-  analyseDecisions,
-  KEPT_ERRORS,
-  regimeSegments,
-  renderReplayReport,
-  type PricePoint,
-} from '../../runtime/report.ts';
+import { analyseDecisions, KEPT_ERRORS, type PricePoint } from '../../replay/decision-log.ts';
+import { regimeSegments, renderReplayReport } from '../../runtime/report.ts';
 
 const T0 = 1_767_225_600_000;
 
