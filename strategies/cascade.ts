@@ -79,9 +79,6 @@ export type CascadeParams = z.infer<typeof cascadeParams>;
 
 export const DEFAULT_CASCADE: CascadeParams = cascadeParams.parse({});
 
-/** The RULEBOOK's risk per trade (the one setting is `risk.riskPerTrade`). */
-const DEFAULT_RISK = RULEBOOK_RISK_PER_TRADE;
-
 export function cascadeView(h: HotView): CascadeView {
   return {
     mid: h.mid,
@@ -231,7 +228,7 @@ export function evaluateCascade(
   held: SetupInfo | null,
   ctx: ExitContext,
   p: CascadeParams = DEFAULT_CASCADE,
-  riskPerTrade = DEFAULT_RISK,
+  riskPerTrade = RULEBOOK_RISK_PER_TRADE,
 ): StrategyEval {
   return evaluate(strategy, v, phase, held, ctx, p, riskPerTrade, v.mid);
 }

@@ -67,9 +67,6 @@ export type GeometryParams = z.infer<typeof geometryParams>;
 
 export const DEFAULT_GEOMETRY: GeometryParams = geometryParams.parse({});
 
-/** The RULEBOOK's risk per trade (the one setting is `risk.riskPerTrade`). */
-const DEFAULT_RISK = RULEBOOK_RISK_PER_TRADE;
-
 export function geometryView(h: HotView): GeometryView {
   return {
     mid: h.mid,
@@ -155,7 +152,7 @@ export function geometryTrigger(
 }
 
 /** Size as a fraction of equity such that (entry − stop) × size = riskPerTrade × equity. */
-export function sizeFraction(entry: number, stop: number, riskPerTrade = DEFAULT_RISK): number {
+export function sizeFraction(entry: number, stop: number, riskPerTrade = RULEBOOK_RISK_PER_TRADE): number {
   return riskSize(entry, stop, riskPerTrade);
 }
 
@@ -206,7 +203,7 @@ export function evaluateGeometry(
   held: SetupInfo | null,
   ctx: ExitContext,
   p: GeometryParams = DEFAULT_GEOMETRY,
-  riskPerTrade = DEFAULT_RISK,
+  riskPerTrade = RULEBOOK_RISK_PER_TRADE,
 ): StrategyEval {
   return evaluate(strategy, v, phase, held, ctx, p, riskPerTrade, v.mid);
 }

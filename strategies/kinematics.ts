@@ -95,9 +95,6 @@ export type KinematicsParams = z.infer<typeof kinematicsParams>;
 
 export const DEFAULT_KINEMATICS: KinematicsParams = kinematicsParams.parse({});
 
-/** The RULEBOOK's risk per trade (the one setting is `risk.riskPerTrade`). */
-const DEFAULT_RISK = RULEBOOK_RISK_PER_TRADE;
-
 export function kinematicsView(h: HotView): KinematicsView {
   return {
     mid: h.mid,
@@ -267,7 +264,7 @@ export function evaluateKinematics(
   held: SetupInfo | null,
   ctx: ExitContext,
   p: KinematicsParams = DEFAULT_KINEMATICS,
-  riskPerTrade = DEFAULT_RISK,
+  riskPerTrade = RULEBOOK_RISK_PER_TRADE,
 ): StrategyEval {
   return evaluate(strategy, v, phase, held, ctx, p, riskPerTrade, v.mid);
 }
