@@ -31,6 +31,7 @@ export const LAYERS = [
   'strategies',
   'decision',
   'replay',
+  'research',
   'runtime',
 ] as const;
 
@@ -44,7 +45,8 @@ export const ALLOWED: Record<string, string[]> = {
   strategies: ['state', 'machines'],
   decision: ['hyperliquid', 'state', 'machines', 'actors', 'strategies'],
   replay: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'decision'],
-  runtime: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'decision', 'replay'],
+  research: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'decision', 'replay'],
+  runtime: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'decision', 'replay', 'research'],
 };
 
 /** Modules that hold or touch a private key; strategies must not reach them, even transitively. */
