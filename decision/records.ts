@@ -256,6 +256,20 @@ export const DecisionRecordSchema = z.discriminatedUnion('kind', [
     attempt: num,
   }),
   z.strictObject({ ...base, kind: z.literal('exec.error'), time: num, message: str }),
+  // ---- alerts (runtime/alerts.ts): each webhook send's outcome; journal only, never part of the decision log a
+  // replay rebuilds (a replay sends no webhooks)
+  z.strictObject({
+    ...base,
+    kind: z.literal('alert'),
+    alert: z.enum(['halt', 'alarm', 'health', 'fill', 'daily']),
+    webhook: str,
+    outcome: z.enum(['sent', 'retry', 'failed', 'dropped']),
+    attempt: num,
+    cause: z.strictObject({ kind: str, t: num }),
+    status: num.optional(),
+    error: str.optional(),
+    retryInMs: num.optional(),
+  }),
 ]);
 
 export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { INGEST_SPIN_US, INGEST_YOUNG_GENERATION_MB } from '../actors/ingest/protocol.ts';
 import { STRATEGIES } from '../decision/registry.ts';
 import { FAMILY_REGIME } from '../strategies/definition.ts';
+import { AlertsConfigSchema } from './alerts.ts';
 
 const pos = z.number().positive();
 const nonneg = z.number().nonnegative();
@@ -236,6 +237,21 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Prometheus metrics, with or without the dashboard. On the dashboard's server at `/metrics` when it runs;
+     * on a server of their own at `port` when one is set, and always when the dashboard is off (port 0 or
+     * unset: any free port, printed and named in the data dir's lock for `runtime status`).
+     */
+    metrics: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.literal('127.0.0.1').default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Webhooks for halts, alarms, health changes, fills and the daily summary (runtime/alerts.ts). */
+    alerts: AlertsConfigSchema,
     shutdown: z
       .object({ flatten: z.boolean().default(true) })
       .strict()

@@ -70,6 +70,7 @@ const LEVEL_OF: Record<DecisionKind, Level> = {
   'exec.strategy': 'debug',
   'exec.alarm': 'warn',
   'exec.error': 'error',
+  alert: 'info',
 };
 
 const isKnownKind = (k: string): k is DecisionKind => Object.hasOwn(LEVEL_OF, k);
@@ -169,6 +170,11 @@ export interface RunningSystem {
   tradingState(): 'ACTIVE' | 'REDUCING' | 'HALTED';
   /** Operator command: journaled, applied at the next tick (an immediate tick is requested). */
   command(cmd: OperatorCommand): void;
+  /**
+   * Journal a record of this process's side effects (an alert's send outcome) as a decision record: in the
+   * journal, not in the decision log (a replay does not redo side effects, so it never rebuilds them).
+   */
+  journalNote(line: DecisionLine): void;
   summary(): SystemSummary;
   /** Stop entries, flatten (if configured), stop the feed, drain and fsync the journal. */
   stop(): Promise<SystemSummary>;
@@ -502,6 +508,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     command(cmd) {
       feed.stamper.control(RecordKind.Decision, 'operator', jsonBytes(cmd));
       if (decide) requestTick('event');
+    },
+    journalNote(line) {
+      if (!stopped) feed.stamper.control(RecordKind.Decision, line.kind, jsonBytes(line));
     },
     summary,
     async stop() {
