@@ -182,6 +182,31 @@ export class Stamper {
     this.push(kind, channel, data, source);
   }
 
+  /**
+   * A frame or connection event of a further market source through this one inlet (one sequence, one
+   * overflow queue, so one total order): a node file's line (`channel` = its stream), the order_book_server's
+   * frames (`channel` '' = sniffed) and its connection events, stamped with `source` and that source's own
+   * `epoch`. A bad source name throws a `RangeError` (a programming error); a frame may be lost like the
+   * stamper's own (the loss gap is the stamper's; a height sequence shows the hole too).
+   */
+  sourced(
+    kind: typeof RecordKind.Frame | typeof RecordKind.Conn,
+    source: SourceName,
+    channel: string,
+    data: Uint8Array,
+    epoch: number,
+  ): void {
+    if (!validSourceName(source)) throw new RangeError(sourceNameError(source));
+    if (kind === RecordKind.Frame) this.counters.framesReceived++;
+    this.push(
+      kind,
+      kind === RecordKind.Frame && channel === '' ? sniffChannel(data) : channel,
+      data,
+      source,
+      epoch,
+    );
+  }
+
   /** Move queued records into the ring while they fit; returns how many moved. */
   drain(): number {
     let moved = 0;
@@ -216,7 +241,13 @@ export class Stamper {
     this.closed = true;
   }
 
-  private push(kind: RecordKind, channel: string, data: Uint8Array, named?: SourceName): void {
+  private push(
+    kind: RecordKind,
+    channel: string,
+    data: Uint8Array,
+    named?: SourceName,
+    epoch = this.epochNow,
+  ): void {
     const time = this.clock.now();
     // only a source other than the kind's default travels
     const source = named !== undefined && named !== defaultSource(kind) ? named : undefined;
@@ -237,7 +268,7 @@ export class Stamper {
     const seq = this.seq.next();
     if (
       this.qHead === this.q.length &&
-      this.sink.tryWriteParts(seq, time, this.epochNow, kind, channel, data, source)
+      this.sink.tryWriteParts(seq, time, epoch, kind, channel, data, source)
     ) {
       this.handedOn(kind, source);
       return;
@@ -247,7 +278,7 @@ export class Stamper {
       this.lose('overflow queue full');
       return;
     }
-    const p: Pending = { seq, time, epoch: this.epochNow, kind, channel, data };
+    const p: Pending = { seq, time, epoch: epoch, kind, channel, data };
     if (source !== undefined) p.source = source;
     this.enqueue(p);
   }
