@@ -11,7 +11,7 @@
  * bot token.
  */
 import { z } from 'zod';
-import type { DecisionLine } from '../decision/engine.ts';
+import type { DecisionLine, DecisionSnapshot } from '../decision/engine.ts';
 
 export const ALERT_KINDS = ['halt', 'alarm', 'health', 'fill', 'daily'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -175,8 +175,8 @@ export function alertBody(a: Alert, w: Pick<WebhookConfig, 'format' | 'chatId'>)
   }
 }
 
-/** The `alert` decision record of one outcome. */
-export interface AlertRecord {
+/** The `alert` decision record of one outcome (a type, so that it is a decision line as it stands). */
+export type AlertRecord = {
   t: number;
   kind: 'alert';
   alert: AlertKind;
@@ -189,7 +189,7 @@ export interface AlertRecord {
   error?: string;
   /** For a retry: when the next attempt is due (ms from now). */
   retryInMs?: number;
-}
+};
 
 export interface AlertCounters {
   raised: number;
@@ -386,4 +386,21 @@ export class AlertDispatcher {
       return { ok: false, final: false, error: what.slice(0, 200) };
     }
   }
+}
+
+/** The daily summary's figures from a running system (null figures before it has a decision side). */
+export function dailyFiguresOf(
+  system: { engine(): { snapshot(now?: number): DecisionSnapshot } | null } | null,
+): DailyFigures {
+  const d = system?.engine()?.snapshot() ?? null;
+  if (d === null) return { equity: null, pnl: null, positions: [] };
+  return {
+    equity: d.equity,
+    pnl: (d.realisedPnl ?? 0) + (d.unrealisedPnl ?? 0),
+    positions: d.coins.flatMap((c) =>
+      c.position
+        ? [{ coin: c.coin, size: c.position.side === 'SHORT' ? -c.position.size : c.position.size }]
+        : [],
+    ),
+  };
 }

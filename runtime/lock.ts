@@ -27,6 +27,8 @@ export interface LockHolder {
   since: string;
   /** Where the holder's dashboard listens (origin, without the token), once it does. */
   dashboard?: string;
+  /** Where its stand-alone metrics server listens (origin), which also answers `runtime status`. */
+  status?: string;
 }
 
 export class DataDirLockedError extends Error {
@@ -46,7 +48,7 @@ export interface DataDirLock {
   /** Stale locks of dead processes this one took over (their holders), for the log. */
   readonly tookOver: LockHolder[];
   /** Record where this instance can be reached (for `runtime status`), atomically (write, then rename). */
-  annotate(extra: { dashboard?: string }): void;
+  annotate(extra: { dashboard?: string; status?: string }): void;
   release(): void;
 }
 
@@ -84,6 +86,7 @@ function parseHolder(text: string): LockHolder | null {
       command: typeof h.command === 'string' ? h.command : '?',
       since: typeof h.since === 'string' ? h.since : '?',
       ...(typeof h.dashboard === 'string' ? { dashboard: h.dashboard } : {}),
+      ...(typeof h.status === 'string' ? { status: h.status } : {}),
     };
   } catch {
     return null;
@@ -180,7 +183,7 @@ export function lockDataDir(dir: string, command: string, now: () => Date = () =
       }
     };
     process.on('exit', release);
-    const annotate = (extra: { dashboard?: string }) => {
+    const annotate = (extra: { dashboard?: string; status?: string }) => {
       if (released) return;
       Object.assign(me, extra);
       const tmp = `${path}.${process.pid}.tmp`;

@@ -4,6 +4,7 @@
  * update API; the dashboard server mounts `metricsHandler` at `/metrics`, or `serveMetrics` runs a
  * stand-alone endpoint. Frames/s per channel is `rate(hl_frames_total[1m])`.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DashboardSnapshot } from './dashboard/types.ts';
@@ -288,16 +289,49 @@ export function metricsHandler(metrics: Pick<Metrics, 'text' | 'contentType'>) {
   };
 }
 
-/** A stand-alone `/metrics` endpoint (when the dashboard is not running). */
+/** Constant-time check of a request's `Authorization: Bearer …` against the data dir's token. */
+function bearerMatches(req: IncomingMessage, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]!, 'utf8');
+  const b = Buffer.from(token, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * A stand-alone `/metrics` endpoint (headless, or on a port of its own beside the dashboard). With `status`,
+ * it also answers `GET /api/snapshot` (the dashboard's snapshot, for `runtime status`) to a request that
+ * carries the data dir's operator token; `/metrics` itself is open on loopback, as Prometheus expects.
+ */
 export async function serveMetrics(opts: {
   host?: string;
   port?: number;
   metrics: Pick<Metrics, 'text' | 'contentType'>;
-}): Promise<{ url: string; close(): Promise<void> }> {
+  status?: { token: string; snapshot: () => unknown };
+}): Promise<{ url: string; origin: string; close(): Promise<void> }> {
   const handle = metricsHandler(opts.metrics);
+  const status = opts.status;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') return handle(req, res);
+    if (status && req.method === 'GET' && path === '/api/snapshot') {
+      if (!bearerMatches(req, status.token)) {
+        res.writeHead(401, { 'content-type': 'text/plain' });
+        res.end("the data dir's operator token is required (Authorization: Bearer …)\n");
+        return;
+      }
+      let body: string;
+      try {
+        body = JSON.stringify(status.snapshot());
+      } catch (e) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`snapshot failed: ${(e as Error).message}\n`);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
   });
@@ -306,6 +340,7 @@ export async function serveMetrics(opts: {
   const h = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${h}:${port}/metrics`,
+    origin: `http://${h}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

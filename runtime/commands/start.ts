@@ -11,7 +11,7 @@ import type { Clock } from '../../state/clock.ts';
 import { SystemClock, WarpClock } from '../clocks.ts';
 import { type Config, strategiesHelp } from '../config.ts';
 import { engineConfigFrom } from '../../decision/engine.ts';
-import { serveDashboard } from '../dashboard-model.ts';
+import { buildSnapshot, serveDashboard } from '../dashboard-model.ts';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
 import { createInspection } from '../inspect.ts';
 import { loadPrivateKey } from '../secrets.ts';
@@ -26,9 +26,10 @@ import {
   venueHttpUrl,
 } from '../network.ts';
 import { operatorToken } from '../token.ts';
-import { createMetrics } from '../metrics.ts';
+import { createMetrics, serveMetrics } from '../metrics.ts';
+import { AlertDispatcher, dailyFiguresOf } from '../alerts.ts';
 import { runUntilDone } from '../signals.ts';
-import { type SystemSummary, startSystem } from '../system.ts';
+import { type RunningSystem, type SystemSummary, startSystem } from '../system.ts';
 import {
   COMMON_OPTIONS,
   configFrom,
@@ -229,10 +230,28 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
         io.stdout(
           `restart: trading ${recovered.trading.state} (${recovered.trading.reason}) — as before the restart; RESET_HALT / SET_TRADING ACTIVE to resume`,
         );
+      // alerts: queued from the decision lines, sent off the decision side's path, each outcome journaled
+      let systemRef: RunningSystem | null = null;
+      const alerts = new AlertDispatcher({
+        config: config.alerts,
+        now: () => clock.now(),
+        journal: (r) => {
+          systemRef?.journalNote(r);
+          if (r.outcome === 'failed' || r.outcome === 'dropped')
+            logger.warn(
+              { alert: r.alert, webhook: r.webhook, outcome: r.outcome, error: r.error },
+              'alert not delivered',
+            );
+        },
+        daily: () => dailyFiguresOf(systemRef),
+      });
+      for (const m of alerts.missingUrls())
+        logger.warn({ webhook: m }, 'alert webhook without a URL: its variable is not set');
       const system = await startSystem({
         config,
         url,
         clock,
+        onLine: (l) => alerts.onLine(l),
         restore,
         run: {
           coins: [...config.coins],
@@ -265,9 +284,36 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
         lock.annotate({ dashboard: new URL(dashboard.url).origin }); // for `runtime status`
         io.stdout(`dashboard: ${dashboard.url}`);
       }
+      systemRef = system;
+      // metrics headless, or on a port of their own: /metrics for Prometheus, /api/snapshot for `runtime status`
+      let metricsServer: { url: string; origin: string; close(): Promise<void> } | null = null;
+      let gauges: NodeJS.Timeout | null = null;
+      if (config.metrics.enabled && (config.metrics.port !== undefined || dashboard === null)) {
+        metricsServer = await serveMetrics({
+          host: config.metrics.host,
+          port: config.metrics.port ?? 0,
+          metrics,
+          status: {
+            token: operatorToken(config.dataDir),
+            snapshot: () => buildSnapshot(system, config, clock.now()),
+          },
+        });
+        if (dashboard === null) {
+          // without the dashboard nothing else refreshes the gauges (staleness, PnL, regime, health)
+          gauges = setInterval(() => metrics.applySnapshot(buildSnapshot(system, config, clock.now())), 1000);
+          gauges.unref();
+        }
+        lock.annotate({ status: metricsServer.origin });
+        io.stdout(`metrics: ${metricsServer.url}`);
+      }
       io.stdout(`journal: ${system.summary().journal.dir}`);
 
       const summary = await runUntilDone(system, durationS);
+      // the last alerts (the shutdown's own halt among them) get a moment to leave, never more
+      await Promise.race([alerts.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      alerts.close();
+      if (gauges) clearInterval(gauges);
+      await metricsServer?.close();
       await inspection?.close();
       await venue?.close();
       await dashboard?.close();

@@ -1,6 +1,6 @@
 /**
  * `runtime status [--data DIR] [--json]`: the state of the instance running on a data dir — who holds the
- * data dir's lock, and (through its dashboard's API, with the data dir's operator token) its trading state,
+ * data dir's lock, and (through its dashboard's API, or headless its metrics server's, with the data dir's operator token) its trading state,
  * health and what health waits for, each coin's regime and position, equity. Exit 0 when an instance runs,
  * 1 when none does, 2 on bad usage.
  */
@@ -40,16 +40,19 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     }
     let snapshot: DashboardSnapshot | null = null;
     let why = '';
-    if (lock.holder.dashboard === undefined)
-      why = 'it serves no dashboard (--no-dashboard): no state to read';
+    // its dashboard's API, or (headless) its metrics server's, which answers the same snapshot
+    const origin = lock.holder.dashboard ?? lock.holder.status;
+    const server = lock.holder.dashboard !== undefined ? 'dashboard' : 'metrics server';
+    if (origin === undefined)
+      why = 'it serves neither a dashboard nor a metrics server (metrics.enabled false): no state to read';
     else {
       try {
         const token = readToken(dir);
-        const res = await fetch(`${lock.holder.dashboard}/api/snapshot`, {
+        const res = await fetch(`${origin}/api/snapshot`, {
           headers: { authorization: `Bearer ${token}` },
           signal: AbortSignal.timeout(5_000),
         });
-        if (res.status !== 200) why = `its dashboard answered ${res.status}`;
+        if (res.status !== 200) why = `its ${server} answered ${res.status}`;
         else snapshot = (await res.json()) as DashboardSnapshot;
       } catch (e) {
         why = `cannot read its state: ${(e as Error).message} (token: ${join(dir, TOKEN_FILE)})`;
