@@ -50,6 +50,8 @@ export interface HeightTrackerOptions {
 }
 
 interface SourceTime {
+  /** Judged for staleness (a height source), or only a reference for the others (the public feed). */
+  judged: boolean;
   /** Freshest block (venue) time seen, ms. */
   blockTime: number;
   /** Journal time at which the last block (or observed venue time) arrived. */
@@ -119,11 +121,15 @@ export class HeightTracker {
     return this.last.get(`${source}:${stream}`);
   }
 
-  /** A venue time from `source` (a block's time, or a public frame's `time`), arrived at `recvTime`. */
-  observe(source: string, venueTime: number, recvTime: number): void {
+  /**
+   * A venue time from `source` (a block's time, or a public frame's `time`), arrived at `recvTime`. A source
+   * observed with `judged` false is only a reference (the public feed: its channels' freshness is judged by
+   * the health machine already).
+   */
+  observe(source: string, venueTime: number, recvTime: number, judged = true): void {
     let t = this.times.get(source);
     if (!t) {
-      t = { blockTime: Number.NEGATIVE_INFINITY, recvTime, stale: false };
+      t = { judged, blockTime: Number.NEGATIVE_INFINITY, recvTime, stale: false };
       this.times.set(source, t);
     }
     t.recvTime = recvTime;
@@ -147,6 +153,7 @@ export class HeightTracker {
     }
     const out: StaleSource[] = [];
     for (const [name, t] of this.times) {
+      if (!t.judged) continue;
       let reason = '';
       const silent = now - t.recvTime;
       const behind = freshest - t.blockTime;
@@ -210,4 +217,173 @@ export function nodeTimeMs(iso: string): number {
   const frac = m[7] ?? '';
   const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
   return ms + (frac === '' ? 0 : Number(`0.${frac}`) * 1000);
+}
+
+/** A gap for the health machine (the pipeline turns it into its `GAP` event). */
+export interface SourceGap {
+  key: string;
+  reason: string;
+}
+
+export interface SourceVerdict {
+  gaps: SourceGap[];
+  /** A height already seen: not applied. */
+  duplicate: boolean;
+  /** Why the record could not be read (counted by the caller), '' when it could. */
+  malformed: string;
+}
+
+export interface SourceHealthCounters {
+  frames: number;
+  malformed: number;
+  duplicates: number;
+  /** Gaps reported: height ranges, connection losses and source-reported gaps, staleness. */
+  gaps: number;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+function isObj(v: unknown): v is { readonly [k: string]: unknown } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The records of the further sources (a node's files, an order_book_server) as health sees them: heights per
+ * stream, connection losses and resets, staleness against the freshest source. The public feed keeps its
+ * own path (the pipeline's GapTracker and the health machine's channel freshness) and only lends its venue
+ * time as a reference (`reference`).
+ */
+export class SourceHealth {
+  readonly heights: HeightTracker;
+  readonly counters: SourceHealthCounters = { frames: 0, malformed: 0, duplicates: 0, gaps: 0 };
+
+  constructor(opts: HeightTrackerOptions = {}) {
+    this.heights = new HeightTracker(opts);
+  }
+
+  /** A frame of a named source at journal time `time`: a node file's line, or an order_book_server frame. */
+  frame(source: string, channel: string, data: Uint8Array, time: number): SourceVerdict {
+    this.counters.frames++;
+    if (channel.endsWith('_by_block')) return this.nodeLine(source, channel, data, time);
+    let msg: unknown;
+    try {
+      msg = JSON.parse(utf8.decode(data));
+    } catch {
+      return this.bad(`${source}:${channel || '?'}: not JSON`);
+    }
+    const d = isObj(msg) ? msg.data : undefined;
+    switch (channel) {
+      case 'l4Book':
+        return this.l4(source, d, time);
+      case 'l2Book':
+        if (isObj(d) && typeof d.time === 'number') this.heights.observe(source, d.time, time);
+        else return this.bad(`${source}:l2Book: no data.time`);
+        return ok();
+      case 'trades': {
+        if (!Array.isArray(d)) return this.bad(`${source}:trades: data is not a list`);
+        let latest = Number.NaN;
+        for (const t of d) if (isObj(t) && typeof t.time === 'number' && !(t.time <= latest)) latest = t.time;
+        this.heights.observe(source, latest, time);
+        return ok();
+      }
+      default:
+        // subscription answers, errors: journaled, nothing to check
+        return ok();
+    }
+  }
+
+  /** A connection event of a named source: a loss is a gap for its channels; a new session a new base. */
+  conn(source: string, type: string, reason: string | undefined, key: string | undefined): SourceGap[] {
+    switch (type) {
+      case 'subscribed':
+      case 'open':
+        this.heights.reset(source);
+        return [];
+      case 'closed':
+      case 'error':
+        this.heights.reset(source);
+        return this.gap(
+          `${source}:*`,
+          `${source} ${type}${reason ? `: ${reason}` : ''}: a gap on its channels`,
+        );
+      case 'gap':
+        return this.gap(`${source}:${key ?? '*'}`, `${source}: ${reason ?? 'gap'}`);
+      default:
+        return [];
+    }
+  }
+
+  /** A public feed frame's venue time: the reference the other sources' block times are held against. */
+  reference(source: string, venueTime: number, recvTime: number): void {
+    this.heights.observe(source, venueTime, recvTime, false);
+  }
+
+  /** At a control tick: each stale source is a gap (again at every tick while it stays stale). */
+  tick(now: number): SourceGap[] {
+    const out: SourceGap[] = [];
+    for (const s of this.heights.stale(now)) out.push(...this.gap(`${s.source}:*`, s.reason));
+    return out;
+  }
+
+  private nodeLine(source: string, stream: string, data: Uint8Array, time: number): SourceVerdict {
+    const head = utf8.decode(data.length > 512 ? data.subarray(0, 512) : data);
+    let st = blockStamp(head);
+    if (Number.isNaN(st.height) && data.length > 512) st = blockStamp(utf8.decode(data));
+    if (Number.isNaN(st.height)) return this.bad(`${source}:${stream}: a line without a block_number`);
+    const v = this.heights.block(source, stream, st.height, st.blockTime, time);
+    if (!v.keep) {
+      this.counters.duplicates++;
+      return { gaps: [], duplicate: true, malformed: '' };
+    }
+    return {
+      gaps: v.gap ? this.gap(`${source}:${stream}`, v.gap.reason) : [],
+      duplicate: false,
+      malformed: '',
+    };
+  }
+
+  /**
+   * order_book_server l4Book: a snapshot sets the base height; each block's `Updates` follows it. Updates
+   * name no coin and come once per subscribed coin for the same block, so a repeated height is the same
+   * block for another coin, not a duplicate.
+   */
+  private l4(source: string, d: unknown, time: number): SourceVerdict {
+    if (!isObj(d)) return this.bad(`${source}:l4Book: no data`);
+    const snap = d.Snapshot;
+    const upd = d.Updates;
+    const body = isObj(snap) ? snap : isObj(upd) ? upd : null;
+    if (body === null || typeof body.height !== 'number' || !Number.isInteger(body.height))
+      return this.bad(`${source}:l4Book: neither a Snapshot nor Updates with an integer height`);
+    const h = body.height;
+    const venueTime = typeof body.time === 'number' ? body.time : Number.NaN;
+    if (body === snap) {
+      const last = this.heights.height(source, 'l4Book');
+      if (last === undefined || h > last) {
+        this.heights.reset(source, 'l4Book');
+        this.heights.block(source, 'l4Book', h, venueTime, time);
+      } else this.heights.observe(source, venueTime, time);
+      return ok();
+    }
+    const last = this.heights.height(source, 'l4Book');
+    if (last !== undefined && h <= last) {
+      this.heights.observe(source, venueTime, time);
+      return ok();
+    }
+    const v = this.heights.block(source, 'l4Book', h, venueTime, time);
+    return { gaps: v.gap ? this.gap(`${source}:l4Book`, v.gap.reason) : [], duplicate: false, malformed: '' };
+  }
+
+  private gap(key: string, reason: string): SourceGap[] {
+    this.counters.gaps++;
+    return [{ key, reason }];
+  }
+
+  private bad(why: string): SourceVerdict {
+    this.counters.malformed++;
+    return { gaps: [], duplicate: false, malformed: why };
+  }
+}
+
+function ok(): SourceVerdict {
+  return { gaps: [], duplicate: false, malformed: '' };
 }

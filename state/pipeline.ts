@@ -17,6 +17,7 @@ import type { BookRejectReason } from './book.ts';
 import type { StateBuilder } from './builder.ts';
 import type { DerivedEvent } from './detectors.ts';
 import { GapTracker, type Verdict } from './gaps.ts';
+import { SourceHealth } from './heights.ts';
 import type { WsTrade } from './inputs.ts';
 import { bytesJson, type ConnEvent, type JournalRecord, RecordKind } from './records.ts';
 import { isVenueReport, type VenueReport } from './venue-report.ts';
@@ -90,6 +91,11 @@ export interface PipelineCounters {
   venueReports: number;
   /** Venue records that are not JSON of a `VenueReport` (counted, never applied). */
   badVenueRecords: number;
+  /**
+   * Frames of the further sources (node files, order_book_server): checked by `sources` (heights,
+   * staleness), not applied to the state; those that could not be read are also in `rejected`.
+   */
+  sourcedFrames: number;
   lastRejection: string;
   lastVenueError: string;
 }
@@ -104,6 +110,8 @@ export interface PipelineOptions {
   builder: StateBuilder;
   /** Called with every derived event (evidence included) in order. */
   onDerived?: (e: DerivedEvent) => void;
+  /** How far a source's block time may trail the freshest source's, or go silent (ms; state/heights.ts). */
+  staleMs?: number;
 }
 
 /** Feed connection status as seen through the journal. */
@@ -131,10 +139,15 @@ export class IngestPipeline {
     badOperatorRecords: 0,
     venueReports: 0,
     badVenueRecords: 0,
+    sourcedFrames: 0,
     lastRejection: '',
     lastVenueError: '',
   };
   readonly gaps = new GapTracker();
+  /** The further sources' heights, connection losses and staleness (the public feed is only their reference). */
+  readonly sources: SourceHealth;
+  /** The connection epoch of the records without a source of their own (the feed's stamper stamps them). */
+  private feedEpoch: number | null = null;
   readonly conn: ConnStatus = { connected: false, epoch: -1, since: 0, lastEvent: 'none' };
   private pending: FeedHealthEvent[] = [];
   /** This tick's BOOK_REJECTED (by `channel:coin`) and BOOK_VALID (by coin) events, to merge repeats. */
@@ -148,6 +161,7 @@ export class IngestPipeline {
   constructor(opts: PipelineOptions) {
     this.builder = opts.builder;
     this.onDerived = opts.onDerived;
+    this.sources = new SourceHealth(opts.staleMs !== undefined ? { staleMs: opts.staleMs } : {});
   }
 
   /** Health events gathered since the last drain (handed to the decision side at a tick). */
@@ -178,14 +192,45 @@ export class IngestPipeline {
 
   process(rec: JournalRecord): void {
     this.counters.records++;
+    // a further source's frames and connection events carry its own epoch: only the feed's count as epochs here
+    const sourced =
+      rec.source !== undefined && (rec.kind === RecordKind.Frame || rec.kind === RecordKind.Conn);
+    if (!sourced) this.feedEpoch = rec.epoch;
     // every record, whatever its kind, carries the one local sequence: a hole is lost records
-    for (const g of this.gaps.record(rec)) {
+    for (const g of this.gaps.record(sourced ? { seq: rec.seq, epoch: this.feedEpoch ?? rec.epoch } : rec)) {
       this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
     }
-    if (rec.kind === RecordKind.Frame) this.frame(rec);
+    if (sourced) this.sourcedRecord(rec, rec.source ?? '');
+    else if (rec.kind === RecordKind.Frame) this.frame(rec);
     else if (rec.kind === RecordKind.Conn) this.connRecord(rec);
     else if (rec.kind === RecordKind.Decision && rec.channel === 'operator') this.operatorRecord(rec);
     else if (rec.kind === RecordKind.Venue) this.venueRecord(rec);
+    else if (rec.kind === RecordKind.Tick)
+      for (const g of this.sources.tick(rec.time))
+        this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+  }
+
+  /** A frame or connection event of a further source (node files, order_book_server): its health only. */
+  private sourcedRecord(rec: JournalRecord, source: string): void {
+    if (rec.kind === RecordKind.Conn) {
+      let ev: ConnEvent;
+      try {
+        ev = bytesJson<ConnEvent>(rec.data);
+      } catch {
+        this.counters.badConnRecords++;
+        return;
+      }
+      this.counters.connEvents++;
+      for (const g of this.sources.conn(source, ev.type, ev.reason, ev.key))
+        this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+      return;
+    }
+    this.counters.frames++;
+    this.counters.sourcedFrames++;
+    const v = this.sources.frame(source, rec.channel, rec.data, rec.time);
+    if (v.malformed !== '') this.reject(`${source}.malformed`, `record ${rec.seq}: ${v.malformed}`);
+    if (v.duplicate) this.counters.dropped++;
+    for (const g of v.gaps) this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
   }
 
   private reject(code: string, message: string): void {
@@ -240,6 +285,7 @@ export class IngestPipeline {
     let events: readonly DerivedEvent[] = [];
     switch (f.channel) {
       case 'l2Book':
+        this.sources.reference('feed', f.data.time, rec.time);
         events = this.builder.onBook(f.data, rec.time, rec.seq);
         if (this.bookOutcome(rec)) return;
         break;
