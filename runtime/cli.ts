@@ -26,6 +26,8 @@ Commands:
   sim                   run the simulator alone and print the URL it serves
   record                feed + journal only (--source URL|sim --coins … --data DIR [--duration S])
   replay <data dir>     replay a journal through the whole decision side (--decisions FILE)
+  backtest <data dir>   a replay read as performance figures, fees and funding (--set key=value, --json,
+                        --out tearsheet.html)
   status                the running instance's state (--data DIR, --json)
   journal <sub> <dir>   journal tools: stats | verify | export | tail
   validate-regime       confusion matrix of the regime controller against the simulator's ground truth
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sim: async () => (await import('./commands/sim.ts')).simCommand,
   record: async () => (await import('./commands/record.ts')).recordCommand,
   replay: async () => (await import('./commands/replay.ts')).replayCommand,
+  backtest: async () => (await import('./commands/backtest.ts')).backtestCommand,
   status: async () => (await import('./commands/status.ts')).statusCommand,
   journal: async () => {
     const m = await import('./commands/journal.ts');
