@@ -81,12 +81,34 @@ export interface DailyFigures {
 }
 
 const str = (x: unknown): string => (typeof x === 'string' ? x : x === undefined ? '' : JSON.stringify(x));
-const usd = (x: unknown): string =>
-  typeof x === 'number' && Number.isFinite(x)
-    ? `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`
-    : 'n/a';
+/** `-$1,234.50` (not toLocaleString: ICU costs tens of microseconds a call). */
+const usd = (x: unknown): string => {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return 'n/a';
+  const [int, frac] = Math.abs(x).toFixed(2).split('.');
+  return `${x < 0 ? '-' : ''}$${int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
+};
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The kind of alert a decision line raises, or null: all the decision side's own call pays for. */
+export function alertKindOf(kind: string): AlertKind | null {
+  switch (kind) {
+    case 'exec.trading':
+      return 'halt';
+    case 'alarm':
+    case 'exec.alarm':
+    case 'exec.error':
+      return 'alarm';
+    case 'health':
+      return 'health';
+    case 'exec.fill':
+      return 'fill';
+    case 'exec.day':
+      return 'daily';
+    default:
+      return null;
+  }
+}
 
 /** The alert a decision line raises, or null. Pure. */
 export function classify(line: DecisionLine, daily?: () => DailyFigures): Alert | null {
@@ -220,7 +242,10 @@ export interface AlertDispatcherOptions {
 }
 
 interface Job {
-  alert: Alert;
+  kind: AlertKind;
+  line: DecisionLine;
+  /** Written when the job is first sent (off the decision side's path); the day roll's at once. */
+  alert: Alert | null;
   attempt: number;
 }
 
@@ -263,17 +288,19 @@ export class AlertDispatcher {
   /** Called for every decision line; returns at once (queues only). */
   onLine(line: DecisionLine): void {
     if (this.closed || this.hooks.length === 0) return;
-    const a = classify(line, this.opts.daily);
-    if (a === null) return;
+    const kind = alertKindOf(line.kind);
+    if (kind === null) return;
     this.counters.raised++;
+    // the day's figures are those of the moment the day rolled; every other alert is written when it is sent
+    const a = kind === 'daily' ? classify(line, this.opts.daily) : null;
     for (const h of this.hooks) {
-      if (!h.cfg.kinds.includes(a.kind)) continue;
+      if (!h.cfg.kinds.includes(kind)) continue;
       if (h.queue.length >= this.opts.config.queueLimit) {
         const old = h.queue.shift()!;
         this.counters.dropped++;
         this.record(h, old, 'dropped', { error: `queue full (${this.opts.config.queueLimit})` });
       }
-      h.queue.push({ alert: a, attempt: 0 });
+      h.queue.push({ kind, line, alert: a, attempt: 0 });
       if (!h.busy) {
         h.busy = true;
         // never on the caller's stack: the decision side does not even pay for the request's set-up
@@ -311,11 +338,11 @@ export class AlertDispatcher {
     this.opts.journal({
       t: this.opts.now(),
       kind: 'alert',
-      alert: j.alert.kind,
+      alert: j.kind,
       webhook: h.name,
       outcome,
       attempt: j.attempt,
-      cause: { kind: j.alert.record.kind, t: j.alert.t },
+      cause: { kind: j.line.kind, t: j.line.t },
       ...extra,
     });
   }
@@ -329,6 +356,12 @@ export class AlertDispatcher {
       return;
     }
     j.attempt++;
+    j.alert ??= classify(j.line, this.opts.daily);
+    if (j.alert === null) {
+      h.queue.shift();
+      h.timer = this.schedule(() => this.pump(h), 0);
+      return;
+    }
     const result = await this.send(h, j.alert);
     if (this.closed) return;
     if (result.ok) {
