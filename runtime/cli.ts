@@ -25,6 +25,8 @@ Commands:
                         paper venue unless --live-trading
   sim                   run the simulator alone and print the URL it serves
   record                feed + journal only (--source URL|sim --coins … --data DIR [--duration S])
+  import <format> <files…>  real Hyperliquid history into a journal (archive-l2book | asset-ctxs |
+                        node-fills | hftbacktest; --data DIR [--json]) with a coverage report
   replay <data dir>     replay a journal through the whole decision side (--decisions FILE)
   backtest <data dir>   a replay read as performance figures, fees and funding (--set key=value, --json,
                         --out tearsheet.html)
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./commands/start.ts')).startCommand,
   sim: async () => (await import('./commands/sim.ts')).simCommand,
   record: async () => (await import('./commands/record.ts')).recordCommand,
+  import: async () => (await import('./commands/import.ts')).importCommand,
   replay: async () => (await import('./commands/replay.ts')).replayCommand,
   backtest: async () => (await import('./commands/backtest.ts')).backtestCommand,
   status: async () => (await import('./commands/status.ts')).statusCommand,
