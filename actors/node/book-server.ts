@@ -1,0 +1,162 @@
+/**
+ * The order_book_server source: a local `order_book_server` (protocol §6.3) over WebSocket, with the feed's
+ * connection machinery (the connection machine's heartbeat, backoff and resubscribe on every reconnect, the
+ * subscription registry, the socket actor). It subscribes `l2Book` (with `nLevels`), `trades` and `l4Book`
+ * for the configured coins. Every frame and connection event goes through the one journal inlet tagged
+ * with its own source (`book`) and this connection's epoch; a reconnect is a gap for its channels (the
+ * machine's `gap` event, read as the source's by the pipeline). The server has no ping handler: its
+ * `error` echoing our ping counts as the pong (socket.ts).
+ */
+import { type Actor, createActor } from 'xstate';
+import { connectionMachine } from '../../machines/connection.machine.ts';
+import type { ConnectionInput } from '../../machines/connection.types.ts';
+import type { Clock } from '../../state/clock.ts';
+import { jsonBytes, RecordKind, type SourceName, sniffChannel } from '../../state/records.ts';
+import { type RegistryLimits, type Subscription, SubscriptionRegistry } from '../feed/registry.ts';
+import {
+  createSocketLogic,
+  type FeedLogger,
+  newSocketCounters,
+  type SocketCounters,
+} from '../feed/socket.ts';
+
+/** Where a further source's records go: the feed's stamper (`Stamper.sourced`) satisfies it. */
+export interface SourceInlet {
+  sourced(
+    kind: typeof RecordKind.Frame | typeof RecordKind.Conn,
+    source: SourceName,
+    channel: string,
+    data: Uint8Array,
+    epoch: number,
+  ): void;
+}
+
+/** order_book_server's own default depth: asking for it explicitly is rejected. */
+export const OBS_DEFAULT_LEVELS = 20;
+export const OBS_MAX_LEVELS = 100;
+
+/** The subscriptions for `coins`: l2Book (nLevels only when not the server's default), trades, l4Book. */
+export function bookServerSubscriptions(
+  coins: readonly string[],
+  nLevels = OBS_DEFAULT_LEVELS,
+): Subscription[] {
+  if (!Number.isInteger(nLevels) || nLevels < 1 || nLevels > OBS_MAX_LEVELS)
+    throw new RangeError(`order_book_server nLevels ${nLevels}: an integer from 1 to ${OBS_MAX_LEVELS}`);
+  const subs: Subscription[] = [];
+  for (const coin of coins) {
+    subs.push(nLevels === OBS_DEFAULT_LEVELS ? { type: 'l2Book', coin } : { type: 'l2Book', coin, nLevels });
+    subs.push({ type: 'trades', coin });
+    subs.push({ type: 'l4Book', coin });
+  }
+  return subs;
+}
+
+export interface BookServerOptions {
+  url: string;
+  coins: readonly string[];
+  clock: Clock;
+  inlet: SourceInlet;
+  /** The source name its records carry (default `book`). */
+  source?: SourceName;
+  nLevels?: number;
+  timings?: ConnectionInput['timings'];
+  /** Seed of the reconnect jitter (default 1). */
+  seed?: number;
+  limits?: Partial<RegistryLimits>;
+  logger?: FeedLogger;
+  /** At most one ACTIVITY event per this many ms (default 100). */
+  activityGranularityMs?: number;
+}
+
+export interface BookServerCounters {
+  frames: number;
+  connEvents: number;
+  /** Sessions after the first (each a gap for the source's channels). */
+  reconnects: number;
+  epoch: number;
+  socket: SocketCounters;
+}
+
+export interface BookServerSource {
+  readonly actor: Actor<typeof connectionMachine>;
+  readonly registry: SubscriptionRegistry;
+  readonly source: SourceName;
+  state(): unknown;
+  counters(): BookServerCounters;
+  /** Close the socket and stop reconnecting. Idempotent. */
+  stop(): void;
+}
+
+export function startBookServer(opts: BookServerOptions): BookServerSource {
+  const { clock, inlet, logger } = opts;
+  const source = opts.source ?? 'book';
+  const registry = new SubscriptionRegistry(clock, opts.limits);
+  for (const s of bookServerSubscriptions(opts.coins, opts.nLevels)) registry.add(s);
+  const socket = newSocketCounters();
+  let epoch = 0;
+  let frames = 0;
+  let connEvents = 0;
+
+  const logic = createSocketLogic({
+    clock,
+    registry,
+    counters: socket,
+    onFrame: (data) => {
+      frames++;
+      const channel = sniffChannel(data);
+      inlet.sourced(RecordKind.Frame, source, channel, data, epoch);
+      return channel;
+    },
+    onControl: (o) => {
+      if (o.kind === 'rejected')
+        logger?.warn({ source, key: o.key, message: o.message }, 'book server: rejected');
+      else if (o.kind === 'venueError' || o.kind === 'unmatched')
+        logger?.warn({ source, outcome: o }, 'book server: error');
+    },
+    ...(opts.activityGranularityMs !== undefined
+      ? { activityGranularityMs: opts.activityGranularityMs }
+      : {}),
+    ...(logger ? { logger } : {}),
+  });
+  const input: ConnectionInput = { url: opts.url };
+  if (opts.timings) input.timings = opts.timings;
+  if (opts.seed !== undefined) input.seed = opts.seed;
+  const actor = createActor(connectionMachine.provide({ actors: { socket: logic } }), { clock, input });
+  actor.on('conn', (e) => {
+    epoch = e.epoch;
+    connEvents++;
+    inlet.sourced(RecordKind.Conn, source, e.event.type, jsonBytes(e.event), e.epoch);
+    const level =
+      e.event.type === 'closed' || e.event.type === 'error' || e.event.type === 'gap' ? 'warn' : 'info';
+    logger?.[level]({ source, epoch: e.epoch, ...e.event }, `book server: ${e.event.type}`);
+  });
+  actor.subscribe({
+    error: (err) => logger?.error({ source, err: String(err) }, 'book server: actor failed'),
+  });
+  actor.start();
+  actor.send({ type: 'START' });
+
+  let stopped = false;
+  return {
+    actor,
+    registry,
+    source,
+    state: () => actor.getSnapshot().value,
+    counters: () => {
+      const c = actor.getSnapshot().context;
+      return {
+        frames,
+        connEvents,
+        reconnects: Math.max(0, c.epoch - 1),
+        epoch: c.epoch,
+        socket: { ...socket },
+      };
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      actor.send({ type: 'STOP' });
+      actor.stop();
+    },
+  };
+}
