@@ -1,14 +1,22 @@
 /**
  * The dashboard's read-only replica, assembled from the decision side's state as of its last tick and the
- * hot-state views it read (never the actors' internals mutated from outside).
+ * hot-state views it read (never the actors' internals mutated from outside), and the decision log's
+ * history (`DecisionHistory`: fed every decision line by the system's `onLine`, read at push time).
  */
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../state/clock.ts';
 import type { Config } from './config.ts';
 import { startDashboard } from './dashboard/server.ts';
+import { DecisionHistory } from './dashboard/history.ts';
 import { loadStatechart } from './dashboard/statechart.ts';
 import type { Metrics } from './metrics.ts';
-import type { CoinSnapshot, DashboardSnapshot, StatechartNodeJson, TradingState } from './dashboard/types.ts';
+import type {
+  CoinSnapshot,
+  DashboardSnapshot,
+  SourceView,
+  StatechartNodeJson,
+  TradingState,
+} from './dashboard/types.ts';
 import type { RunningSystem } from './system.ts';
 
 const n = (x: number | undefined | null): number | null =>
@@ -65,7 +73,45 @@ export function buildSnapshot(system: RunningSystem, config: Config, now: number
       gaps: summary.gaps,
       journalLagBytes: stats ? stats.journal.pendingRecords : 0,
     },
+    sources: sourcesOf(summary.sources),
   };
+}
+
+function sourcesOf(sources: Record<string, SourceView> | undefined): Record<string, SourceView> {
+  const out: Record<string, SourceView> = {};
+  for (const [name, s] of Object.entries(sources ?? {})) out[name] = { ...s };
+  return out;
+}
+
+/**
+ * A history fed from the system's last decision lines, for a system started without `onLine` feeding
+ * one: at each call, the lines written since the last (by the summary's count) are taken from the
+ * system's recent lines; more than those hold are counted as dropped.
+ */
+export function pollingHistory(system: RunningSystem): { history: DecisionHistory; poll(): void } {
+  const history = new DecisionHistory();
+  let seen = 0;
+  return {
+    history,
+    poll() {
+      const total = system.summary().decisionLines;
+      const fresh = total - seen;
+      if (fresh <= 0) return;
+      seen = total;
+      const recent = system.recentDecisions();
+      const take = Math.min(fresh, recent.length);
+      history.missed(fresh - take);
+      for (const line of recent.slice(recent.length - take)) history.add(line);
+    },
+  };
+}
+
+export interface ServeDashboardOptions {
+  /** Push period (default 500 ms). */
+  intervalMs?: number;
+  /** The decision log's history, fed every decision line (`startSystem({ onLine: (l) => history.add(l) })`);
+   * without one, the dashboard polls the system's last lines (and counts those it missed). */
+  history?: DecisionHistory;
 }
 
 /** The strategy statechart for the dashboard, or null when its diagram file is missing or unreadable. */
@@ -84,14 +130,18 @@ export function serveDashboard(
   clock: Clock,
   metrics: Metrics,
   token: string,
-  intervalMs = 500,
+  opts: ServeDashboardOptions = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
+  const intervalMs = opts.intervalMs ?? 500;
+  const polled = opts.history ? null : pollingHistory(system);
+  const history = opts.history ?? polled!.history;
   return startDashboard({
     token,
     host: config.dashboard.host,
     port: config.dashboard.port,
     intervalMs,
     getSnapshot: () => {
+      polled?.poll();
       const snap = buildSnapshot(system, config, clock.now());
       metrics.applySnapshot(snap);
       return snap;
@@ -109,5 +159,10 @@ export function serveDashboard(
     },
     statechart: strategyStatechart(),
     metrics,
+    stream: {
+      history: () => history.view(),
+      feedSince: (seq) => history.feedSince(seq),
+      counts: () => history.counts(),
+    },
   });
 }

@@ -12,6 +12,7 @@ import { SystemClock, WarpClock } from '../clocks.ts';
 import { type Config, strategiesHelp } from '../config.ts';
 import { engineConfigFrom } from '../../decision/engine.ts';
 import { buildSnapshot, serveDashboard } from '../dashboard-model.ts';
+import { DecisionHistory } from '../dashboard/history.ts';
 import { createLiveVenue, type LiveVenue } from '../../actors/venue/live/venue.ts';
 import { createInspection } from '../inspect.ts';
 import { loadPrivateKey } from '../secrets.ts';
@@ -206,7 +207,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
         io.stdout('paper trading on live data (pass --live-trading to place real orders)');
       }
 
-      const metrics = createMetrics();
+      const metrics = createMetrics({ processMetrics: true });
       const inspection =
         values.inspect || values['inspect-file']
           ? createInspection({
@@ -237,6 +238,7 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
         now: () => clock.now(),
         journal: (r) => {
           systemRef?.journalNote(r);
+          metrics.alert(r.alert, r.outcome);
           if (r.outcome === 'failed' || r.outcome === 'dropped')
             logger.warn(
               { alert: r.alert, webhook: r.webhook, outcome: r.outcome, error: r.error },
@@ -247,11 +249,17 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
       });
       for (const m of alerts.missingUrls())
         logger.warn({ webhook: m }, 'alert webhook without a URL: its variable is not set');
+      // the dashboard's memory of the decision log: each line queued as it is written, read at its pushes
+      const history = !values['no-dashboard'] && config.dashboard.enabled ? new DecisionHistory() : null;
       const system = await startSystem({
         config,
         url,
         clock,
-        onLine: (l) => alerts.onLine(l),
+        onLine: (l) => {
+          metrics.decision(l);
+          alerts.onLine(l);
+          history?.add(l);
+        },
         restore,
         run: {
           coins: [...config.coins],
@@ -279,8 +287,10 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
           `inspect: ${values['inspect-file'] ? `trace → ${values['inspect-file']}` : 'streaming to the Stately inspector'}`,
         );
       let dashboard: { url: string; close(): Promise<void> } | null = null;
-      if (!values['no-dashboard'] && config.dashboard.enabled) {
-        dashboard = await serveDashboard(system, config, clock, metrics, operatorToken(config.dataDir));
+      if (history) {
+        dashboard = await serveDashboard(system, config, clock, metrics, operatorToken(config.dataDir), {
+          history,
+        });
         lock.annotate({ dashboard: new URL(dashboard.url).origin }); // for `runtime status`
         io.stdout(`dashboard: ${dashboard.url}`);
       }

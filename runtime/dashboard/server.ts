@@ -1,9 +1,14 @@
 /**
  * The dashboard server (loopback only): the page at `/`, the snapshot as JSON at `/api/snapshot`,
- * operator commands at `POST /api/command`, Prometheus text at `/metrics` (when given metrics), and a
- * WebSocket at `/ws` that pushes the snapshot every `intervalMs` and takes commands
+ * operator commands at `POST /api/command`, Prometheus text at `/metrics` (when given metrics), the
+ * charting library's standalone bundle at `/assets/lightweight-charts.js` (read from node_modules, never a
+ * CDN), and a WebSocket at `/ws` that pushes the snapshot every `intervalMs` and takes commands
  * (`{type:'KILL'}`, `{type:'RESET_HALT'}`, `{type:'SET_TRADING', state}`, optionally with an `id` echoed
  * in the reply). The runtime is the composition root, so the push timer is a real one.
+ *
+ * With a `stream` (the decision log's history), each push also carries what that client has not had: the
+ * history view when its version moved, and the decision lines after the client's last one (also served
+ * at `/api/history` and `/api/decisions?since=N`).
  *
  * A browser page from another origin must not drive the kill switch: WebSocket upgrades and command
  * POSTs carrying an `Origin` other than this server's are refused, as are requests whose `Host` is not
@@ -12,6 +17,9 @@
  * at start carries it; the page passes it on to its WebSocket).
  */
 import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -24,6 +32,7 @@ import {
   type CommandResult,
   type DashboardCommand,
   type DashboardSnapshot,
+  type DashboardStream,
   type StatechartNodeJson,
 } from './types.ts';
 
@@ -50,6 +59,8 @@ export interface DashboardOptions {
   logger?: DashboardLogger;
   /** A client whose unsent data exceeds this is skipped for a push (default 4 MiB). */
   maxBufferedBytes?: number;
+  /** The decision log's history and feed, pushed to each client as it needs them. */
+  stream?: DashboardStream;
 }
 
 export interface DashboardStats {
@@ -66,6 +77,8 @@ export interface DashboardStats {
   refused: number;
   /** Requests and upgrades refused for a missing or wrong operator token. */
   unauthorized: number;
+  /** The stream's history or feed threw (counted; the push goes out without them). */
+  streamErrors: number;
 }
 
 export interface DashboardServer {
@@ -80,6 +93,21 @@ export interface DashboardServer {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const MAX_BODY = 16 * 1024;
+/** Decision lines sent to one client in one push at most (the rest follow with the next). */
+const MAX_FEED_PER_PUSH = 2_000;
+
+let chartBundle: string | null = null;
+/** The charting library's standalone bundle (sets `window.LightweightCharts`), read once from node_modules. */
+export function chartLibrarySource(): string {
+  if (chartBundle === null) {
+    const pkg = createRequire(import.meta.url).resolve('lightweight-charts/package.json');
+    chartBundle = readFileSync(
+      join(dirname(pkg), 'dist', 'lightweight-charts.standalone.production.js'),
+      'utf8',
+    );
+  }
+  return chartBundle;
+}
 
 /** The token a request carries (Authorization: Bearer …, or ?token=…), or null. */
 function tokenOf(req: IncomingMessage): string | null {
@@ -134,6 +162,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     commands: 0,
     refused: 0,
     unauthorized: 0,
+    streamErrors: 0,
   };
   const warn = (obj: object, msg: string): void => opts.logger?.warn(obj, msg);
   const serveMetrics = opts.metrics ? metricsHandler(opts.metrics) : null;
@@ -213,7 +242,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
         'content-security-policy':
-          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; " +
+          "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; " +
           `connect-src 'self' ws://${req.headers.host}`,
       });
       res.end(page);
@@ -226,6 +255,37 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
         return;
       }
       send(res, 200, 'application/json', body);
+      return;
+    }
+    if (req.method === 'GET' && path === '/assets/lightweight-charts.js') {
+      let js: string;
+      try {
+        js = chartLibrarySource();
+      } catch (err) {
+        warn({ err: (err as Error).message }, 'dashboard: the charting library is missing');
+        send(res, 500, 'text/plain', 'charting library not installed\n');
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'private, max-age=3600',
+        'x-content-type-options': 'nosniff',
+      });
+      res.end(js);
+      return;
+    }
+    if (req.method === 'GET' && path === '/api/history' && opts.stream) {
+      const h = streamPart(() => opts.stream!.history().json);
+      if (h === null) send(res, 503, 'application/json', '{"error":"history unavailable"}');
+      else send(res, 200, 'application/json', h);
+      return;
+    }
+    if (req.method === 'GET' && path === '/api/decisions' && opts.stream) {
+      const q = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+      const since = Number(q.get('since') ?? '0');
+      const body = streamPart(() => feedSlice(Number.isFinite(since) ? since : 0).text);
+      if (body === null) send(res, 503, 'application/json', '{"error":"decisions unavailable"}');
+      else send(res, 200, 'application/json', body);
       return;
     }
     if (req.method === 'GET' && path === '/api/statechart') {
@@ -286,6 +346,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
   const server = createServer(handle);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
   const clients = new Set<WebSocket>();
+  /** What each client has had of the stream: the history version and the next decision line. */
+  const had = new Map<WebSocket, { version: number; seq: number }>();
 
   const sendTo = (ws: WebSocket, text: string): void => {
     if (ws.readyState !== ws.OPEN) return;
@@ -300,9 +362,70 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     if (clients.size === 0) return;
     const snap = snapshotJson();
     if (snap === null) return;
-    const text = `{"type":"snapshot","snapshot":${snap}}`;
     stats.pushes++;
-    for (const ws of clients) sendTo(ws, text);
+    if (!opts.stream) {
+      const text = `{"type":"snapshot","snapshot":${snap}}`;
+      for (const ws of clients) sendTo(ws, text);
+      return;
+    }
+    // one history text and one feed slice per distinct client position, not per client
+    const history = streamPart(() => opts.stream!.history());
+    const slices = new Map<number, { text: string; next: number } | null>();
+    for (const ws of clients) pushStream(ws, snap, history, slices);
+  }
+
+  /** The snapshot and what this client has not had of the stream. */
+  function pushStream(
+    ws: WebSocket,
+    snap: string,
+    history: { version: number; json: string } | null,
+    slices: Map<number, { text: string; next: number } | null>,
+  ): void {
+    const h = had.get(ws);
+    if (!h || ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > maxBuffered) {
+      stats.skipped++;
+      return;
+    }
+    let feed = slices.get(h.seq);
+    if (feed === undefined) {
+      feed = streamPart(() => feedSlice(h.seq));
+      slices.set(h.seq, feed);
+    }
+    let text = `{"type":"snapshot","snapshot":${snap}`;
+    if (history !== null && history.version !== h.version) {
+      text += `,"history":${history.json}`;
+      h.version = history.version;
+    }
+    if (feed !== null) {
+      text += `,"feed":${feed.text}`;
+      h.seq = feed.next;
+    }
+    ws.send(`${text}}`);
+  }
+
+  /** A part of the stream, or null (counted, logged) when it threw. */
+  function streamPart<T>(f: () => T): T | null {
+    try {
+      return f();
+    } catch (err) {
+      stats.streamErrors++;
+      warn({ err: (err as Error).message, count: stats.streamErrors }, 'dashboard stream failed');
+      return null;
+    }
+  }
+
+  /** The decision lines from `seq` as JSON (`{from, next, counts, lines:[records]}`), one push's worth. */
+  function feedSlice(seq: number): { text: string; next: number } {
+    const stream = opts.stream!;
+    const s = stream.feedSince(seq);
+    const lines = s.lines.length > MAX_FEED_PER_PUSH ? s.lines.slice(0, MAX_FEED_PER_PUSH) : s.lines;
+    const next = s.from + lines.length;
+    const counts = JSON.stringify(stream.counts());
+    return {
+      text: `{"from":${s.from},"next":${next},"counts":${counts},"lines":[${lines.join(',')}]}`,
+      next,
+    };
   }
 
   const onSocketMessage = (ws: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
@@ -339,11 +462,23 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     ws.on('message', (data, isBinary) => onSocketMessage(ws, data as Buffer, isBinary));
     ws.on('close', () => {
       clients.delete(ws);
+      had.delete(ws);
       stats.clients = clients.size;
     });
     ws.on('error', (err) => warn({ err: err.message }, 'dashboard client socket error'));
     const snap = snapshotJson();
-    if (snap !== null) sendTo(ws, `{"type":"snapshot","snapshot":${snap}}`);
+    if (snap === null) return;
+    if (!opts.stream) sendTo(ws, `{"type":"snapshot","snapshot":${snap}}`);
+    else {
+      // a new client starts with the whole history and every decision line the feed still holds
+      had.set(ws, { version: -1, seq: 0 });
+      pushStream(
+        ws,
+        snap,
+        streamPart(() => opts.stream!.history()),
+        new Map(),
+      );
+    }
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -385,6 +520,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
       closed = new Promise<void>((resolve) => {
         for (const ws of clients) ws.terminate();
         clients.clear();
+        had.clear();
         wss.close();
         server.close(() => resolve());
         server.closeAllConnections();

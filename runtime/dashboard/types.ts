@@ -61,6 +61,20 @@ export interface CoinSnapshot {
   position: PositionSnapshot | null;
 }
 
+/** One source of the journal (the market feed, the live venue, the process itself) as the system tracks it. */
+export interface SourceView {
+  records: number;
+  /** Its connection state, where it has one. */
+  connection?: string;
+  reconnects?: number;
+  gaps?: number;
+  lost?: number;
+  /** The live venue's answers: journaled, lost before the journal, delivered to execution at ticks. */
+  journaled?: number;
+  unjournaled?: number;
+  delivered?: number;
+}
+
 export interface DashboardSnapshot {
   /** Clock time of the snapshot, ms since epoch. */
   time: number;
@@ -74,6 +88,19 @@ export interface DashboardSnapshot {
   /** The last N decision log lines, oldest first. */
   decisions: string[];
   counters: { frames: number; reconnects: number; gaps: number; journalLagBytes: number };
+  /** Health per source of the journal (absent: not known to the provider). */
+  sources?: Record<string, SourceView>;
+}
+
+/**
+ * What the page draws from the decision log, beside the per-tick snapshot: the history view as cached
+ * JSON with its version (sent to a client only when its version changed) and the decision lines by
+ * sequence number (each client is sent the ones it has not had). `runtime/dashboard/history.ts`.
+ */
+export interface DashboardStream {
+  history(): { version: number; json: string };
+  feedSince(seq: number): { from: number; next: number; lines: string[] };
+  counts(): { lines: number; invalid: number; dropped: number };
 }
 
 // ---------------------------------------------------------------- commands

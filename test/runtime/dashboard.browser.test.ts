@@ -102,7 +102,7 @@ class MovingMarket {
       dailyPnl: unrealised,
       health: {
         level: 'HEALTHY',
-        reason: '',
+        reason: 'every channel fresh for 6213.92578125 ms (validation 5000 ms)',
         channels: [
           { key: 'l2Book:BTC', ageMs: 100 + (this.step % 7), stale: false, expectedMs: 2_000 },
           {
@@ -129,6 +129,24 @@ class MovingMarket {
     return { ok: true, tradingState: this.trading };
   }
 }
+
+/** What the page's `dashboardCharts()` reads back from the charting library. */
+export interface ChartsReadBack {
+  ready: boolean;
+  coins: Record<
+    string,
+    {
+      points: number;
+      regimeBars: number;
+      markers: { time: number; price: number; text: string; x: number | null; y: number | null }[];
+      priceLines: { title: string; price: number }[];
+      height: number;
+      width: number;
+    }
+  >;
+  equity: { realised: { time: number; value: number }[]; marked: { time: number; value: number }[] } | null;
+}
+export type DashWindow = { dashboardCharts(): ChartsReadBack };
 
 const avail = browserAvailability();
 if (!avail.run) warnSkipped('dashboard headless-Chromium test', avail.reason);
@@ -184,11 +202,19 @@ describe.skipIf(!avail.run)('dashboard in headless Chromium', () => {
     expect(Math.abs(shown - 50_000)).toBeLessThan(2 * market.step + 10);
     expect((shown * 2) % 1).toBe(0);
 
-    // the mid chart accumulates points from the stream
-    const points = page.locator('section[data-coin="BTC"] svg.midchart polyline');
+    // the price chart (lightweight-charts, served by the dashboard) accumulates bid/ask points from the
+    // stream, each with its regime bar behind it
     await expect
-      .poll(async () => Number(await points.getAttribute('data-points')), { timeout: 10_000 })
+      .poll(
+        () => page.evaluate(() => (window as unknown as DashWindow).dashboardCharts().coins.BTC?.points ?? 0),
+        {
+          timeout: 10_000,
+        },
+      )
       .toBeGreaterThan(3);
+    const btc = (await page.evaluate(() => (window as unknown as DashWindow).dashboardCharts())).coins.BTC!;
+    expect(btc.regimeBars).toBeGreaterThanOrEqual(btc.points);
+    expect(btc.height).toBeGreaterThan(100);
 
     // book ladder, regime and its inputs, health, counters
     await expect.poll(() => page.locator('section[data-coin="BTC"] table.book tr.bid').count()).toBe(5);
@@ -202,6 +228,14 @@ describe.skipIf(!avail.run)('dashboard in headless Chromium', () => {
     await expect.poll(() => page.locator('#channels tr[data-channel="l2Book:BTC"]').count()).toBe(1);
     expect(await page.locator('#trading-state').textContent()).toBe('ACTIVE');
     expect(await page.locator('#health-level').textContent()).toBe('HEALTHY');
+    // numbers for people (issue 22): the health reason's durations, the channel ages, USD
+    expect(await page.locator('#health-reason').textContent()).toBe(
+      'every channel fresh for 6.2 s (validation 5.0 s)',
+    );
+    expect(await page.locator('#channels tr[data-channel="l2Book:BTC"] td:nth-child(3)').textContent()).toBe(
+      '2.0 s',
+    );
+    expect(await page.locator('#equity').textContent()).toMatch(/^\$10,0\d\d\.\d\d$/);
     expect(await page.locator('#conn').textContent()).toBe('live');
   });
 

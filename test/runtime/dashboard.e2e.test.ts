@@ -44,7 +44,9 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
       journalDir: join(dir, 'journal'),
       logger: pino({ level: 'silent' }),
     });
-    dashboard = await serveDashboard(system, config, clock, createMetrics(), 'e'.repeat(64), 200);
+    dashboard = await serveDashboard(system, config, clock, createMetrics(), 'e'.repeat(64), {
+      intervalMs: 200,
+    });
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(dashboard.url);
