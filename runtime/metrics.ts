@@ -38,7 +38,12 @@ export interface Metrics {
   gap(channel: string, lost?: number): void;
   /** Seconds since `channel`'s last frame. */
   setStaleness(channel: string, seconds: number): void;
-  setJournalLag(bytes: number): void;
+  /** Records appended to the journal but not yet durable. */
+  setJournalLag(records: number): void;
+  /** A decision line: orders (`exec.order`, by status) and fills (`exec.fill`, by coin and side) are counted. */
+  decision(line: { kind: string } & Record<string, unknown>): void;
+  /** One alert webhook outcome. */
+  alert(kind: string, outcome: string): void;
   /** One order reached `status` (pending, resting, filled, canceled, rejected, timedOut …). */
   order(status: string): void;
   fill(coin: string, side: string, n?: number): void;
@@ -97,8 +102,14 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registers: reg,
   });
   const journalLag = new Gauge({
-    name: `${p}journal_lag_bytes`,
-    help: 'Bytes received but not yet durable in the journal',
+    name: `${p}journal_pending_records`,
+    help: 'Records appended to the journal but not yet durable (fsync)',
+    registers: reg,
+  });
+  const alerts = new Counter({
+    name: `${p}alerts_total`,
+    help: 'Alert webhook outcomes (sent, retry, failed, dropped) per alert kind',
+    labelNames: ['kind', 'outcome'],
     registers: reg,
   });
   const orders = new Counter({
@@ -158,6 +169,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   // per-label children cached: the frame counter is on the per-frame path
   const frameChildren = new Map<string, ReturnType<typeof frames.labels>>();
   let rejected = 0;
+  // the snapshot's cumulative counters, as last applied (counters advance by the increase)
+  let seenReconnects: number | null = null;
+  let seenGaps: number | null = null;
   const reject = (): void => {
     rejected++;
     rejectedCounter.inc();
@@ -204,9 +218,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       if (ch === null || !finite(seconds)) return reject();
       staleness.labels(ch).set(seconds);
     },
-    setJournalLag(bytes) {
-      if (!finite(bytes)) return reject();
-      journalLag.set(bytes);
+    setJournalLag(records) {
+      if (!finite(records)) return reject();
+      journalLag.set(records);
     },
     order(status) {
       const s = label(status);
@@ -265,6 +279,32 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       api.setHealth(s.health.level);
       api.setTradingState(s.tradingState);
       api.setJournalLag(s.counters.journalLagBytes);
+      const { reconnects: r, gaps: g } = s.counters;
+      if (finite(r) && r > (seenReconnects ?? 0)) api.reconnect(r - (seenReconnects ?? 0));
+      // the system counts gaps in total, not per channel: they go under '*'
+      if (finite(g) && g > (seenGaps ?? 0)) gaps.labels('*').inc(g - (seenGaps ?? 0));
+      if (finite(r)) seenReconnects = Math.max(r, seenReconnects ?? 0);
+      if (finite(g)) seenGaps = Math.max(g, seenGaps ?? 0);
+    },
+    decision(line) {
+      if (line.kind === 'exec.order') {
+        const o = line.order as { status?: unknown } | undefined;
+        const status = label(o?.status) ?? label(line.event);
+        if (status === null) return reject();
+        api.order(status);
+      } else if (line.kind === 'exec.fill') {
+        const f = line.fill as { coin?: unknown; side?: unknown } | undefined;
+        const coin = label(f?.coin);
+        const side = label(f?.side);
+        if (coin === null || side === null) return reject();
+        api.fill(coin, side);
+      }
+    },
+    alert(kind, outcome) {
+      const k = label(kind);
+      const o = label(outcome);
+      if (k === null || o === null) return reject();
+      alerts.labels(k, o).inc();
     },
     text() {
       return registry.metrics();

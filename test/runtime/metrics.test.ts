@@ -59,7 +59,7 @@ describe('metrics', () => {
     expect(sample(t, 'hl_gaps_total{channel="*"}')).toBe(1);
     expect(sample(t, 'hl_gap_frames_lost_total')).toBe(3);
     expect(sample(t, 'hl_channel_staleness_seconds{channel="l2Book:BTC"}')).toBe(0.25);
-    expect(sample(t, 'hl_journal_lag_bytes')).toBe(4096);
+    expect(sample(t, 'hl_journal_pending_records')).toBe(4096);
     expect(sample(t, 'hl_orders_total{status="filled"}')).toBe(2);
     expect(sample(t, 'hl_orders_total{status="pending"}')).toBe(1);
     expect(sample(t, 'hl_fills_total{coin="BTC",side="BUY"}')).toBe(1);
@@ -134,7 +134,7 @@ describe('metrics', () => {
     expect(sample(t, 'hl_regime{coin="BTC"}')).toBe(0);
     expect(sample(t, 'hl_health_level')).toBe(3);
     expect(sample(t, 'hl_trading_state')).toBe(2);
-    expect(sample(t, 'hl_journal_lag_bytes')).toBe(77);
+    expect(sample(t, 'hl_journal_pending_records')).toBe(77);
   });
 
   it('two instances do not share a registry; process metrics on request', async () => {
