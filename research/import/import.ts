@@ -6,7 +6,11 @@
  * as a recorder would have journaled them: each frame stamped with the time it carries, a connection opened
  * before the first frame, a control tick every `tickMs` while data flows, and — where the data stops for more
  * than `holeMs` (a hole in the archive) — the connection closed and reopened in a new epoch, so the decision
- * side sees the feed down instead of a market that stood still. Every record carries the import's source tag.
+ * side sees the feed down instead of a market that stood still. The frames are the public feed's (the venue's
+ * WebSocket format, replayed through the public parser): they and the connection records keep the feed's source
+ * — the ingest pipeline reads a frame with any other source as a further source's (node files, book server:
+ * health only, not the book) — and the import is named in the connection's `url` (`import:<formats>`) and in
+ * the source tag of the control ticks it journals (`import:<formats>`), so `journal stats` shows what it wrote.
  * Unreadable lines are counted and skipped; the coverage report says what was written and what is missing.
  */
 import { join } from 'node:path';
@@ -39,7 +43,7 @@ export interface ImportOptions {
   tickMs?: number;
   /** Longer than this without a frame is a hole: the connection is journaled closed (default by format). */
   holeMs?: number;
-  /** Source tag of every record (default `import:<format>[+<format>…]`). */
+  /** Source tag of the journaled control ticks, and the connection's url (default `import:<format>[+<format>…]`). */
   source?: string;
   /** The journal writer's clock (its group-commit timers); default the system clock. */
   clock?: Clock;
@@ -219,7 +223,8 @@ export async function importFiles(opts: ImportOptions): Promise<CoverageReport> 
 
   const append = (kind: JournalRecord['kind'], channel: string, data: Uint8Array, time: number) => {
     writer ??= openWriter(time);
-    const rec: JournalRecord = { seq: seq++, time, epoch, kind, channel, data, source };
+    const rec: JournalRecord = { seq: seq++, time, epoch, kind, channel, data };
+    if (kind === RecordKind.Tick) rec.source = source;
     if (!writer.append(rec)) throw new ImportError(`journal: ${writeError?.message ?? 'append rejected'}`);
     records++;
     days.add(dayOf(time));
@@ -228,7 +233,7 @@ export async function importFiles(opts: ImportOptions): Promise<CoverageReport> 
     conn++;
     append(RecordKind.Conn, ev.type, jsonBytes(ev), time);
   };
-  const url = `import:${opts.inputs.length === 1 ? opts.inputs[0]!.path : `${opts.inputs.length} files`}`;
+  const url = `${source} (${opts.inputs.length === 1 ? opts.inputs[0]!.path : `${opts.inputs.length} files`})`;
   const open = (t: number) => {
     epoch++;
     connEvent({ type: 'connecting', url }, t);

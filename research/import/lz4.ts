@@ -13,6 +13,7 @@ const MAGIC = 0x184d2204;
 const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE = 0x184d2a50;
 const WINDOW = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 const BLOCK_MAX: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: 4 * 1024 * 1024 };
 
 export class Lz4FormatError extends Error {
@@ -29,6 +30,8 @@ export class Lz4FormatError extends Error {
 /** A queue of byte chunks that hands out exact lengths, copying only when a take spans chunks. */
 class ByteQueue {
   private chunks: Buffer[] = [];
+  /** Index of the first unconsumed chunk, and the offset in it. */
+  private first = 0;
   private head = 0;
   length = 0;
   /** Bytes consumed so far (offsets in errors). */
@@ -36,35 +39,39 @@ class ByteQueue {
 
   push(b: Buffer): void {
     if (b.length === 0) return;
+    if (this.first > 1024 && this.first * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
+    }
     this.chunks.push(b);
     this.length += b.length;
+  }
+
+  private advance(c: Buffer, k: number): void {
+    this.head += k;
+    if (this.head === c.length) {
+      this.first++;
+      this.head = 0;
+    }
   }
 
   take(n: number): Buffer {
     this.length -= n;
     this.consumed += n;
-    const first = this.chunks[0]!;
-    if (first.length - this.head >= n) {
-      const out = first.subarray(this.head, this.head + n);
-      this.head += n;
-      if (this.head === first.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
+    const c0 = this.chunks[this.first]!;
+    if (c0.length - this.head >= n) {
+      const out = c0.subarray(this.head, this.head + n);
+      this.advance(c0, n);
       return out;
     }
     const out = Buffer.allocUnsafe(n);
     let got = 0;
     while (got < n) {
-      const c = this.chunks[0]!;
+      const c = this.chunks[this.first]!;
       const k = Math.min(n - got, c.length - this.head);
       c.copy(out, got, this.head, this.head + k);
       got += k;
-      this.head += k;
-      if (this.head === c.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
+      this.advance(c, k);
     }
     return out;
   }
@@ -125,7 +132,7 @@ export class Lz4FrameDecoder {
         if (m === MAGIC) this.st = { s: 'descriptor' };
         else if ((m & SKIPPABLE_MASK) >>> 0 === SKIPPABLE) this.st = { s: 'skipSize' };
         else throw new Lz4FormatError(`not an LZ4 frame (magic 0x${m.toString(16)})`, at);
-        return Buffer.alloc(0);
+        return EMPTY;
       }
       case 'descriptor': {
         if (q.length < 2) return null;
@@ -143,13 +150,13 @@ export class Lz4FrameDecoder {
         this.window = Buffer.alloc(0);
         // content size (8), dictionary id (4), header checksum (1)
         this.st = { s: 'headerRest', n: ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0) + 1 };
-        return Buffer.alloc(0);
+        return EMPTY;
       }
       case 'headerRest':
         if (q.length < st.n) return null;
         q.take(st.n);
         this.st = { s: 'blockSize' };
-        return Buffer.alloc(0);
+        return EMPTY;
       case 'blockSize': {
         if (q.length < 4) return null;
         const at = q.consumed;
@@ -157,13 +164,13 @@ export class Lz4FrameDecoder {
         if (v === 0) {
           this.st = this.contentChecksum ? { s: 'contentChecksum' } : { s: 'magic' };
           if (!this.contentChecksum) this.frames++;
-          return Buffer.alloc(0);
+          return EMPTY;
         }
         const n = v & 0x7fffffff;
         if (n > this.blockMax)
           throw new Lz4FormatError(`block of ${n} bytes exceeds the frame's maximum ${this.blockMax}`, at);
         this.st = { s: 'block', n, raw: (v & 0x80000000) !== 0 };
-        return Buffer.alloc(0);
+        return EMPTY;
       }
       case 'block': {
         if (q.length < st.n) return null;
@@ -197,17 +204,17 @@ export class Lz4FrameDecoder {
         if (q.length < 4) return null;
         q.take(4);
         this.st = { s: 'blockSize' };
-        return Buffer.alloc(0);
+        return EMPTY;
       case 'contentChecksum':
         if (q.length < 4) return null;
         q.take(4);
         this.frames++;
         this.st = { s: 'magic' };
-        return Buffer.alloc(0);
+        return EMPTY;
       case 'skipSize':
         if (q.length < 4) return null;
         this.st = { s: 'skip', n: q.take(4).readUInt32LE(0) };
-        return Buffer.alloc(0);
+        return EMPTY;
       case 'skip': {
         if (q.length === 0 && st.n > 0) return null;
         const k = Math.min(st.n, q.length);
