@@ -11,9 +11,12 @@
  *   (one per engine `hash`) gets an oid and a `filled` status. Price, size and hash are the engine's;
  *   the maker of each fill is the owner of the order it hit (the engine's trade names one maker).
  * - then every level is brought to the engine's (size, count): a level gone has all its orders
- *   canceled; a level whose size or count differs has orders canceled from the back of its queue
- *   until the rest can be completed, then new orders added at the back; a new level gets new
- *   orders. All cancels of a block come before all adds, so no add crosses a level about to go.
+ *   canceled; a level whose size alone moved has its last order modified in place (an `update`
+ *   diff, no status: the engine re-sizes nearly every level every block, and a cancel + new for
+ *   each would be four events instead of one); a level whose count differs has orders canceled
+ *   from the back of its queue until the rest can be completed, then new orders added at the back;
+ *   a new level gets new orders. All cancels of a block come before all adds, so no add crosses a
+ *   level about to go.
  * An order count can only be met when the size allows one lot per order: the model keeps
  * `min(n, q)` orders at a level of q lots (the engine's count is a statistic, not orders), counted in
  * `stats.countsCapped`.
@@ -108,6 +111,8 @@ export interface OrderModelStats {
   ordersOpened: number;
   ordersCanceled: number;
   ordersFilled: number;
+  /** Orders whose size was changed in place (an `update` diff without a fill). */
+  ordersModified: number;
   fills: number;
   /** Levels whose engine count exceeded their size in lots (kept at one order per lot). */
   countsCapped: number;
@@ -163,6 +168,7 @@ export class OrderModel {
     ordersOpened: 0,
     ordersCanceled: 0,
     ordersFilled: 0,
+    ordersModified: 0,
     fills: 0,
     countsCapped: 0,
     unmatchedLots: 0,
@@ -438,6 +444,17 @@ export class OrderModel {
         const queue = map.get(p) ?? [];
         let total = queue.reduce((a, o) => a + o.lots, 0);
         if (total === q && queue.length === n) continue;
+        const back = queue[queue.length - 1];
+        if (queue.length === n && back !== undefined && back.lots + q - total >= 1) {
+          // only the size moved: the last order of the queue is modified in place (an `update`)
+          const before = back.lots;
+          back.lots += q - total;
+          this.stats.ordersModified++;
+          block.diffs.push(
+            this.diff(m, back, { kind: 'update', origSz: m.formatSz(before), newSz: m.formatSz(back.lots) }),
+          );
+          continue;
+        }
         const feasible = (c: number, tot: number) =>
           c <= n && tot <= q && (c === n ? tot === q : q - tot >= n - c);
         while (!feasible(queue.length, total)) {

@@ -105,7 +105,7 @@ describe('sim/node order model', () => {
       { seed: 23, scenario: 'exhaustion' },
       { seed: 5, scenario: 'chop' },
     ];
-    const BLOCKS = 500;
+    const BLOCKS = 400;
     let levelChecks = 0;
     let blocksChecked = 0;
     let events = 0;
