@@ -34,6 +34,7 @@ Commands:
   journal <sub> <dir>   journal tools: stats | verify | export | tail
   validate-regime       confusion matrix of the regime controller against the simulator's ground truth
   validate-strategies   precision, recall and PnL of each strategy against the simulator's labelled events
+  validate-wallets      precision and recall of the wallet classes against the simulator's planted wallets
   diagrams              regenerate diagrams/ from machines/ (--check: fail when stale)
 
 Run \`runtime <command> --help\` for a command's flags.
@@ -64,6 +65,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'validate-regime': async () => (await import('./commands/validate-regime.ts')).validateRegimeCommand,
   'validate-strategies': async () =>
     (await import('./commands/validate-strategies.ts')).validateStrategiesCommand,
+  'validate-wallets': async () => (await import('./commands/validate-wallets.ts')).validateWalletsCommand,
   diagrams: async () => {
     const m = await import('./diagrams.ts');
     return (argv, io) => m.diagramsCommand(argv, io.stdout, io.stderr);

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { INGEST_SPIN_US, INGEST_YOUNG_GENERATION_MB } from '../actors/ingest/protocol.ts';
 import { STRATEGIES } from '../decision/registry.ts';
+import { WalletConfigSchema } from '../state/wallets.ts';
 import { FAMILY_REGIME } from '../strategies/definition.ts';
 import { AlertsConfigSchema } from './alerts.ts';
 
@@ -256,6 +257,8 @@ export const ConfigSchema = z
       .object({ flatten: z.boolean().default(true) })
       .strict()
       .prefault({}),
+    /** Wallet tracking (state/wallets.ts): ranking, behaviour-class rules, memory cap, hot-state flags. */
+    wallets: WalletConfigSchema.prefault({}),
   })
   .strict();
 

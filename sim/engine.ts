@@ -17,6 +17,13 @@ import { formatDecimal, formatScaled, tickDecimals } from './format.ts';
 import type { StrategyEvent, StrategyEventKind } from './events.ts';
 import { Rng } from './rng.ts';
 import { getScenario, type Segment, SegmentPlan, type SegmentKind, type SpikeOutcome } from './scenarios.ts';
+import {
+  BUILD_MS,
+  type ManipulatorEpisode,
+  type PlannedCascade,
+  type PlantedWallet,
+  WalletPlanter,
+} from './wallets.ts';
 
 export interface CoinDef {
   name: string;
@@ -109,6 +116,10 @@ export interface GroundTruth {
   events: CascadeEvent[];
   /** Labelled strategy events, in the order they ended. */
   strategyEvents: StrategyEvent[];
+  /** The planted wallets and their roles (sim/wallets.ts); every other wallet is a noise trader. */
+  wallets?: PlantedWallet[];
+  /** The planted manipulator's episodes (a build before a cascade, the exit after it), in the order they ended. */
+  walletEpisodes?: ManipulatorEpisode[];
 }
 
 export interface Level {
@@ -382,6 +393,9 @@ export class Engine {
   readonly startTime: number;
   readonly markets: Map<string, CoinMarket> = new Map();
   readonly wallets: string[];
+  /** Renames the buyer or seller of some trades to planted wallets (the market itself is unchanged). */
+  readonly planter: WalletPlanter;
+  private readonly coinIdx = new Map<string, number>();
   private readonly rng: Rng;
   private readonly plans: Map<string, SegmentPlan> = new Map();
   private readonly keepGt: boolean;
@@ -415,6 +429,8 @@ export class Engine {
     this.rng = Rng.derive(this.seed, `engine:${this.scenario}`);
     const wr = Rng.derive(this.seed, 'wallets');
     this.wallets = Array.from({ length: 400 }, () => '0x' + wr.hex(20));
+    this.planter = new WalletPlanter(this.seed);
+    for (let i = 0; i < this.coins.length; i++) this.coinIdx.set(this.coins[i]!, i);
     for (const c of this.coins) {
       const m = new CoinMarket(COIN_DEFS[c]!, this.seed, this.scenario);
       this.markets.set(c, m);
@@ -925,14 +941,28 @@ export class Engine {
     const r = m.rng;
     const px0 = side[0] ? side[0].p * m.tick : m.fair;
     let rem = Math.max(1, Math.round(notional / px0 / m.lot));
-    const taker = this.pickWallet();
+    const seg = m.seg;
+    const trend = seg !== null && seg.kind === 'expansion' && m.cascade === null ? seg.dir : 0;
+    const taker = this.planter.taker(
+      m.def.name,
+      this.coinIdx.get(m.def.name) ?? 0,
+      this.time,
+      isBuy,
+      rem,
+      px0,
+      m.lot,
+      m.def.tradeNotional / px0 / m.lot,
+      this.plannedCascade(m.def.name, this.time),
+      trend,
+      this.pickWallet(),
+    );
     const hash = '0x' + r.hex(32);
     let walked = 0;
     while (rem > 0 && side.length > 1 && walked < 8) {
       const lvl = side[0]!;
       const take = Math.min(rem, lvl.q);
       if (take <= 0) break;
-      const maker = this.pickWallet();
+      const maker = this.planter.maker(m.def.name, this.time, isBuy, take, this.pickWallet());
       m.trades.push({
         side: isBuy ? 'B' : 'A',
         pxTicks: lvl.p,
@@ -952,6 +982,20 @@ export class Engine {
       if (lvl.q <= 0) side.shift();
       walked++;
     }
+  }
+
+  /** The next planned cascade of a coin within the planter's build window of `t` (null: none). */
+  private plannedCascade(coin: string, t: number): PlannedCascade | null {
+    const plan = this.plans.get(coin)!;
+    plan.at(t + BUILD_MS);
+    let best: PlannedCascade | null = null;
+    for (const seg of plan.segments()) {
+      if (seg.kind !== 'expansion' || seg.end <= t) continue;
+      for (const cs of seg.cascades)
+        if (cs > t && cs - t <= BUILD_MS && (best === null || cs < best.t))
+          best = { t: cs, dir: seg.dir === 1 ? -1 : 1 };
+    }
+    return best;
   }
 
   // ---------------------------------------------------------------- book
@@ -1136,7 +1180,13 @@ export class Engine {
 
   /** Labels, cascade events and strategy events so far. */
   groundTruth(): GroundTruth {
-    return { labels: this.labels, events: this.events, strategyEvents: this.strategyEvents };
+    return {
+      labels: this.labels,
+      events: this.events,
+      strategyEvents: this.strategyEvents,
+      wallets: this.planter.planted(),
+      walletEpisodes: this.planter.episodes,
+    };
   }
 
   /** Ground truth as JSONL: labels, cascade events and strategy events (at their end) merged in time order. */
@@ -1171,15 +1221,20 @@ export function strategyEventLine(e: StrategyEvent): string {
 export function groundTruthToJsonl(gt: GroundTruth): string {
   const lines: string[] = [];
   const se = [...gt.strategyEvents].sort((a, b) => a.end - b.end);
+  const we = [...(gt.walletEpisodes ?? [])].sort((a, b) => a.exitEnd - b.exitEnd);
+  const weLine = (e: ManipulatorEpisode) => JSON.stringify({ event: 'manipulatorEpisode', ...e });
   let j = 0;
   let k = 0;
+  let w = 0;
   for (const l of gt.labels) {
     while (j < gt.events.length && gt.events[j]!.t <= l.t) lines.push(JSON.stringify(gt.events[j++]));
     while (k < se.length && se[k]!.end <= l.t) lines.push(strategyEventLine(se[k++]!));
+    while (w < we.length && we[w]!.exitEnd <= l.t) lines.push(weLine(we[w++]!));
     lines.push(JSON.stringify(l));
   }
   while (j < gt.events.length) lines.push(JSON.stringify(gt.events[j++]));
   while (k < se.length) lines.push(strategyEventLine(se[k++]!));
+  while (w < we.length) lines.push(weLine(we[w++]!));
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }
 

@@ -20,6 +20,7 @@ import {
 import { F, newSlot, TOP_N } from './hotstate-layout.ts';
 import type { HotStateWriter } from './hotstate.ts';
 import { parseDecimal, type WsActiveAssetCtx, type WsBbo, type WsBook, type WsTrade } from './inputs.ts';
+import { type ManipulatorFlags, type WalletConfig, WalletTracker } from './wallets.ts';
 import { Lag, MoveSigma, RollingExtremum, RollingSum, TimeWeightedMean } from './windows.ts';
 
 export const S1 = 1_000;
@@ -41,6 +42,12 @@ export interface StateBuilderOptions {
   /** Stamps `publishTime`; without one the record's receive time is used (replay-exact). */
   clock?: Clock;
   detectors?: Partial<DetectorConfig>;
+  /**
+   * The wallet tracker (state/wallets.ts): its config (default: on, with its defaults), or false for
+   * none. The builder feeds it every accepted trade and each cascade its `oiDrop` detector sees, and
+   * writes the coin's manipulator flags into the slot before publishing.
+   */
+  wallets?: Partial<WalletConfig> | false;
 }
 
 export interface BuilderCounters {
@@ -228,6 +235,9 @@ export class StateBuilder {
   private readonly events: DerivedEvent[] = [];
   private readonly hot: HotStateWriter | undefined;
   private readonly clock: Clock | undefined;
+  /** The wallet tracker (null when off): facts via its `onFact` / `drainFacts`. */
+  readonly wallets: WalletTracker | null;
+  private readonly flagScratch: ManipulatorFlags = { active: false, direction: 0, count: 0, notional: 0 };
 
   constructor(opts: StateBuilderOptions) {
     this.hot = opts.hot;
@@ -238,6 +248,8 @@ export class StateBuilder {
       if (lc.length !== opts.coins.length || lc.some((c, i) => c !== opts.coins[i]))
         throw new Error(`state builder: coins ${opts.coins.join(',')} ≠ hot-state layout ${lc.join(',')}`);
     }
+    const wc = opts.wallets ?? {};
+    this.wallets = wc === false || wc.enabled === false ? null : new WalletTracker(opts.coins, wc);
     opts.coins.forEach((c, i) => {
       const s = new CoinState(c, i);
       this.byCoin.set(c, s);
@@ -423,6 +435,7 @@ export class StateBuilder {
       if (side === 'B') buy += px * sz;
       else sell += px * sz;
       last = i;
+      if (this.wallets !== null) this.wallets.onTrade(s.index, now, side, px, sz, t.users);
       if (!(time <= maxTime)) maxTime = time;
     }
     // the flow windows are live from the first trades push on, with or without volume in it
@@ -600,6 +613,26 @@ export class StateBuilder {
     }
   }
 
+  /**
+   * A cascade the `oiDrop` detector just saw goes to the wallet tracker (its price direction from the
+   * 5 s flow: sellers dominant, longs are being liquidated); then the coin's manipulator flags.
+   */
+  private walletFlags(s: CoinState, now: number): void {
+    const w = this.wallets!;
+    const slot = s.slot;
+    for (const e of this.events) {
+      if (e.type !== 'oiDrop' || e.coin !== s.coin) continue;
+      const share = slot[F.buyShare5s]!;
+      if (Number.isNaN(share)) continue;
+      w.onCascade(s.coin, now, share < 0.5 ? -1 : 1);
+    }
+    const f = w.flags(s.index, now, this.flagScratch);
+    slot[F.isManipulatorActive] = f.active ? 1 : 0;
+    slot[F.manipulatorDirection] = f.direction;
+    slot[F.manipulatorCount] = f.count;
+    slot[F.manipulatorNotional] = f.notional;
+  }
+
   /** Window values and ratios into the slot, detectors, publish. */
   private finish(s: CoinState, venueTime: number, seq: number): readonly DerivedEvent[] {
     const slot = s.slot;
@@ -686,6 +719,7 @@ export class StateBuilder {
     slot[F.depthOiRatio20] = (slot[F.depthBid20]! + slot[F.depthAsk20]!) / (oi * slot[F.mark]!);
 
     detect(slot, s.det, this.config, s.coin, now, this.events);
+    if (this.wallets !== null) this.walletFlags(s, now);
     if (this.hot) this.hot.publish(s.index, slot, this.clock ? this.clock.now() : now);
     return this.events;
   }

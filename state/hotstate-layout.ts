@@ -150,12 +150,16 @@ const SPEC = [
   // until the next valid bbo or l2Book. While either is set the coin's book is not valid (HotView.bookInvalid)
   ['bookRejected', 1],
   ['bboRejected', 1],
-  // wallet flags: placeholder, always 0 until the wallet tracker writes them
-  ['walletFlags', 4],
+  // wallet flags (state/wallets.ts, written by the state builder; 0 while the tracker is off or before
+  // any manipulator is classified): a wallet classed `manipulator` holds a large position on the coin
+  ['isManipulatorActive', 1], // 1 active, 0 not
+  ['manipulatorDirection', 1], // +1 LONG, −1 SHORT, 0 NONE (the largest active manipulator's side)
+  ['manipulatorCount', 1], // manipulators active on the coin
+  ['manipulatorNotional', 1], // USD value of the largest one's position (0 when none)
 ] as const;
 
 export type FieldName = (typeof SPEC)[number][0];
-/** Names of the one-float fields (everything but the TOP_N level arrays and the wallet flags). */
+/** Names of the one-float fields (everything but the TOP_N level arrays). */
 export type ScalarFieldName = Extract<(typeof SPEC)[number], readonly [string, 1]>[0];
 
 function offsets(): { F: Readonly<Record<FieldName, number>>; n: number } {
@@ -170,8 +174,16 @@ function offsets(): { F: Readonly<Record<FieldName, number>>; n: number } {
 
 const built = offsets();
 
-/** Field offsets inside a slot (`slot[F.mid]`); arrays start at their offset (`slot[F.bidPx + i]`). */
-export const F = built.F;
+/**
+ * Field offsets inside a slot (`slot[F.mid]`); arrays start at their offset (`slot[F.bidPx + i]`).
+ * `walletFlags` names the four wallet-flag fields as a block (`slot[F.walletFlags + i]`, i < WALLET_FLAGS).
+ */
+export const F: Readonly<Record<FieldName | 'walletFlags', number>> = Object.freeze({
+  ...built.F,
+  walletFlags: built.F.isManipulatorActive,
+});
+/** Fields in the wallet-flag block. */
+export const WALLET_FLAGS = 4;
 /** Float64 fields a slot uses. */
 export const SLOT_FIELDS = built.n;
 /** Float64 fields a slot occupies (padded to a 64-byte multiple). */
@@ -286,7 +298,7 @@ export function slotChecksum(slot: Float64Array): number {
 export function newSlot(): Float64Array {
   const s = new Float64Array(SLOT_FLOATS).fill(Number.NaN);
   for (const f of ZERO_INIT) s[F[f]] = 0;
-  for (let i = 0; i < 4; i++) s[F.walletFlags + i] = 0;
+  for (let i = 0; i < WALLET_FLAGS; i++) s[F.walletFlags + i] = 0;
   for (let i = SLOT_FIELDS; i < SLOT_FLOATS; i++) s[i] = 0;
   return s;
 }
