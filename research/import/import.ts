@@ -282,20 +282,15 @@ export async function importFiles(opts: ImportOptions): Promise<CoverageReport> 
   let p = 0;
   try {
     for (;;) {
-      const top = heap.peek();
-      while (
-        p < pending.length &&
-        (top === undefined || pending[p]!.start <= top.head.time + OPEN_AHEAD_MS)
-      ) {
+      // open every file whose name says it may start before the earliest head (within the window ahead)
+      while (p < pending.length) {
+        const top = heap.peek();
+        if (top !== undefined && pending[p]!.start > top.head.time + OPEN_AHEAD_MS) break;
         const c = pending[p++]!.c;
         if (await c.fill()) heap.push(c);
-        if (heap.peek() !== top) break; // re-evaluate the window against the new earliest head
       }
       const c = heap.pop();
-      if (c === undefined) {
-        if (p < pending.length) continue;
-        break;
-      }
+      if (c === undefined) break;
       await emit(c.items[c.i++]!);
       if (c.i < c.items.length || (await c.fill())) heap.push(c);
     }
