@@ -40,6 +40,40 @@ export interface BaseParams {
   maxHoldMs: number;
   /** COOLDOWN length (ms). */
   cooldownMs: number;
+  /**
+   * The wallet filter (issue 18; default off): an entry against the direction of a manipulator active on
+   * the coin (hot-state `isManipulatorActive` / `manipulatorDirection`) is refused. A strategy declares it
+   * in its parameter schema as `walletFilter: walletFilterParam`.
+   */
+  walletFilter?: boolean;
+}
+
+/** The wallet filter's parameter (default off). */
+export const walletFilterParam = z.boolean().default(false);
+
+/** The wallet flags of a coin's slot, as the filter reads them. */
+export interface WalletFlagsView {
+  /** 1 while a manipulator is active on the coin. */
+  isManipulatorActive: number;
+  /** +1 LONG, −1 SHORT, 0 NONE. */
+  manipulatorDirection: number;
+}
+
+/**
+ * The wallet filter's verdict on an entry: the reason it is refused (against an active manipulator's
+ * direction), or null when it may go ahead (filter off, no manipulator active, or the same direction).
+ */
+export function walletFilterRefusal(
+  enabled: boolean | undefined,
+  side: 'LONG' | 'SHORT',
+  flags: WalletFlagsView | undefined,
+): string | null {
+  if (enabled !== true || flags === undefined || flags.isManipulatorActive !== 1) return null;
+  const d = flags.manipulatorDirection;
+  const against = (side === 'LONG' && d === -1) || (side === 'SHORT' && d === 1);
+  return against
+    ? `wallet filter: ${side} entry refused, a manipulator is active ${d === 1 ? 'LONG' : 'SHORT'} on the coin`
+    : null;
 }
 
 export interface TriggerVerdict {
@@ -115,6 +149,9 @@ export const r6 = (x: number): number => Number(x.toPrecision(6));
  * The setup must still stand on every ARMED tick (`holds`): when it does not ("setup gone"), the verdict
  * carries no setup and the lifecycle goes back to SCANNING; while it does, the verdict carries the held
  * setup unchanged, so the entry's levels are the frozen ones (or those the trigger fixes).
+ *
+ * `wallet` (the coin's wallet flags) is read only when the strategy's `walletFilter` is on: a trigger
+ * against an active manipulator's direction is then no trigger, its `triggerReason` the refusal.
  */
 export function evaluate<P extends BaseParams, V>(
   def: StrategyDefinition<P, V>,
@@ -125,6 +162,7 @@ export function evaluate<P extends BaseParams, V>(
   p: P,
   riskPerTrade: number,
   mid: number,
+  wallet?: WalletFlagsView,
 ): StrategyEval {
   const none: StrategyEval = { setup: null, trigger: false, exit: null, sizeFraction: 0 };
   if (phase === 'SCANNING' || phase === 'ARMED') {
@@ -134,6 +172,9 @@ export function evaluate<P extends BaseParams, V>(
     const stands = def.holds ? def.holds(v, held, p) : def.setup(v, p)?.side === held.side;
     if (!stands) return none;
     const t = def.trigger(v, held, p);
+    const refused = t.fired ? walletFilterRefusal(p.walletFilter, held.side, wallet) : null;
+    if (refused !== null)
+      return { setup: held, trigger: false, triggerReason: refused, exit: null, sizeFraction: 0 };
     const stop = t.levels?.stop ?? held.stop;
     const size = def.size ?? ((e: number, s: number, r: number) => riskSize(e, s, r));
     const out: StrategyEval = {
