@@ -10,6 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { INGEST_SPIN_US, INGEST_YOUNG_GENERATION_MB } from '../actors/ingest/protocol.ts';
+import { NODE_STREAMS } from '../actors/node/tail.ts';
+import { DEFAULT_STALE_MS } from '../state/heights.ts';
 import { STRATEGIES } from '../decision/registry.ts';
 import { WalletConfigSchema } from '../state/wallets.ts';
 import { FAMILY_REGIME } from '../strategies/definition.ts';
@@ -56,6 +58,42 @@ export const ConfigSchema = z
         ringBytes: pos.default(64 * 1024 * 1024),
         overflowFrames: pos.default(200_000),
         fastBook: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * The market sources, several at once, each tagged in the journal (issue 17): `public` (the venue's
+     * WebSocket, or `url`), `node` (the node's by-block files under `node.dir`, and its order_book_server at
+     * `node.bookServer`, each where set).
+     */
+    sources: z
+      .array(z.enum(['public', 'node']))
+      .min(1)
+      .refine((a) => new Set(a).size === a.length, 'a source named twice')
+      .default(['public']),
+    node: z
+      .object({
+        /** The node's data folder (`~/hl/data`): its `*_by_block/hourly/<YYYYMMDD>/<H>` files are tailed. */
+        dir: z.string().min(1).optional(),
+        /** The streams tailed (by default all three). */
+        streams: z
+          .array(z.enum(NODE_STREAMS))
+          .min(1)
+          .default([...NODE_STREAMS]),
+        /** How often the files are polled for new lines (ms). */
+        pollMs: pos.max(10_000).default(50),
+        /** The local order_book_server's WebSocket (`ws://127.0.0.1:8000/ws`). */
+        bookServer: z.string().url().optional(),
+        /** l2Book depth asked of the order_book_server (its default is 20; at most 100). */
+        nLevels: z.number().int().min(1).max(100).default(20),
+        /** The node's local info server (`http://localhost:3001/info`): `exchangeStatus` polled as a liveness check. */
+        infoUrl: z.string().url().optional(),
+        infoPollMs: z.number().min(1_000).max(600_000).default(5_000),
+        /**
+         * A source whose block time trails the freshest source's, or that sends nothing, for longer than this is
+         * stale (a gap, again at every tick). The ingest pipeline takes it from the run's `run.start` record.
+         */
+        staleMs: z.number().min(500).max(600_000).default(DEFAULT_STALE_MS),
       })
       .strict()
       .prefault({}),

@@ -11,6 +11,8 @@ import { startFeed, type Feed } from '../actors/feed/connection.ts';
 import type { Subscription } from '../actors/feed/registry.ts';
 import { SequenceCounter } from '../actors/feed/stamper.ts';
 import { startIngest, type IngestHost } from '../actors/ingest/host.ts';
+import { journalRootOfDay } from '../actors/node/resume.ts';
+import { type NodeSources, nodeConfigProblem, startNodeSources } from '../actors/node/sources.ts';
 import {
   type DiskGuard,
   diskFloorProblem,
@@ -323,6 +325,13 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const diskPath = existingPath(opts.journalDir);
   const floorProblem = floorBytes > 0 ? diskFloorProblem(diskPath, floorBytes) : null;
   if (floorProblem !== null) throw new ConfigError(`runtime: ${floorProblem}`, ['journal.minFreeBytes']);
+  // the public feed's connection carries the one inlet: a node source runs beside it, not instead of it (yet)
+  if (!config.sources.includes('public'))
+    throw new ConfigError('runtime: sources must include public (the node runs beside the public feed)', [
+      'sources',
+    ]);
+  const nodeProblem = config.sources.includes('node') ? nodeConfigProblem(config.node) : null;
+  if (nodeProblem !== null) throw new ConfigError(`runtime: ${nodeProblem}`, ['node']);
   let diskGuard: DiskGuard | null = null;
 
   const ingest = await startIngest({
@@ -385,6 +394,18 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     onLoss: (lost, reason) => log.error({ lost, reason }, 'frames lost: gap reported'),
   });
   feedRef = feed;
+  // the node's sources (issue 17): its files, its order_book_server, its info server, through the same inlet
+  const nodeSources: NodeSources | null = config.sources.includes('node')
+    ? startNodeSources({
+        config: config.node,
+        coins,
+        clock,
+        inlet: feed.stamper,
+        journalRoot: journalRootOfDay(opts.journalDir),
+        logger: logger.child({ actor: 'node' }),
+        timings: feedTimings(config.feed),
+      })
+    : null;
 
   // while running: falling below the floor is journaled as an operator command (DISK), read at the next tick
   diskGuard =
@@ -494,6 +515,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       if (c !== undefined) venue.connection = c;
       out.venue = venue;
     }
+    for (const [name, st] of Object.entries(nodeSources?.status() ?? {}))
+      out[name] = { records: fc.bySource[name] ?? 0, ...st };
     for (const [name, n] of Object.entries(fc.bySource)) out[name] ??= { records: n };
     return out;
   };
@@ -528,6 +551,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
             'shutdown: the final tick was not handed on (journal not durable?)',
           );
       }
+      nodeSources?.stop();
       feed.stop();
       feed.stamper.drain();
       const finalStats = await ingest.stop();

@@ -70,7 +70,8 @@ export class HeightTracker {
     resets: 0,
     staleTransitions: 0,
   };
-  readonly staleMs: number;
+  /** The staleness bound (ms); a run's `run.start` record may set it (the pipeline reads it there). */
+  staleMs: number;
   private readonly last = new Map<string, number>();
   private readonly times = new Map<string, SourceTime>();
 
@@ -284,6 +285,12 @@ export class SourceHealth {
         let latest = Number.NaN;
         for (const t of d) if (isObj(t) && typeof t.time === 'number' && !(t.time <= latest)) latest = t.time;
         this.heights.observe(source, latest, time);
+        return ok();
+      }
+      case 'exchangeStatus': {
+        // the node's info server (a liveness poll): its L1 time, where the answer carries one
+        const t = isObj(d) ? d.time : undefined;
+        this.heights.observe(source, typeof t === 'number' ? t : Number.NaN, time);
         return ok();
       }
       default:

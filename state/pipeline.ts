@@ -204,10 +204,24 @@ export class IngestPipeline {
     else if (rec.kind === RecordKind.Frame) this.frame(rec);
     else if (rec.kind === RecordKind.Conn) this.connRecord(rec);
     else if (rec.kind === RecordKind.Decision && rec.channel === 'operator') this.operatorRecord(rec);
+    else if (rec.kind === RecordKind.Decision && rec.channel === 'run.start') this.runStart(rec);
     else if (rec.kind === RecordKind.Venue) this.venueRecord(rec);
     else if (rec.kind === RecordKind.Tick)
       for (const g of this.sources.tick(rec.time))
         this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+  }
+
+  /** A run's start: the staleness bound its config names (`node.staleMs`) applies from here, live and in replay. */
+  private runStart(rec: JournalRecord): void {
+    let staleMs: unknown;
+    try {
+      const r: unknown = bytesJson(rec.data);
+      const cfg = isRecord(r) && isRecord(r.run) ? r.run.config : undefined;
+      staleMs = isRecord(cfg) && isRecord(cfg.node) ? cfg.node.staleMs : undefined;
+    } catch {
+      return;
+    }
+    if (typeof staleMs === 'number' && staleMs > 0) this.sources.heights.staleMs = staleMs;
   }
 
   /** A frame or connection event of a further source (node files, order_book_server): its health only. */

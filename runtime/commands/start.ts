@@ -2,6 +2,7 @@
  * `runtime start` — the embedded default: the simulator on loopback, the whole live stack against it over
  * real sockets, journal, paper trading, dashboard. `runtime start live` — real venue data.
  */
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { restoreFromDataDir } from '../../replay/replay-journal.ts';
 import { journalDirFor } from '../../actors/journal/format.ts';
@@ -68,6 +69,15 @@ options:
                         network it plays; sim = whichever it announces); required to sign (--live-trading)
                         for a venue that names none
   --url URL             WebSocket URL of the data source (live)
+  --source NAME[,NAME]  market sources beside the config's (default: public): node = the trader's own node,
+                        through --node-dir and/or --book-server (each tagged in the journal; the public
+                        feed stays)
+  --node-dir DIR        the node's data folder (~/hl/data): its *_by_block hourly files are tailed,
+                        resuming after the last journaled block height (implies --source node)
+  --book-server URL     the node's order_book_server (ws://127.0.0.1:8000/ws): l2Book, trades, l4Book
+                        (implies --source node)
+  --node-info URL       the node's info server (http://localhost:3001/info): exchangeStatus polled as a
+                        liveness check
   --live-trading        place real orders (live; needs the key named in the config)
   --no-dashboard        do not serve the dashboard
   --inspect             stream the decision side's actors to the Stately inspector (WebSocket)
@@ -82,6 +92,10 @@ const OPTIONS = {
   'start-at': { type: 'string' },
   network: { type: 'string' },
   url: { type: 'string' },
+  source: { type: 'string', multiple: true },
+  'node-dir': { type: 'string' },
+  'book-server': { type: 'string' },
+  'node-info': { type: 'string' },
   'live-trading': { type: 'boolean' },
   'no-dashboard': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -106,6 +120,31 @@ export function formatSummary(s: SystemSummary): string {
   ].join('\n');
 }
 
+/**
+ * The source flags as config overrides: `--source` names added to the config's sources (the public feed
+ * stays), `--node-dir`, `--book-server` and `--node-info` into `node` (each implies the node source).
+ */
+export function sourceOverrides(
+  values: { source?: string[]; 'node-dir'?: string; 'book-server'?: string; 'node-info'?: string },
+  base: readonly string[],
+): Record<string, unknown> | null {
+  const named = (values.source ?? []).flatMap((v) =>
+    v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+  const node: Record<string, unknown> = {};
+  if (values['node-dir'] !== undefined) node.dir = values['node-dir'].replace(/^~(?=$|\/)/, homedir());
+  if (values['book-server'] !== undefined) node.bookServer = values['book-server'];
+  if (values['node-info'] !== undefined) node.infoUrl = values['node-info'];
+  if (Object.keys(node).length > 0) named.push('node');
+  if (named.length === 0) return null;
+  const sources = [...base];
+  for (const n of named) if (!sources.includes(n)) sources.push(n);
+  return Object.keys(node).length > 0 ? { sources, node } : { sources };
+}
+
 export async function startCommand(argv: string[], io: Io): Promise<number> {
   return guarded(io, START_USAGE, async () => {
     const { values, positionals } = parse(argv, OPTIONS);
@@ -127,7 +166,11 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
       throw new UsageError(
         '--network goes with `runtime start live` (the embedded default is the simulator)',
       );
-    const config = configFrom(values, live ? {} : { network: 'sim' });
+    const baseConfig = configFrom(values, live ? {} : { network: 'sim' });
+    const sourceFlags = sourceOverrides(values, baseConfig.sources);
+    const config = sourceFlags
+      ? configFrom(values, { ...(live ? {} : { network: 'sim' }), ...sourceFlags })
+      : baseConfig;
     const logger = loggerFrom(values);
     const durationS = values.duration !== undefined ? num(values.duration, 'duration', 0) : null;
     if (values['live-trading'] && !live) throw new UsageError('--live-trading needs `runtime start live`');
