@@ -119,7 +119,6 @@ describe('sim/node order_book_server', () => {
     expect(o.limitPx).not.toMatch(/\.0$/);
 
     let trades: string | undefined;
-    let l2: string | undefined;
     for (let i = 0; i < 200 && trades === undefined; i++) {
       const b = step();
       if (b.fills.some((f) => f.coin === 'BTC')) {
@@ -127,7 +126,7 @@ describe('sim/node order_book_server', () => {
       }
     }
     expect(trades).toBeDefined();
-    l2 = await c.waitFor((f) => f.startsWith('{"channel":"l2Book"'));
+    const l2 = await c.waitFor((f) => f.startsWith('{"channel":"l2Book"'));
     // l2Book: the reference literal's shape; numbers as OBS prints them
     expect(shape(parse(l2))).toEqual(shape(parse(REF_L2BOOK)));
     const lv = (data(l2).levels as Json[][])[0]![0]!;
