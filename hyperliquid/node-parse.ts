@@ -11,6 +11,7 @@ import { Book } from './common-schemas.ts';
 import { parseJsonWith, parseWith } from './parse.ts';
 import {
   NODE_BLOCK_SCHEMAS,
+  NodeL4FileSnapshot,
   NodeTrade,
   OBS_DATA_SCHEMAS,
   OBS_DEFAULT_LEVELS,
@@ -104,6 +105,13 @@ export function parseNodeTradeLine(line: string | Uint8Array): NodeParseResult<N
   const r = parseJsonWith(NodeTrade, line, 'node_trades');
   if (r.ok) return r;
   return fail(r.error.code, 'node_trades', r.error.message);
+}
+
+/** The text of an L4 snapshot file (`fileSnapshot` with `includeHeightInOutput`). Never throws. */
+export function parseNodeL4FileSnapshot(text: string | Uint8Array): NodeParseResult<NodeL4FileSnapshot> {
+  const r = parseJsonWith(NodeL4FileSnapshot, text, 'l4_snapshot');
+  if (r.ok) return r;
+  return fail(r.error.code, 'l4_snapshot', r.error.message);
 }
 
 // ---------------------------------------------------------------------------------------------

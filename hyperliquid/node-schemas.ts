@@ -250,6 +250,25 @@ export const NodeTrade = z.object({
 export type NodeTrade = z.infer<typeof NodeTrade>;
 
 // ---------------------------------------------------------------------------------------------
+// L4 snapshot file (`fileSnapshot` info request, l4Snapshots, includeHeightInOutput: true)
+// ---------------------------------------------------------------------------------------------
+
+/** One order of a snapshot file: `[user, order]` (OBS multi_book.rs `load_snapshots_from_str`). */
+export const NodeL4FileOrder = z.tuple([Address, NodeOrder]);
+export type NodeL4FileOrder = z.infer<typeof NodeL4FileOrder>;
+
+/**
+ * The node's L4 snapshot file as OBS reads it: `[height, [[coin, [[bids…], [asks…]]], …]]`, each
+ * side best first with time priority within a price (doc §6.1 item 6; OBS
+ * server/src/listeners/order_book/utils.rs `process_rmp_file`, multi_book.rs).
+ */
+export const NodeL4FileSnapshot = z.tuple([
+  UInt,
+  z.array(z.tuple([z.string(), z.tuple([z.array(NodeL4FileOrder), z.array(NodeL4FileOrder)])])),
+]);
+export type NodeL4FileSnapshot = z.infer<typeof NodeL4FileSnapshot>;
+
+// ---------------------------------------------------------------------------------------------
 // order_book_server WebSocket (OBS server/src/types/subscription.rs, types/mod.rs)
 // ---------------------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ import type { WsBook, WsLevel } from './inputs.ts';
 import type {
   NodeBookDiff,
   NodeBookDiffsBlock,
+  NodeL4FileSnapshot,
   NodeOrder,
   NodeOrderStatus,
   NodeOrderStatusesBlock,
@@ -714,6 +715,78 @@ export class L4Book {
   private refuse(reason: L4RejectReason, why: string, code: L4Apply): L4Apply {
     this.count(reason, why);
     return code;
+  }
+}
+
+/**
+ * One coin of the node's L4 snapshot file as an l4Book snapshot (the file's `[user, order]` pairs
+ * become orders with their user; the file has no time, so the caller gives the block time it knows,
+ * NaN when none). Undefined when the file holds no book for `coin`.
+ */
+export function l4SnapshotFromFile(
+  file: NodeL4FileSnapshot,
+  coin: string,
+  time = Number.NaN,
+): ObsL4Snapshot | undefined {
+  const entry = file[1].find((e) => e[0] === coin);
+  if (entry === undefined) return undefined;
+  const [bids, asks] = entry[1];
+  return {
+    coin,
+    time,
+    height: file[0],
+    levels: [bids.map(([user, o]) => ({ ...o, user })), asks.map(([user, o]) => ({ ...o, user }))],
+  };
+}
+
+/**
+ * The L4 books of several coins fed by the node's by-block lines, which hold every coin: each block's
+ * statuses and diffs are split by coin once (into arrays reused from block to block) and each book
+ * gets its share — an empty one too, so every book advances its height with every block.
+ */
+export class L4Books {
+  readonly books = new Map<string, L4Book>();
+  private readonly scratch = new Map<string, { statuses: NodeOrderStatus[]; diffs: NodeBookDiff[] }>();
+
+  constructor(coins: readonly string[], opts: { decimals?: number } = {}) {
+    for (const c of coins) {
+      this.books.set(c, new L4Book(c, opts));
+      this.scratch.set(c, { statuses: [], diffs: [] });
+    }
+  }
+
+  get(coin: string): L4Book | undefined {
+    return this.books.get(coin);
+  }
+
+  /** Apply one block to every book; returns how many books refused it (gap, not ready, mismatch). */
+  applyNodeBlock(statuses: NodeOrderStatusesBlock, diffs: NodeBookDiffsBlock): number {
+    const sc = this.scratch;
+    for (const v of sc.values()) {
+      v.statuses.length = 0;
+      v.diffs.length = 0;
+    }
+    const ss = statuses.events;
+    for (let i = 0; i < ss.length; i++) {
+      const s = ss[i] as NodeOrderStatus;
+      sc.get(s.order.coin)?.statuses.push(s);
+    }
+    const ds = diffs.events;
+    for (let i = 0; i < ds.length; i++) {
+      const d = ds[i] as NodeBookDiff;
+      sc.get(d.coin)?.diffs.push(d);
+    }
+    let refused = 0;
+    const mismatch = statuses.block_number !== diffs.block_number;
+    const time = naiveTimeToMs(diffs.block_time);
+    for (const [coin, book] of this.books) {
+      const v = sc.get(coin) as { statuses: NodeOrderStatus[]; diffs: NodeBookDiff[] };
+      const r = mismatch
+        ? book.applyNodeBlock(statuses, diffs)
+        : book.applyBlock(diffs.block_number, time, v.statuses, v.diffs);
+      if (r !== L4Apply.Ok && r !== L4Apply.Stale) refused++;
+    }
+    return refused;
   }
 }
 

@@ -35,6 +35,7 @@ import {
   obsUnsubscribe,
   parseNodeBlockLine,
   parseNodeBlockValue,
+  parseNodeL4FileSnapshot,
   parseNodeTradeLine,
   parseObsMessage,
 } from '../../hyperliquid/node-parse.ts';
@@ -356,6 +357,44 @@ function mutateAt(root: unknown, path: number[], op: string): void {
   else if (op === 'number') p[key] = 1.5;
   else if (op === 'array') p[key] = [];
 }
+
+describe('L4 snapshot file', () => {
+  it('the SNAPSHOT_JSON of multi_book.rs (verbatim layout and orders) parses', () => {
+    const text = `[100,
+    [
+        [
+            "@1",
+            [
+                [
+                    [
+                        "0x0000000000000000000000000000000000000000",
+                        ${JSON.stringify(ORDER_30444)}
+                    ],
+                    [
+                        "0x0000000000000000000000000000000000000000",
+                        ${JSON.stringify(ORDER_30385)}
+                    ]
+                ],
+                []
+            ]
+        ]
+    ]
+]`;
+    const r = parseNodeL4FileSnapshot(text);
+    if (!r.ok) throw new Error(r.error.message);
+    const [height, books] = r.value;
+    expect(height).toBe(100);
+    expect(books[0]?.[0]).toBe('@1');
+    expect(books[0]?.[1][0].map(([u, o]) => [u, o.oid])).toEqual([
+      [ZERO_USER, 105338503859],
+      [ZERO_USER, 105337808436],
+    ]);
+    const bad = parseNodeL4FileSnapshot('[100, [["@1", [[["0x00", {}]], []]]]]');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toContain('[1][0][1][0][0][0]');
+    expect(parseNodeL4FileSnapshot('[100, [').ok).toBe(false);
+  });
+});
 
 describe('order_book_server messages', () => {
   it('the reference l2Book, trades and subscriptionResponse literals parse', () => {

@@ -10,14 +10,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type {
   NodeBookDiff,
+  NodeBookDiffsBlock,
+  NodeL4FileSnapshot,
   NodeOrder,
+  NodeOrderStatusesBlock,
   NodeOrderStatus,
   ObsL4Snapshot,
   ObsL4Updates,
 } from '../../hyperliquid/node-schemas.ts';
 import { parseNodeBlockLine } from '../../hyperliquid/node-parse.ts';
 import { Apply, Book } from '../../state/book.ts';
-import { ASK, BID, L4Apply, L4Book, type SideIx } from '../../state/l4book.ts';
+import { ASK, BID, L4Apply, L4Book, L4Books, l4SnapshotFromFile, type SideIx } from '../../state/l4book.ts';
 
 const U1 = '0x1111111111111111111111111111111111111111';
 const U2 = '0x2222222222222222222222222222222222222222';
@@ -361,6 +364,70 @@ describe('L4 book: blocks', () => {
     expect(b.fmt(100)).toBe('1');
     expect(b.fmt(5)).toBe('0.05');
     expect(() => new L4Book('BTC', { decimals: 13 })).toThrow(RangeError);
+  });
+});
+
+describe('L4 books of several coins and the snapshot file', () => {
+  it('a snapshot file coin loads into a book (users from the [user, order] pairs)', () => {
+    const file: NodeL4FileSnapshot = [
+      100,
+      [
+        ['BTC', [[[U1, order(1, 'B', '100', '1')]], [[U2, order(2, 'A', '101', '2')]]]],
+        ['ETH', [[], []]],
+      ],
+    ];
+    const snap = l4SnapshotFromFile(file, 'BTC', 777);
+    if (snap === undefined) throw new Error('no BTC');
+    const b = new L4Book('BTC');
+    expect(b.loadSnapshot(snap)).toBe(L4Apply.Ok);
+    expect(b.height).toBe(100);
+    expect(b.time).toBe(777);
+    expect(b.order(2)?.user).toBe(U2);
+    expect(l4SnapshotFromFile(file, 'SOL')).toBeUndefined();
+  });
+
+  it('L4Books splits each node block by coin; every book advances, others are ignored', () => {
+    const books = new L4Books(['BTC', 'ETH']);
+    const btc = books.get('BTC') as L4Book;
+    const eth = books.get('ETH') as L4Book;
+    btc.loadSnapshot(snapshot([order(1, 'B', '100', '1')], [], 10));
+    eth.loadSnapshot(snapshot([], [], 10, 'ETH'));
+    const ethOrder = { ...order(5, 'A', '3000', '2'), coin: 'ETH' };
+    const solOrder = { ...order(6, 'A', '150', '2'), coin: 'SOL' };
+    const line = (events: unknown[]) => ({
+      local_time: '2026-06-02T10:00:00.5',
+      block_time: '2026-06-02T10:00:00.25',
+      block_number: 11,
+      events,
+    });
+    const statuses = line([status(ethOrder), status(solOrder)]) as NodeOrderStatusesBlock;
+    const diffs = line([
+      diff(1, '100', { update: { origSz: '1', newSz: '0.25' } }),
+      { ...diff(5, '3000', { new: { sz: '2' } }), coin: 'ETH', side: 'Ask' },
+      { ...diff(6, '150', { new: { sz: '2' } }), coin: 'SOL', side: 'A' },
+    ]) as NodeBookDiffsBlock;
+    expect(books.applyNodeBlock(statuses, diffs)).toBe(0);
+    expect([btc.height, eth.height]).toEqual([11, 11]);
+    expect(btc.time).toBe(Date.UTC(2026, 5, 2, 10, 0, 0, 250));
+    expect(btc.order(1)?.sz).toBe(0.25);
+    expect(eth.l2().levels).toEqual([[], [{ px: '3000', sz: '2', n: 1 }]]);
+    expect(books.get('SOL')).toBeUndefined();
+    // A block with nothing for ETH still advances it; a skipped height is refused by both.
+    expect(
+      books.applyNodeBlock(
+        { ...statuses, block_number: 12, events: [] },
+        { ...diffs, block_number: 12, events: [] },
+      ),
+    ).toBe(0);
+    expect(eth.height).toBe(12);
+    expect(
+      books.applyNodeBlock(
+        { ...statuses, block_number: 14, events: [] },
+        { ...diffs, block_number: 14, events: [] },
+      ),
+    ).toBe(2);
+    expect([btc.gapFrom, eth.gapTo]).toEqual([13, 13]);
+    expect(books.applyNodeBlock({ ...statuses, block_number: 15 }, diffs)).toBe(2);
   });
 });
 
