@@ -104,7 +104,7 @@ export interface BacktestResult {
   prices: Record<string, PriceSample[]>;
   regimes: Record<string, { time: number; regime: string }[]>;
   fills: FillFact[];
-  funding: FundingFact[];
+  funding: (FundingFact & FundingPayment)[];
   metrics: Metrics;
 }
 
@@ -197,11 +197,23 @@ function isObj(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
+/** A funding payment: what the account paid, and the venue's rate, mark and position size it was settled on. */
+export interface FundingPayment {
+  time: number;
+  coin: string;
+  strategy: string;
+  /** Paid (positive) or received (negative), from the move of `totals.fundingPaid`. */
+  usdc: number;
+  /** The venue's hourly rate and the mark price the payment was settled on (null: not recorded). */
+  rate: number | null;
+  markPx: number | null;
+}
+
+const numOrNull = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
 /** Funding payments from the `exec.position` records: each moves `totals.fundingPaid` by the payment. */
-export function fundingPayments(
-  lines: readonly DecisionLine[],
-): { time: number; coin: string; strategy: string; usdc: number }[] {
-  const out: { time: number; coin: string; strategy: string; usdc: number }[] = [];
+export function fundingPayments(lines: readonly DecisionLine[]): FundingPayment[] {
+  const out: FundingPayment[] = [];
   let paid = 0;
   for (const l of lines) {
     if (l.kind !== 'exec.position' || !isObj(l.totals)) continue;
@@ -212,7 +224,15 @@ export function fundingPayments(
     if (!isObj(l.cause) || l.cause.type !== 'funding' || delta === 0) continue;
     const strategy =
       isObj(l.position) && typeof l.position.strategy === 'string' ? l.position.strategy : '(none)';
-    out.push({ time: l.t, coin: typeof l.coin === 'string' ? l.coin : '', strategy, usdc: delta });
+    const f = isObj(l.cause.funding) ? l.cause.funding : {};
+    out.push({
+      time: l.t,
+      coin: typeof l.coin === 'string' ? l.coin : '',
+      strategy,
+      usdc: delta,
+      rate: numOrNull(f.rate),
+      markPx: numOrNull(f.markPx),
+    });
   }
   return out;
 }
@@ -271,7 +291,7 @@ export function backtest(opts: BacktestOptions): BacktestResult {
     notional: f.px * f.size,
     fee: f.fee,
   }));
-  const funding: FundingFact[] = fundingPayments(lines).map((f) => ({
+  const funding: (FundingFact & FundingPayment)[] = fundingPayments(lines).map((f) => ({
     ...f,
     regime: regimeAt(regimes[f.coin], f.time),
   }));

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { BacktestResult } from './backtest.ts';
 import type { EquityPoint, Metrics, TradeFigures } from './metrics.ts';
 
@@ -36,8 +37,9 @@ let bundle: string | null = null;
 /** The lightweight-charts standalone bundle as an inline `<script>` (it defines `window.LightweightCharts`). */
 export function chartLibraryScript(): string {
   if (bundle === null) {
-    const require = createRequire(import.meta.url);
-    const path = require.resolve('lightweight-charts/dist/lightweight-charts.standalone.production.js');
+    // the package exports only its ES modules and package.json: the standalone bundle sits beside them
+    const pkg = createRequire(import.meta.url).resolve('lightweight-charts/package.json');
+    const path = join(dirname(pkg), 'dist', 'lightweight-charts.standalone.production.js');
     bundle = readFileSync(path, 'utf8').replace(/<\/script/gi, '<\\/script');
   }
   return `<script>${bundle}</script>`;
