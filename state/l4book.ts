@@ -619,19 +619,44 @@ export class L4Book {
   // Internals
   // -------------------------------------------------------------------------------------------
 
-  /** A decimal string as an integer of 10^-decimals; NaN when it has more decimals or is too big. */
+  /**
+   * A decimal string as an integer of 10^-decimals; NaN when it has more (non-zero) decimals than
+   * the book holds, is beyond 2^53 units, or is not a plain decimal. Read digit by digit: no strings
+   * are built on the hot path.
+   */
   toUnits(s: string): number {
-    const dot = s.indexOf('.');
-    const neg = s.charCodeAt(0) === 45;
-    const intPart = s.slice(neg ? 1 : 0, dot < 0 ? s.length : dot);
-    let frac = dot < 0 ? '' : s.slice(dot + 1);
-    // Trailing zeros carry no value ("1096.0" at 0 decimals is 1096).
-    let end = frac.length;
-    while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
-    if (end > this.decimals) return Number.NaN;
-    frac = frac.slice(0, end).padEnd(this.decimals, '0');
-    const v = Number(intPart + frac);
-    if (!Number.isSafeInteger(v) || intPart.length === 0) return Number.NaN;
+    const len = s.length;
+    let i = 0;
+    const neg = len > 0 && s.charCodeAt(0) === 45;
+    if (neg) i = 1;
+    let v = 0;
+    let intDigits = 0;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      intDigits++;
+    }
+    if (intDigits === 0) return Number.NaN;
+    let fd = 0;
+    if (i < len) {
+      if (s.charCodeAt(i) !== 46 || i === len - 1) return Number.NaN;
+      let zeros = 0;
+      for (i++; i < len; i++) {
+        const c = s.charCodeAt(i) - 48;
+        if (c < 0 || c > 9) return Number.NaN;
+        // Trailing zeros carry no value ("1096.0" at 0 decimals is 1096): held back until a digit.
+        if (c === 0) zeros++;
+        else {
+          fd += zeros + 1;
+          if (fd > this.decimals) return Number.NaN;
+          v = v * 10 ** (zeros + 1) + c;
+          zeros = 0;
+        }
+      }
+    }
+    v *= 10 ** (this.decimals - fd);
+    if (!Number.isSafeInteger(v)) return Number.NaN;
     return neg ? -v : v;
   }
 

@@ -364,6 +364,54 @@ describe('L4 book: blocks', () => {
     expect(b.fmt(100)).toBe('1');
     expect(b.fmt(5)).toBe('0.05');
     expect(() => new L4Book('BTC', { decimals: 13 })).toThrow(RangeError);
+    const b8 = new L4Book('BTC');
+    for (const bad of ['', '1.', '.5', '1e5', '12a', '1.2.3', '-', '0.000000001', '1.5x'])
+      expect(b8.toUnits(bad)).toBeNaN();
+    expect(b8.toUnits('1.500000000000')).toBe(150_000_000);
+    expect(b8.toUnits('-1.5')).toBe(-150_000_000);
+    expect(b8.toUnits('0.00000001')).toBe(1);
+    expect(b8.toUnits('90071992.54740991')).toBe(9007199254740991);
+    expect(b8.toUnits('90071992.54740992')).toBeNaN();
+  });
+
+  it('toUnits agrees with exact BigInt arithmetic and inverts fmt (property)', () => {
+    let exact = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 8 }),
+        fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.bigInt({ min: 0n, max: 10n ** 17n })),
+        fc.integer({ min: 0, max: 11 }),
+        fc.integer({ min: 0, max: 3 }),
+        (decimals, mant, fracLen, trailing) => {
+          const b = new L4Book('X', { decimals });
+          const digits = mant.toString().padStart(fracLen + 1, '0');
+          const cut = digits.length - fracLen;
+          const str = `${digits.slice(0, cut)}${fracLen > 0 ? `.${digits.slice(cut)}` : ''}${fracLen > 0 ? '0'.repeat(trailing) : ''}`;
+          // Exact: units = mant × 10^(decimals − fracLen) when that is an integer.
+          let want: number;
+          if (fracLen <= decimals) want = Number(mant * 10n ** BigInt(decimals - fracLen));
+          else {
+            const div = 10n ** BigInt(fracLen - decimals);
+            want = mant % div === 0n ? Number(mant / div) : Number.NaN;
+          }
+          if (!Number.isSafeInteger(want)) want = Number.NaN;
+          const got = b.toUnits(str);
+          if (Number.isNaN(want)) {
+            refused++;
+            expect(got).toBeNaN();
+          } else {
+            exact++;
+            expect(got).toBe(want);
+            expect(b.toUnits(b.fmt(got))).toBe(got);
+          }
+        },
+      ),
+      { numRuns: 2000, seed: 8 },
+    );
+    console.log(`toUnits property: ${exact} exact, ${refused} refused`);
+    expect(exact).toBeGreaterThan(400);
+    expect(refused).toBeGreaterThan(200);
   });
 });
 
