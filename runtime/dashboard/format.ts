@@ -176,8 +176,12 @@ export function humanise(text: unknown): string {
   );
 }
 
-/** The functions above as page script (each a top-level function declaration). */
-export const FORMAT_SOURCE: string = [
+/**
+ * The functions above as page script (each a top-level function declaration). A transpiler that keeps
+ * function names (esbuild's keepNames, as tsx runs this file) wraps inner functions in `__name(f, "f")`:
+ * the page gets a `__name` that returns its function, so the source runs however this module was loaded.
+ */
+export const FORMAT_SOURCE: string = `var __name = function (f) { return f; };\n${[
   fmtDuration,
   fmtUsd,
   fmtBps,
@@ -190,4 +194,4 @@ export const FORMAT_SOURCE: string = [
   humanise,
 ]
   .map((f) => f.toString())
-  .join('\n');
+  .join('\n')}`;

@@ -2,6 +2,11 @@
  * The dashboard's numbers for people and its decision rows: the functions as Node runs them, and the
  * same functions as the page receives them (their source text, evaluated on its own) agree.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { transformSync } from 'esbuild';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -168,5 +173,28 @@ describe('the page receives the same functions', () => {
     } as unknown as Record<string, (...a: unknown[]) => unknown>;
     for (const [name, args] of cases) expect(page[name]!(...args)).toEqual(node[name]!(...args));
     expect(page.humanise!('fresh for 6213.92578125 ms')).toBe('fresh for 6.2 s');
+  });
+
+  it('the page script runs when this module was loaded by a name-keeping transpiler (tsx: __name wrappers)', async () => {
+    // `npm run screenshots` runs under tsx, whose esbuild keeps names: inner functions come out wrapped in
+    // __name(…), which the page does not have — every decision row threw "__name is not defined"
+    const src = readFileSync(join(import.meta.dirname, '../../runtime/dashboard/format.ts'), 'utf8');
+    const js = transformSync(src, { loader: 'ts', format: 'esm', keepNames: true }).code;
+    const dir = mkdtempSync(join(tmpdir(), 'format-keepnames-'));
+    try {
+      const file = join(dir, 'format.mjs');
+      // keepNames output calls a module-level __name helper esbuild defines at the top of the file
+      writeFileSync(file, js);
+      const mod = (await import(pathToFileURL(file).href)) as { FORMAT_SOURCE: string };
+      expect(mod.FORMAT_SOURCE).toContain('__name(');
+      const page = new Function(`${mod.FORMAT_SOURCE}\nreturn { recordRow, humanise };`)() as {
+        recordRow: typeof recordRow;
+        humanise: typeof humanise;
+      };
+      expect(page.recordRow({ t: 1, kind: 'alarm', source: 'system', message: 'm' }).reason).toBe('m');
+      expect(page.humanise('fresh for 6213.92578125 ms')).toBe('fresh for 6.2 s');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
