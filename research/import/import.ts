@@ -199,6 +199,8 @@ export async function importFiles(opts: ImportOptions): Promise<CoverageReport> 
   let outOfOrder = 0;
   let journalGaps = 0;
   const days = new Set<string>();
+  let dayStart = Number.POSITIVE_INFINITY;
+  let dayEnd = Number.NEGATIVE_INFINITY;
 
   const openWriter = (t: number): JournalWriter => {
     const day = dayOf(t);
@@ -227,7 +229,13 @@ export async function importFiles(opts: ImportOptions): Promise<CoverageReport> 
     if (kind === RecordKind.Tick) rec.source = source;
     if (!writer.append(rec)) throw new ImportError(`journal: ${writeError?.message ?? 'append rejected'}`);
     records++;
-    days.add(dayOf(time));
+    if (time >= dayEnd || time < dayStart) {
+      // a new day folder (Date formatting per record would cost more than the rest of the append)
+      const day = dayOf(time);
+      days.add(day);
+      dayStart = Date.parse(`${day}T00:00:00Z`);
+      dayEnd = dayStart + 86_400_000;
+    }
   };
   const connEvent = (ev: ConnEvent, time: number) => {
     conn++;

@@ -14,6 +14,7 @@ import { compressFrameSync, compressSync } from 'lz4-napi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalDays, readDays } from '../../actors/journal/days.ts';
 import { engineConfigFrom } from '../../decision/engine.ts';
+import { parseServerFrame } from '../../hyperliquid/parse.ts';
 import { replayJournal } from '../../replay/replay-journal.ts';
 import { nsToMs, parseIsoTime, plainDecimal } from '../../research/import/formats.ts';
 import { ImportError, type ImportInput, importFiles } from '../../research/import/import.ts';
@@ -307,6 +308,7 @@ describe('asset-ctxs', () => {
         data: { coin: string; ctx: Record<string, unknown> };
       };
       expect(d.channel).toBe('activeAssetCtx');
+      expect(parseServerFrame(f.data).ok).toBe(true);
       const sim = lastOfMinute.get(`${d.data.coin} ${f.time}`)!;
       expect(sim).toBeDefined();
       expect({ ...d.data.ctx, dayBaseVlm: null }).toEqual({ ...sim.ctx, dayBaseVlm: null });
@@ -341,6 +343,7 @@ describe('asset-ctxs', () => {
     const c = await run([{ format: 'asset-ctxs', path: p }]);
     const f = framesOf(c.records).map((x) => JSON.parse(dec.decode(x.data)).data.ctx);
     expect(f).toHaveLength(2);
+    for (const x of framesOf(c.records)) expect(parseServerFrame(x.data)).toMatchObject({ ok: true });
     expect(f[0]).toMatchObject({
       funding: '0.0000125',
       dayNtlVlm: '1000000',
