@@ -4,6 +4,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { strategyEventLine } from './engine.ts';
+import { startNodeSim } from './node/node-sim.ts';
 import { scenarioNames } from './scenarios.ts';
 import { startSim } from './server.ts';
 
@@ -18,12 +19,20 @@ export interface SimCommandArgs {
    * strategy event (`{"event":"strategyEvent",…}`, sim/events.ts) when it is over.
    */
   groundTruth?: string;
+  /**
+   * Also play the trader's own node (issue 17): write its hourly by-block files under this folder
+   * (laid out as the node's `~/hl/data`) and serve an order_book_server WebSocket, both from the
+   * same market.
+   */
+  nodeDir?: string;
+  /** Port of that order_book_server (default 0: any free port). */
+  nodePort?: number;
 }
 
 export async function runSimCommand(
   args: SimCommandArgs,
   print: (line: string) => void = (l) => process.stdout.write(l + '\n'),
-): Promise<{ close(): Promise<void>; url: string }> {
+): Promise<{ close(): Promise<void>; url: string; bookServerUrl?: string }> {
   if (!scenarioNames().includes(args.scenario)) {
     throw new Error(`unknown scenario "${args.scenario}"; known: ${scenarioNames().join(', ')}`);
   }
@@ -45,9 +54,24 @@ export async function runSimCommand(
     `sim: serving ${sim.wsUrl} (info ${sim.httpUrl}/info) seed=${args.seed} scenario=${args.scenario} speed=${args.speed}` +
       (args.groundTruth ? ` ground-truth=${args.groundTruth}` : ''),
   );
+  const node =
+    args.nodeDir === undefined
+      ? null
+      : await startNodeSim({
+          engine: sim.engine,
+          dir: args.nodeDir,
+          port: args.nodePort ?? 0,
+          host: args.host ?? '127.0.0.1',
+        });
+  if (node !== null) {
+    node.attachToEngine();
+    print(`sim: node order_book_server ${node.server!.url} node files under ${args.nodeDir}`);
+  }
   return {
     url: sim.wsUrl,
+    ...(node !== null ? { bookServerUrl: node.server!.url } : {}),
     close: async () => {
+      await node?.close();
       await sim.close();
       if (out) await new Promise<void>((resolve) => out!.end(() => resolve()));
     },

@@ -41,5 +41,17 @@ export {
   strategyEventsOf,
   type StrategyEventsOptions,
 } from './generate.ts';
+export {
+  type NodeBookServer,
+  type NodeBookServerOptions,
+  type NodeBookServerStats,
+  OBS_NOT_READY,
+  startNodeBookServer,
+} from './node/book-server.ts';
+export { NodeFaults } from './node/faults.ts';
+export { type NodeFilesStats, NodeFileWriter } from './node/files.ts';
+export { hourlyRelPath, NODE_STREAMS, type NodeStream } from './node/format.ts';
+export { NodeSim, type NodeSimOptions, startNodeSim } from './node/node-sim.ts';
+export { type NodeBlock, type NodeBookOrder, OrderModel, type OrderModelStats } from './node/orders.ts';
 export { getScenario, SCENARIOS, scenarioDurationMs, scenarioNames } from './scenarios.ts';
 export { type SimServer, type SimServerOptions, type SimSpeed, type SimStats, startSim } from './server.ts';

@@ -3,7 +3,7 @@ import { runUntilStopped } from '../signals.ts';
 import { runSimCommand } from '../../sim/cli.ts';
 import { startPrerenderedSim } from '../../sim/prerendered.ts';
 import { scenarioNames } from '../../sim/scenarios.ts';
-import { COMMON_OPTIONS, guarded, type Io, num, parse } from './common.ts';
+import { COMMON_OPTIONS, guarded, type Io, num, parse, UsageError } from './common.ts';
 
 export const SIM_USAGE = `usage: runtime sim [options]
 
@@ -17,6 +17,11 @@ options:
   --ground-truth FILE   write the ground truth as JSONL: regime labels, cascade events and the
                         labelled strategy events (exhaustion, cascade, range-edge) with their windows
   --duration S          stop after S seconds (default: until Ctrl-C)
+  --node-dir DIR        also play the trader's own node from the same market: write its hourly
+                        node_fills_by_block / node_order_statuses_by_block / node_raw_book_diffs_by_block
+                        files under DIR (as ~/hl/data) and serve an order_book_server WebSocket
+                        (l2Book, trades, l4Book), printing its ws:// URL
+  --node-port N         that order_book_server's port (default 0: any free port)
   --prerender S         generate S seconds of play (at --speed) before serving, then only send them:
                         market channels only (no /info, no faults); for load tests, where the live
                         simulator at a high speed would take the CPU the system under test needs
@@ -29,10 +34,15 @@ export async function simCommand(argv: string[], io: Io): Promise<number> {
       port: { type: 'string' },
       'ground-truth': { type: 'string' },
       prerender: { type: 'string' },
+      'node-dir': { type: 'string' },
+      'node-port': { type: 'string' },
     });
     if (values.help) {
       io.stdout(SIM_USAGE);
       return 0;
+    }
+    if (values.prerender !== undefined && values['node-dir'] !== undefined) {
+      throw new UsageError('--node-dir does not combine with --prerender (pre-rendered frames have no node)');
     }
     if (values.prerender !== undefined) {
       const speed = num(values.speed, 'speed', 1);
@@ -57,6 +67,8 @@ export async function simCommand(argv: string[], io: Io): Promise<number> {
       speed: values.speed === 'max' ? 'max' : num(values.speed, 'speed', 1),
     };
     if (values['ground-truth']) args.groundTruth = values['ground-truth'];
+    if (values['node-dir'] !== undefined) args.nodeDir = values['node-dir'];
+    if (values['node-port'] !== undefined) args.nodePort = num(values['node-port'], 'node-port', 0);
     const sim = await runSimCommand(args, io.stdout);
     await runUntilStopped(
       () => sim.close(),

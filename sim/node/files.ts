@@ -40,6 +40,9 @@ export interface NodeFilesStats {
   stalledBlocks: number;
   midBlockRollovers: number;
   filesOpened: number;
+  /** Lines (or parts) that could not be written, and the last reason. */
+  writeErrors: number;
+  lastWriteError: string | null;
 }
 
 interface Pending {
@@ -77,6 +80,8 @@ export class NodeFileWriter {
     stalledBlocks: 0,
     midBlockRollovers: 0,
     filesOpened: 0,
+    writeErrors: 0,
+    lastWriteError: null,
   };
   private readonly rng: Rng;
   private readonly fds = new Map<NodeStream, { path: string; fd: number }>();
@@ -229,11 +234,33 @@ export class NodeFileWriter {
 
   /** Append to the stream's file at `path` (the hour rolls over by opening the next file). */
   private writeTo(stream: NodeStream, path: string, text: string, endsLine: boolean): void {
+    try {
+      this.append(stream, path, text, endsLine);
+    } catch (e) {
+      // the folder went away, the disk is full…: counted, this stream misses the line, the others go on
+      this.stats.writeErrors++;
+      this.stats.lastWriteError = `${stream}: ${e instanceof Error ? e.message : String(e)}`;
+      const cur = this.fds.get(stream);
+      if (cur?.path === path) {
+        this.fds.delete(stream);
+        try {
+          closeSync(cur.fd);
+        } catch {
+          /* already unusable */
+        }
+      }
+    }
+  }
+
+  private append(stream: NodeStream, path: string, text: string, endsLine: boolean): void {
     const cur = this.fds.get(stream);
     let fd: number;
     if (cur?.path === path) fd = cur.fd;
     else {
-      if (cur !== undefined) closeSync(cur.fd);
+      if (cur !== undefined) {
+        this.fds.delete(stream);
+        closeSync(cur.fd);
+      }
       mkdirSync(dirname(path), { recursive: true });
       fd = openSync(path, 'a');
       this.fds.set(stream, { path, fd });

@@ -33,6 +33,9 @@ export class NodeSim implements NodeFaultHost {
   server: NodeBookServer | null = null;
   /** Called with every block the model produced (before faults), e.g. by tests. */
   onNodeBlock: ((b: NodeBlock) => void) | null = null;
+  /** File writes that failed (the block is missing from the files), and the last reason. */
+  writeErrors = 0;
+  lastWriteError: string | null = null;
   private serverSkips = 0;
   private detach: (() => void) | null = null;
 
@@ -58,7 +61,13 @@ export class NodeSim implements NodeFaultHost {
     const block = this.model.onBlock();
     this.onNodeBlock?.(block);
     this.faults.runDue(block.time);
-    this.files?.write(block);
+    try {
+      this.files?.write(block);
+    } catch (e) {
+      // a full disk or a removed folder must not stop the market: counted, the block is lost there
+      this.writeErrors++;
+      this.lastWriteError = e instanceof Error ? e.message : String(e);
+    }
     if (this.serverSkips > 0) this.serverSkips--;
     else this.server?.publish(block);
     return block;
