@@ -52,8 +52,13 @@ export interface ImportOptions {
 
 export class ImportError extends Error {}
 
-/** Files are opened this long before the merge reaches the hour their name gives (early lines stay in order). */
-const OPEN_AHEAD_MS = 3_600_000;
+/**
+ * Files are opened this long before the merge reaches the time their name gives, so lines a little before it
+ * (a node's block times trail its processing-time file names) stay in order. Memory is about one decoded block
+ * (the LZ4 tool's default is 4 MiB) and its lines per open file: the files of one hour of every coin named are
+ * open together, those of later hours not yet.
+ */
+const OPEN_AHEAD_MS = 300_000;
 /** Wait for the writer once this many records are not yet durable (bounded memory). */
 const MAX_UNPERSISTED = 16_384;
 

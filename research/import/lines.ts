@@ -16,7 +16,7 @@ export function compressionOf(path: string): Compression {
 
 /** The decompressed bytes of a file, chunk by chunk. */
 export function fileBytes(path: string, compression = compressionOf(path)): AsyncIterable<Buffer> {
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  const raw = createReadStream(path, { highWaterMark: 1 << 18 });
   if (compression === 'lz4') return lz4Decode(raw);
   if (compression === 'gzip') {
     const gunzip = createGunzip({ chunkSize: 1 << 18 });
