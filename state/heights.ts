@@ -11,6 +11,10 @@
  * their venue time.
  */
 
+import { parseNodeBlockLine } from '../hyperliquid/node-parse.ts';
+import type { NodeFillEvent } from '../hyperliquid/node-schemas.ts';
+import type { WsTrade } from '../hyperliquid/ws-schemas.ts';
+
 export interface HeightGap {
   source: string;
   stream: string;
@@ -228,6 +232,8 @@ export interface SourceGap {
 
 export interface SourceVerdict {
   gaps: SourceGap[];
+  /** A fills block's trades (one per fill pair, as the venue's `trades` shows them), for the flow windows. */
+  trades?: WsTrade[];
   /** A height already seen: not applied. */
   duplicate: boolean;
   /** Why the record could not be read (counted by the caller), '' when it could. */
@@ -236,6 +242,9 @@ export interface SourceVerdict {
 
 export interface SourceHealthCounters {
   frames: number;
+  /** Trades made from node fill pairs; fills whose counterpart was not in the same block (skipped). */
+  fillTrades: number;
+  unpairedFills: number;
   malformed: number;
   duplicates: number;
   /** Gaps reported: height ranges, connection losses and source-reported gaps, staleness. */
@@ -256,7 +265,14 @@ function isObj(v: unknown): v is { readonly [k: string]: unknown } {
  */
 export class SourceHealth {
   readonly heights: HeightTracker;
-  readonly counters: SourceHealthCounters = { frames: 0, malformed: 0, duplicates: 0, gaps: 0 };
+  readonly counters: SourceHealthCounters = {
+    frames: 0,
+    fillTrades: 0,
+    unpairedFills: 0,
+    malformed: 0,
+    duplicates: 0,
+    gaps: 0,
+  };
 
   constructor(opts: HeightTrackerOptions = {}) {
     this.heights = new HeightTracker(opts);
@@ -342,11 +358,22 @@ export class SourceHealth {
       this.counters.duplicates++;
       return { gaps: [], duplicate: true, malformed: '' };
     }
-    return {
+    const out: SourceVerdict = {
       gaps: v.gap ? this.gap(`${source}:${stream}`, v.gap.reason) : [],
       duplicate: false,
       malformed: '',
     };
+    if (stream === 'node_fills_by_block') {
+      const r = parseNodeBlockLine('node_fills_by_block', data);
+      if (!r.ok) out.malformed = `${source}:${stream}: ${r.error.message}`;
+      else {
+        const t = tradesOfFills(r.value.events);
+        this.counters.fillTrades += t.trades.length;
+        this.counters.unpairedFills += t.unpaired;
+        out.trades = t.trades;
+      }
+    }
+    return out;
   }
 
   /**
@@ -393,4 +420,41 @@ export class SourceHealth {
 
 function ok(): SourceVerdict {
   return { gaps: [], duplicate: false, malformed: '' };
+}
+
+/**
+ * A block's fills as trades: the node writes each trade as two fills (`[user, fill]`, buyer and seller,
+ * the same `tid`); the trade is the taker's side (`crossed`), `users` = [buyer, seller], as the venue's
+ * `trades` channel shows it. A fill whose counterpart is not in the block is counted, not guessed.
+ */
+export function tradesOfFills(events: readonly NodeFillEvent[]): { trades: WsTrade[]; unpaired: number } {
+  const byTid = new Map<number, NodeFillEvent[]>();
+  for (const e of events) {
+    const k = e[1].tid;
+    const list = byTid.get(k);
+    if (list) list.push(e);
+    else byTid.set(k, [e]);
+  }
+  const trades: WsTrade[] = [];
+  let unpaired = 0;
+  for (const pair of byTid.values()) {
+    const buy = pair.find((e) => e[1].side === 'B');
+    const sell = pair.find((e) => e[1].side === 'A');
+    if (pair.length !== 2 || !buy || !sell) {
+      unpaired += pair.length;
+      continue;
+    }
+    const taker = buy[1].crossed ? buy[1] : sell[1];
+    trades.push({
+      coin: taker.coin,
+      side: taker.side,
+      px: taker.px,
+      sz: taker.sz,
+      time: taker.time,
+      hash: taker.hash,
+      tid: taker.tid,
+      users: [buy[0], sell[0]],
+    });
+  }
+  return { trades, unpaired };
 }

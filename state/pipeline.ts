@@ -245,6 +245,15 @@ export class IngestPipeline {
     if (v.malformed !== '') this.reject(`${source}.malformed`, `record ${rec.seq}: ${v.malformed}`);
     if (v.duplicate) this.counters.dropped++;
     for (const g of v.gaps) this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+    // the node's fills are the venue's trades, often before the public feed's copy (deduplicated on coin, time, tid)
+    if (v.trades === undefined || v.trades.length === 0) return;
+    const fresh = this.gaps.tradesOf(v.trades).trades;
+    if (fresh.length === 0) return;
+    this.counters.applied++;
+    for (const e of this.builder.onTrades(fresh, rec.time, rec.seq)) {
+      this.derivedSinceDrain++;
+      this.onDerived?.(e);
+    }
   }
 
   private reject(code: string, message: string): void {

@@ -8,6 +8,7 @@
  * `error` echoing our ping counts as the pong (socket.ts).
  */
 import { type Actor, createActor } from 'xstate';
+import { OBS_DEFAULT_LEVELS, OBS_MAX_LEVELS } from '../../hyperliquid/node-schemas.ts';
 import { connectionMachine } from '../../machines/connection.machine.ts';
 import type { ConnectionInput } from '../../machines/connection.types.ts';
 import type { Clock } from '../../state/clock.ts';
@@ -31,11 +32,10 @@ export interface SourceInlet {
   ): void;
 }
 
-/** order_book_server's own default depth: asking for it explicitly is rejected. */
-export const OBS_DEFAULT_LEVELS = 20;
-export const OBS_MAX_LEVELS = 100;
-
-/** The subscriptions for `coins`: l2Book (nLevels only when not the server's default), trades, l4Book. */
+/**
+ * The subscriptions for `coins`: l2Book (nLevels only when not the server's default 20: asking for it
+ * explicitly is rejected), trades, l4Book.
+ */
 export function bookServerSubscriptions(
   coins: readonly string[],
   nLevels = OBS_DEFAULT_LEVELS,

@@ -3,7 +3,7 @@ import { createActor } from 'xstate';
 import { healthMachine } from '../../machines/health.machine.ts';
 import { FAST_BOOK } from '../../machines/health.types.ts';
 import { StateBuilder } from '../../state/builder.ts';
-import { blockStamp, HeightTracker, nodeTimeMs } from '../../state/heights.ts';
+import { blockStamp, HeightTracker, nodeTimeMs, tradesOfFills } from '../../state/heights.ts';
 import { type FeedHealthEvent, IngestPipeline } from '../../state/pipeline.ts';
 import { type JournalRecord, jsonBytes, RecordKind } from '../../state/records.ts';
 
@@ -265,5 +265,68 @@ describe('node and book sources in the ingest pipeline', () => {
     step(11_000);
     expect(status()).toBe('HEALTHY');
     health.stop();
+  });
+
+  it('node fills become the venue’s trades (taker side, [buyer, seller]) and the public copy is deduplicated', () => {
+    const buyer = `0x${'b'.repeat(40)}`;
+    const seller = `0x${'5'.repeat(40)}`;
+    const hash = `0x${'a'.repeat(64)}`;
+    const fill = (side: 'B' | 'A', crossed: boolean, tid: number, time: number) => ({
+      coin: 'BTC',
+      px: '100.5',
+      sz: '0.3',
+      side,
+      time,
+      startPosition: '0',
+      dir: side === 'B' ? 'Open Long' : 'Open Short',
+      closedPnl: '0',
+      hash,
+      oid: tid * 10 + (side === 'B' ? 1 : 2),
+      crossed,
+      fee: '0.01',
+      tid,
+      feeToken: 'USDC',
+      liquidation: null,
+    });
+    const t0 = BASE + 10_000;
+    const events = [
+      [buyer, fill('B', false, 7, t0)],
+      [seller, fill('A', true, 7, t0)],
+      [seller, fill('A', true, 8, t0)],
+    ];
+    const iso = nodeIso(t0);
+    const line = enc.encode(JSON.stringify({ local_time: iso, block_time: iso, block_number: 5, events }));
+    const j = journal();
+    j.nodeRaw(1, line);
+    expect(j.p.sources.counters).toMatchObject({ fillTrades: 1, unpairedFills: 1 });
+    expect(j.p.counters.applied).toBe(1);
+    expect(j.p.gaps.counters.tradesSeen).toBe(1);
+    // the public feed's copy of the same trade comes later: deduplicated, not counted twice
+    const pub = jsonBytes({
+      channel: 'trades',
+      data: [
+        { coin: 'BTC', side: 'A', px: '100.5', sz: '0.3', time: t0, hash, tid: 7, users: [buyer, seller] },
+      ],
+    });
+    j.feedFrame(2, pub);
+    expect(j.p.gaps.counters.duplicateTrades).toBe(1);
+    expect(j.p.counters.dropped).toBe(1);
+    expect(j.p.counters.rejected).toBe(0);
+    // the trade as the venue shows it
+    expect(
+      tradesOfFills([
+        [buyer, { ...fill('B', false, 7, t0) }],
+        [seller, { ...fill('A', true, 7, t0) }],
+      ] as Parameters<typeof tradesOfFills>[0]).trades,
+    ).toEqual([
+      { coin: 'BTC', side: 'A', px: '100.5', sz: '0.3', time: t0, hash, tid: 7, users: [buyer, seller] },
+    ]);
+    // a fills line that fails the schema is counted and still checked by height
+    j.nodeRaw(
+      3,
+      enc.encode(`{"local_time":"${iso}","block_time":"${iso}","block_number":6,"events":[[1,2]]}`),
+    );
+    expect(j.p.counters.rejectedByCode['node.malformed']).toBe(1);
+    expect(j.p.sources.heights.height('node', FILLS)).toBe(6);
   });
 });
