@@ -139,6 +139,7 @@ export interface NodeBookServerStats {
   notReadyRejected: number;
   restarts: number;
   blocksPublished: number;
+  blocksSkipped: number;
   framesSent: Record<string, number>;
   clientErrors: number;
 }
@@ -173,6 +174,7 @@ export class NodeBookServer {
     notReadyRejected: 0,
     restarts: 0,
     blocksPublished: 0,
+    blocksSkipped: 0,
     framesSent: {},
     clientErrors: 0,
   };
@@ -305,6 +307,15 @@ export class NodeBookServer {
     const side = (s: 'B' | 'A') =>
       model.levels(coin, s).map((l) => ({ px: Math.round(l.p * m.tick * 1e8), sz: l.q * szScale, n: l.n }));
     return [side('B'), side('A')];
+  }
+
+  /**
+   * A block the server never sends (the skipped-block fault): its book still moves on, so a later
+   * snapshot carries this height and time (its orders include the block's changes).
+   */
+  skip(block: NodeBlock): void {
+    this.last = { time: block.time, height: block.height };
+    this.statsData.blocksSkipped++;
   }
 
   /** Send one block to every subscriber (trades, then l4Book updates, then l2Book). */

@@ -68,8 +68,10 @@ export class NodeSim implements NodeFaultHost {
       this.writeErrors++;
       this.lastWriteError = e instanceof Error ? e.message : String(e);
     }
-    if (this.serverSkips > 0) this.serverSkips--;
-    else this.server?.publish(block);
+    if (this.serverSkips > 0) {
+      this.serverSkips--;
+      this.server?.skip(block);
+    } else this.server?.publish(block);
     return block;
   }
 

@@ -352,6 +352,27 @@ describe('sim/node order_book_server', () => {
     }
   });
 
+  it('a snapshot taken right after a skipped block carries that block: its height, and orders with its changes', async () => {
+    const { connect, step, sim } = await setup(5);
+    for (let i = 0; i < 4; i++) step();
+    sim.faults.skipBlock({ files: false });
+    const skipped = step(); // height 5: not sent, but the book moved
+    const c = await connect();
+    c.subscribe({ type: 'l4Book', coin: 'BTC' });
+    await c.waitForCount(2);
+    const snap = data(c.frames[1]!).Snapshot as Json;
+    expect(snap.height).toBe(skipped.height);
+    expect(snap.time).toBe(skipped.time);
+    const [bids] = snap.levels as Json[][];
+    const m = sim.model.market('BTC');
+    expect(bids!.map((o) => o.oid)).toEqual(sim.model.orders('BTC')[0].map((o) => o.oid));
+    expect(bids![0]!.sz).toBe(obsNumber(m.formatSz(sim.model.orders('BTC')[0][0]!.lots)));
+    step();
+    await c.waitFor((f) => f.includes('"Updates"'));
+    expect((data(c.frames[2]!).Updates as Json).height).toBe(skipped.height + 1);
+    expect(sim.server!.stats()).toMatchObject({ blocksSkipped: 1, blocksPublished: 5 });
+  });
+
   it('faults: a skipped block is a height hole on l4Book; a restart drops, refuses, turns away while not ready, then snapshots anew', async () => {
     const { connect, step, sim, clock } = await setup(4);
     const c = await connect();
