@@ -196,6 +196,25 @@ describe('sim/node hourly files', () => {
     expect(new Set(hours)).toEqual(new Set(['20251231/23', '20260101/0']));
   });
 
+  it('the same seed writes the same bytes; another seed does not', () => {
+    const bytes = (seed: number) => {
+      const dir = tmp();
+      const r = run({ seed, start: SIM_EPOCH, blocks: 0, dir });
+      r.step(60);
+      r.sim.files!.close();
+      return NODE_STREAMS.map((s) =>
+        readStream(dir, s)
+          .lines.map((l) => l.text)
+          .join('\n'),
+      );
+    };
+    const a = bytes(21);
+    expect(a.every((t) => t.length > 0)).toBe(true);
+    expect(bytes(21)).toEqual(a);
+    const c = bytes(22);
+    for (let i = 0; i < 3; i++) expect(c[i]).not.toBe(a[i]);
+  });
+
   it('skipBlock: the block is in no stream (a height hole), the rest consecutive', () => {
     const dir = tmp();
     const r = run({ seed: 3, start: SIM_EPOCH, blocks: 0, dir });
