@@ -348,12 +348,35 @@ export class SourceHealth {
     return out;
   }
 
+  /**
+   * A by-block line: read whole (the node parsers), so a line cut short counts as unreadable and its block
+   * as missing (the next height shows the hole), never as a block seen; a fills block also gives its trades.
+   */
   private nodeLine(source: string, stream: string, data: Uint8Array, time: number): SourceVerdict {
-    const head = utf8.decode(data.length > 512 ? data.subarray(0, 512) : data);
-    let st = blockStamp(head);
-    if (Number.isNaN(st.height) && data.length > 512) st = blockStamp(utf8.decode(data));
-    if (Number.isNaN(st.height)) return this.bad(`${source}:${stream}: a line without a block_number`);
-    const v = this.heights.block(source, stream, st.height, st.blockTime, time);
+    let height: number;
+    let blockTime: number;
+    let trades: WsTrade[] | undefined;
+    if (stream === 'node_fills_by_block') {
+      const r = parseNodeBlockLine(stream, data);
+      if (!r.ok) return this.bad(`${source}:${stream}: ${r.error.message}`);
+      height = r.value.block_number;
+      blockTime = nodeTimeMs(r.value.block_time);
+      const t = tradesOfFills(r.value.events);
+      trades = t.trades;
+      this.counters.unpairedFills += t.unpaired;
+    } else if (stream === 'node_order_statuses_by_block' || stream === 'node_raw_book_diffs_by_block') {
+      const r = parseNodeBlockLine(stream, data);
+      if (!r.ok) return this.bad(`${source}:${stream}: ${r.error.message}`);
+      height = r.value.block_number;
+      blockTime = nodeTimeMs(r.value.block_time);
+    } else {
+      // another by-block stream: its height and time from the line's head
+      const st = blockStamp(utf8.decode(data));
+      if (Number.isNaN(st.height)) return this.bad(`${source}:${stream}: a line without a block_number`);
+      height = st.height;
+      blockTime = st.blockTime;
+    }
+    const v = this.heights.block(source, stream, height, blockTime, time);
     if (!v.keep) {
       this.counters.duplicates++;
       return { gaps: [], duplicate: true, malformed: '' };
@@ -363,15 +386,9 @@ export class SourceHealth {
       duplicate: false,
       malformed: '',
     };
-    if (stream === 'node_fills_by_block') {
-      const r = parseNodeBlockLine('node_fills_by_block', data);
-      if (!r.ok) out.malformed = `${source}:${stream}: ${r.error.message}`;
-      else {
-        const t = tradesOfFills(r.value.events);
-        this.counters.fillTrades += t.trades.length;
-        this.counters.unpairedFills += t.unpaired;
-        out.trades = t.trades;
-      }
+    if (trades !== undefined) {
+      this.counters.fillTrades += trades.length;
+      out.trades = trades;
     }
     return out;
   }
