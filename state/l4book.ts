@@ -820,7 +820,9 @@ const DETACHED = new PriceLevel(Number.NaN);
 
 /** OBS `bucket` (levels.rs): round a price to `n` significant figures (× mantissa), outward. */
 function bucket(px: number, ix: SideIx, n: number, m: number): number {
-  const digits = px === 0 ? 1 : Math.floor(Math.log10(px)) + 1;
+  // Digits of the integer by comparison, not log10 (which rounds 999999999999999 up to 15).
+  let digits = 1;
+  for (let t = 10; px >= t; t *= 10) digits++;
   const p = Math.max(0, digits - n);
   const inc = m * 10 ** p;
   return ix === ASK ? Math.ceil(px / inc) * inc : Math.floor(px / inc) * inc;

@@ -148,6 +148,17 @@ describe('L4 book: snapshot and L2 view', () => {
     ]);
   });
 
+  it('counts the digits of a 15-digit price exactly when bucketing (log10 rounds 999999999999999 up)', () => {
+    const b = new L4Book('BTC');
+    b.loadSnapshot(
+      snapshot([order(1, 'B', '9999999.99999999', '1')], [order(2, 'A', '10000000.00000001', '1')]),
+    );
+    expect(b.l2({ nSigFigs: 5 }).levels).toEqual([
+      [{ px: '9999900', sz: '1', n: 1 }],
+      [{ px: '10001000', sz: '1', n: 1 }],
+    ]);
+  });
+
   it('refuses a bad snapshot whole and keeps the held book', () => {
     const b = new L4Book('BTC');
     expect(b.loadSnapshot(snapshot([order(1, 'B', '10', '1')], [order(2, 'A', '11', '1')]))).toBe(L4Apply.Ok);
