@@ -49,7 +49,8 @@ export interface CoverageReport {
   frames: number;
   channels: Record<string, number>;
   coins: Record<string, Record<string, number>>;
-  corrupt: { lines: number; reasons: string[] };
+  /** Lines that could not be read (skipped), files that could not be read to their end, the first reasons. */
+  corrupt: { lines: number; files: number; reasons: string[] };
   /** Parts of lines deliberately not imported (pong, subscriptionResponse, empty lines…), by cause. */
   skipped: Record<string, number>;
   /** Format counts: fills, trades, liquidations, unpairedFills, blocks, noBookRows… */
@@ -226,7 +227,9 @@ export function formatCoverage(r: CoverageReport): string {
   );
   if (Object.keys(r.stats).length > 0) L.push(`counts: ${fmtCounts(r.stats)}`);
   if (Object.keys(r.skipped).length > 0) L.push(`skipped (not market data): ${fmtCounts(r.skipped)}`);
-  L.push(`corrupt lines: ${r.corrupt.lines} (skipped)`);
+  L.push(
+    `corrupt lines: ${r.corrupt.lines} (skipped)${r.corrupt.files > 0 ? `; files not read to their end: ${r.corrupt.files}` : ''}`,
+  );
   for (const s of r.corrupt.reasons) L.push(`  ${s}`);
   for (const s of r.notes) L.push(`  note: ${s}`);
   if (r.outOfOrder > 0)

@@ -73,6 +73,7 @@ class FileCursor {
     readonly input: ImportInput,
     readonly index: number,
     private readonly corrupt: (file: FileCoverage, line: number, reason: string) => void,
+    private readonly unreadable: (file: FileCoverage, line: number, reason: string) => void,
   ) {
     this.lines = fileLines(input.path);
     this.parser = lineParser(input.format);
@@ -93,13 +94,16 @@ class FileCursor {
         r = await this.lines.next();
       } catch (e) {
         this.cov.error = `${(e as Error).message} (after line ${this.cov.lines})`;
-        this.cov.corrupt++;
-        this.corrupt(this.cov, this.cov.lines + 1, `unreadable from here: ${(e as Error).message}`);
+        this.unreadable(this.cov, this.cov.lines + 1, `unreadable from here: ${(e as Error).message}`);
         return false;
       }
       if (r.done) return false;
       for (const text of r.value) {
         this.cov.lines++;
+        if (text === '') {
+          this.parser.skipped['empty line'] = (this.parser.skipped['empty line'] ?? 0) + 1;
+          continue;
+        }
         const out = this.parser.line(text);
         if (typeof out === 'string') {
           this.cov.corrupt++;
@@ -184,7 +188,12 @@ export async function importFiles(opts: ImportOptions): Promise<CoverageReport> 
     corruptLines++;
     if (reasons.length < MAX_REASONS) reasons.push(`${f.path}:${line}: ${reason}`);
   };
-  const cursors = opts.inputs.map((inp, i) => new FileCursor(inp, i, onCorrupt));
+  let unreadableFiles = 0;
+  const onUnreadable = (f: FileCoverage, line: number, reason: string) => {
+    unreadableFiles++;
+    if (reasons.length < MAX_REASONS) reasons.push(`${f.path}:${line}: ${reason}`);
+  };
+  const cursors = opts.inputs.map((inp, i) => new FileCursor(inp, i, onCorrupt, onUnreadable));
   const pending = cursors
     .map((c) => ({ c, start: nominalStart(c.input.format, c.input.path) }))
     .sort((x, y) => x.start - y.start || x.c.index - y.c.index);
@@ -336,7 +345,7 @@ export async function importFiles(opts: ImportOptions): Promise<CoverageReport> 
     frames: acc.frames,
     channels: acc.channels,
     coins: acc.coins,
-    corrupt: { lines: corruptLines, reasons },
+    corrupt: { lines: corruptLines, files: unreadableFiles, reasons },
     skipped,
     stats,
     notes,

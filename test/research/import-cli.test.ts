@@ -78,6 +78,23 @@ describe('runtime import (command)', () => {
     expect([...readDays(journalDays(d))].length).toBe(85);
   });
 
+  it('a file that cannot be opened is reported and the others are imported', async () => {
+    const r = await cli([
+      'hftbacktest',
+      join(root, 'missing_20250126.gz'),
+      SAMPLE,
+      '--data',
+      fresh(),
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.out) as CoverageReport;
+    expect(rep.frames).toBe(55);
+    expect(rep.corrupt).toMatchObject({ lines: 0, files: 1 });
+    expect(rep.corrupt.reasons[0]).toMatch(/missing_20250126\.gz:1: unreadable from here: ENOENT/);
+    expect(rep.files[0]!.error).toMatch(/ENOENT/);
+  });
+
   it('a file with nothing readable imports nothing and exits 1, the reasons printed', async () => {
     const p = join(root, 'junk_20250101.gz');
     writeFileSync(p, gzipSync('hello\nworld\n'));

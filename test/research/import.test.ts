@@ -222,7 +222,7 @@ describe('archive-l2book', () => {
     expect(c.channels).toEqual({ l2Book: kept.length });
     expect(c.coins.BTC).toEqual({ l2Book: kept.filter((f) => f.coin === 'BTC').length });
     expect(c.coins.ETH).toEqual({ l2Book: kept.filter((f) => f.coin === 'ETH').length });
-    expect(c.corrupt).toEqual({ lines: 0, reasons: [] });
+    expect(c.corrupt).toEqual({ lines: 0, files: 0, reasons: [] });
     expect(c.lines).toBe(kept.length);
     expect(c.holes).toEqual([
       { channel: '*', coin: '*', from: '2025-11-24T23:00:00.000Z', to: '2025-11-25T00:00:00.000Z', hours: 1 },
@@ -266,7 +266,9 @@ describe('archive-l2book', () => {
       { format: 'archive-l2book', path: cut },
     ]);
     expect(framesOf(c.records).length).toBe(20);
-    expect(c.report.corrupt.lines).toBe(bad.length + 1);
+    expect(c.report.corrupt.lines).toBe(bad.length - 1);
+    expect(c.report.skipped).toEqual({ 'empty line': 1 });
+    expect(c.report.corrupt.files).toBe(1);
     expect(c.report.corrupt.reasons).toHaveLength(5);
     expect(c.report.corrupt.reasons[0]).toMatch(/BTC\.lz4:11: not JSON/);
     expect(c.report.corrupt.reasons[1]).toMatch(/BTC\.lz4:12: not JSON/);
@@ -433,7 +435,7 @@ describe('hftbacktest collector files', () => {
       frames: 55,
       channels: { l2Book: 46, trades: 9 },
       coins: { BTC: { l2Book: 46, trades: 9 } },
-      corrupt: { lines: 0, reasons: [] },
+      corrupt: { lines: 0, files: 0, reasons: [] },
       holes: [],
       from: '2025-01-26T19:14:03.893Z',
       to: '2025-01-26T19:14:29.246Z',
