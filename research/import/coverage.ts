@@ -153,6 +153,15 @@ export function limitations(
 ): Limitation[] {
   const has = (c: string) => (channels[c] ?? 0) > 0;
   const out: Limitation[] = [];
+  const unfresh = ['l2Book', 'bbo', 'activeAssetCtx'].filter((c) => !has(c));
+  if (unfresh.length > 0)
+    out.push({
+      input: 'health gate',
+      leaves: `${unfresh.join(', ')} never fresh (health needs l2Book, bbo and activeAssetCtx of every coin fresh)`,
+      consequence:
+        'health never validates (stays WARMING): no regime, no strategy, no order over this data; the import writes ' +
+        'no frame the data does not hold — trading over it needs a health gate that does not require the missing channels',
+    });
   if (!has('l2Book') && !has('bbo'))
     out.push({
       input: 'book (l2Book, bbo)',
@@ -176,18 +185,15 @@ export function limitations(
         'Kinematics cannot trigger (aggShare1s) and Cascade cannot arm (5 s flow share) even in their regime; ' +
         'import node-fills for the same hours to provide trades',
     });
-  if (has('l2Book') && !has('bbo'))
-    out.push({
-      input: 'bbo',
-      leaves: 'mid and depth from l2Book snapshots only (the archive has about one every 0.5 s)',
-      consequence: 'book inputs update at the snapshot cadence',
-    });
   if (formats.includes('asset-ctxs') && has('activeAssetCtx'))
     out.push(
       {
         input: 'asset-context cadence (one row per coin per minute)',
         leaves: 'oiDrop10s sees at most one OI sample per minute; OI and funding windows are coarse',
-        consequence: 'OI-drop invalidations and Cascade arming react up to a minute late',
+        consequence:
+          'OI-drop invalidations and Cascade arming react up to a minute late; the contexts are older than the ' +
+          'health bound (health.assetCtxMs 5 000 × staleFactor 3 = 15 s by default) 45 s of each minute: health ' +
+          'leaves HEALTHY unless health.assetCtxMs is at least 25 000',
       },
       {
         input: 'dayBaseVlm (not a column of asset_ctxs)',

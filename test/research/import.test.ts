@@ -235,9 +235,11 @@ describe('archive-l2book', () => {
       },
     ]);
     const missing = c.cannotProvide.map((l) => l.input);
-    expect(missing).toEqual(['asset contexts (activeAssetCtx)', 'trades', 'bbo']);
-    expect(c.cannotProvide[0]!.consequence).toMatch(/regime DISABLED throughout/);
-    expect(c.cannotProvide[1]!.leaves).toMatch(/flow windows NULL/);
+    expect(missing).toEqual(['health gate', 'asset contexts (activeAssetCtx)', 'trades']);
+    expect(c.cannotProvide[0]!.leaves).toMatch(/^bbo, activeAssetCtx never fresh/);
+    expect(c.cannotProvide[0]!.consequence).toMatch(/health never validates \(stays WARMING\)/);
+    expect(c.cannotProvide[1]!.consequence).toMatch(/regime DISABLED throughout/);
+    expect(c.cannotProvide[2]!.leaves).toMatch(/flow windows NULL/);
     console.log(
       `archive import: ${c.frames} frames over ${c.hours.toFixed(2)} h, holes ${c.holes.map((h) => `${h.channel}/${h.coin} ${h.from}+${h.hours}h`).join(', ')}`,
     );
@@ -320,6 +322,8 @@ describe('asset-ctxs', () => {
 
   it('coverage states the minute cadence and the missing dayBaseVlm; no book and no trades', () => {
     const inputs = r.report.cannotProvide.map((l) => l.input);
+    expect(inputs[0]).toBe('health gate');
+    expect(r.report.cannotProvide[0]!.leaves).toMatch(/^l2Book, bbo never fresh/);
     expect(inputs).toContain('book (l2Book, bbo)');
     expect(inputs).toContain('trades');
     expect(inputs).toContain('asset-context cadence (one row per coin per minute)');
@@ -391,6 +395,7 @@ describe('node-fills', () => {
     });
     expect(r.report.channels).toEqual({ trades: hist.written.trades });
     expect(r.report.cannotProvide.map((l) => l.input)).toEqual([
+      'health gate',
       'book (l2Book, bbo)',
       'asset contexts (activeAssetCtx)',
     ]);
@@ -448,6 +453,9 @@ describe('hftbacktest collector files', () => {
     expect(rep.ticks).toBeGreaterThan(20);
     expect(rep.pipeline.counters.rejected).toBe(0);
     expect(rep.pipeline.counters.applied).toBe(55);
+    // what the coverage report states, the replay shows: no bbo, no contexts → health never validates
+    expect(r.report.cannotProvide[0]!.input).toBe('health gate');
+    expect(rep.engine!.snapshot().health.level).toBe('WARMING');
     console.log(
       `hftbacktest sample: ${rep.frames} frames, ${rep.ticks} ticks replayed, ${rep.pipeline.counters.applied} applied`,
     );
@@ -498,7 +506,7 @@ describe('hftbacktest collector files', () => {
 // ---------------------------------------------------------------------------------------------------- together
 
 describe('formats imported together', () => {
-  it('book, contexts and fills of the same hours merge into one journal that leaves nothing NULL but the bbo', async () => {
+  it('book, contexts and fills of the same hours merge into one journal; the health gate still lacks the bbo', async () => {
     const r = await run([
       ...hist.archive.map((path): ImportInput => ({ format: 'archive-l2book', path })),
       ...hist.ctxs.map((path): ImportInput => ({ format: 'asset-ctxs', path })),
@@ -514,7 +522,7 @@ describe('formats imported together', () => {
     for (let i = 1; i < frames.length; i++)
       expect(frames[i]!.time).toBeGreaterThanOrEqual(frames[i - 1]!.time);
     expect(r.report.cannotProvide.map((l) => l.input)).toEqual([
-      'bbo',
+      'health gate',
       'asset-context cadence (one row per coin per minute)',
       'dayBaseVlm (not a column of asset_ctxs)',
     ]);
@@ -525,7 +533,19 @@ describe('formats imported together', () => {
       'trades/ETH 2025-11-25T00:00:00.000Z 1',
     ]);
     const config = engineConfigFrom(parseConfig({ coins: COINS }));
-    const rep = replayJournal({ dir: journalDays(r.dataDir), config, out: () => {} });
+    const lines: string[] = [];
+    const rep = replayJournal({
+      dir: journalDays(r.dataDir),
+      config,
+      out: (l) => lines.push(JSON.stringify(l)),
+    });
+    expect(r.report.cannotProvide[0]!.leaves).toMatch(/^bbo never fresh/);
+    expect(lines.some((l) => l.includes('"to":"HEALTHY"'))).toBe(false);
+    const waiting = lines
+      .map((l) => JSON.parse(l) as { kind: string; waitingFor?: Array<{ channel: string; coin: string }> })
+      .filter((l) => l.kind === 'health.waiting');
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting.every((w) => w.waitingFor?.some((x) => x.channel === 'bbo'))).toBe(true);
     expect(rep.frames).toBe(r.report.frames);
     expect(rep.pipeline.counters.rejected).toBe(0);
     expect(rep.pipeline.counters.applied).toBe(r.report.frames);
