@@ -112,10 +112,10 @@ export function recordRow(r: unknown): {
   let reason = '';
   switch (kind) {
     case 'exec.fill':
-      reason = `${str(fill.side)} ${fill.sz} @ ${fill.px} (${str(o.liquidity)}, fee ${fill.fee})`;
+      reason = `${str(fill.side)} ${fmtSize(fill.sz)} @ ${fmtPx(fill.px)} (${str(o.liquidity)}, fee ${fmtUsd(fill.fee)})`;
       break;
     case 'exec.order':
-      reason = `${str(o.event)}: ${str(order.side)} ${order.size} @ ${order.limitPx} ${str(order.tif)} ${str(order.purpose)} → ${str(order.status)}`;
+      reason = `${str(o.event)}: ${str(order.side)} ${fmtSize(order.size)} @ ${fmtPx(order.limitPx)} ${str(order.tif)} ${str(order.purpose)} → ${str(order.status)}`;
       break;
     case 'exec.intent':
       reason =
@@ -129,7 +129,7 @@ export function recordRow(r: unknown): {
     case 'exec.position':
       reason =
         Object.keys(position).length > 0
-          ? `${position.size} @ ${position.avgEntry} (${str(sub('cause').type)})`
+          ? `${fmtSize(position.size)} @ ${fmtPx(position.avgEntry)} (${str(sub('cause').type)})`
           : `flat (${str(sub('cause').type)})`;
       break;
     case 'strategy':

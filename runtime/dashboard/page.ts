@@ -28,6 +28,7 @@ const CSS = `
 body { margin:0; font:12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background:var(--bg); color:var(--fg); }
 header { display:flex; flex-wrap:wrap; gap:12px; align-items:center; padding:8px 12px; border-bottom:1px solid var(--line); background:var(--panel); position:sticky; top:0; z-index:5; }
 header h1 { font-size:14px; margin:0 6px 0 0; }
+#health-reason { display:inline-block; max-width:340px; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; vertical-align:bottom; }
 .kv { display:inline-flex; gap:5px; align-items:baseline; margin-right:10px; } .kv .k { color:var(--dim); }
 .badge { padding:1px 8px; border-radius:10px; font-weight:bold; border:1px solid var(--line); }
 .st-ACTIVE, .lv-HEALTHY { color:var(--bid); } .st-REDUCING, .lv-DEGRADED, .lv-WARMING { color:var(--warn); }
@@ -50,16 +51,17 @@ main { padding:10px 12px; display:grid; grid-template-columns:minmax(0, 1fr); ga
 #equity-chart { height:200px; border:1px solid var(--line); border-radius:6px; background:#12161b; }
 table { border-collapse:collapse; width:100%; } td, th { padding:1px 6px; text-align:right; white-space:nowrap; } th { color:var(--dim); font-weight:normal; border-bottom:1px solid var(--line); }
 td:first-child, th:first-child { text-align:left; }
+#sources td:nth-child(2) { white-space:normal; word-break:break-all; text-align:left; }
 td.l, th.l { text-align:left; }
 .scroll { max-height:210px; overflow:auto; }
 .book td.px { font-weight:bold; } .book tr.ask td.px { color:var(--ask); } .book tr.bid td.px { color:var(--bid); }
 .book tr.spread td { color:var(--dim); text-align:center; }
 .inputs { margin-top:4px; color:var(--dim); font-size:11px; }
 .regime-SIDEWAYS { color:var(--bid); } .regime-EXPANSION { color:var(--accent); } .regime-DISABLED { color:var(--dim); }
-.strategies { display:flex; flex-wrap:wrap; gap:8px; margin-top:6px; }
-.strategy { border:1px solid var(--line); border-radius:6px; padding:4px; }
-.strategy .title { display:flex; justify-content:space-between; gap:10px; margin-bottom:2px; }
-svg.statechart { width:200px; height:115px; color:#5b6675; }
+.strategies { display:grid; grid-template-columns:repeat(auto-fill, minmax(140px, 1fr)); gap:6px; margin-top:6px; }
+.strategy { border:1px solid var(--line); border-radius:6px; padding:3px 4px; min-width:0; }
+.strategy .title { display:flex; justify-content:space-between; gap:6px; margin-bottom:1px; font-size:11px; }
+svg.statechart { width:100%; height:82px; color:#5b6675; }
 svg.statechart .state rect { fill:#1c222a; stroke:#3a4452; stroke-width:1.5; }
 svg.statechart .state text { fill:var(--fg); font-size:12px; }
 svg.statechart .state text.sub { fill:var(--warn); font-size:10px; }
@@ -314,7 +316,7 @@ const JS = String.raw`
   function renderHealth(h, sources) {
     var lv = $('#health-level');
     setText(lv, h.level); setClass(lv, 'lv-', h.level);
-    setText($('#health-reason'), humanise(h.reason || ''));
+    var reason = humanise(h.reason || ''); setText($('#health-reason'), reason); $('#health-reason').setAttribute('title', reason);
     var chans = h.channels || [];
     fillRows($('#channels tbody'), chans.map(function (ch) {
       return [ch.key, [ch.ageMs === null ? 'never' : fmtDuration(ch.ageMs), ch.stale ? 'stale' : ''], fmtDuration(ch.expectedMs), [ch.stale ? 'STALE' : 'ok', ch.stale ? 'stale' : '']];
@@ -347,16 +349,16 @@ const JS = String.raw`
     var shown = fills.slice(0, MAX_ROWS);
     fillRows($('#fills tbody'), shown.map(function (f) {
       var side = f.side > 0 ? 'BUY' : 'SELL';
-      return [fmtClock(f.time), f.coin, f.strategy, [side, 'side-' + side], [f.role, 'role-' + f.role], fmtSize(f.size), fmtPx(f.px), fmtUsd(f.fee), f.liquidity];
+      return [fmtClock(f.time), [f.coin, 'l'], [f.strategy, 'l'], [side, 'side-' + side], [f.role, 'role-' + f.role], fmtSize(f.size), fmtPx(f.px), fmtUsd(f.fee), f.liquidity];
     }), function (i) { return { 'data-px': String(shown[i].px), 'data-size': String(shown[i].size), 'data-time': String(shown[i].time), 'data-coin': shown[i].coin }; });
     var orders = h.openOrders || [];
     fillRows($('#orders tbody'), orders.map(function (o) {
-      return [fmtClock(o.time), o.coin, o.strategy, [o.side, 'side-' + o.side], fmtSize(o.size), fmtSize(o.filled), fmtPx(o.limitPx), o.tif, o.purpose, o.status];
+      return [fmtClock(o.time), [o.coin, 'l'], [o.strategy, 'l'], [o.side, 'side-' + o.side], fmtSize(o.size), fmtSize(o.filled), fmtPx(o.limitPx), o.tif, o.purpose, o.status];
     }), function (i) { return { 'data-client-id': orders[i].clientId }; });
     setText($('#orders-count'), orders.length === 0 ? 'none working' : orders.length + ' working');
     var trades = (h.trades || []).slice().reverse().slice(0, MAX_ROWS);
     fillRows($('#trades tbody'), trades.map(function (t) {
-      return [fmtClock(t.openTime), t.coin, t.strategy, [t.side, 'side-' + t.side], fmtSize(t.size), fmtPx(t.entryPx), fmtPx(t.exitPx), t.closeTime === null ? 'open' : fmtDuration(t.closeTime - t.openTime), [t.pnl === null ? '\u2014' : fmtUsd(t.pnl, true), t.pnl > 0 ? 'pos' : t.pnl < 0 ? 'neg' : '']];
+      return [fmtClock(t.openTime), [t.coin, 'l'], [t.strategy, 'l'], [t.side, 'side-' + t.side], fmtSize(t.size), fmtPx(t.entryPx), fmtPx(t.exitPx), t.closeTime === null ? 'open' : fmtDuration(t.closeTime - t.openTime), [t.pnl === null ? '\u2014' : fmtUsd(t.pnl, true), t.pnl > 0 ? 'pos' : t.pnl < 0 ? 'neg' : '']];
     }));
     var closed = (h.trades || []).filter(function (t) { return t.pnl !== null; });
     var net = closed.reduce(function (a, t) { return a + t.pnl; }, 0);
@@ -418,7 +420,7 @@ const JS = String.raw`
     var total = state.feed.length;
     setText($('#feed-shown'), rows.length + ' of ' + total + ' shown');
     fillRows($('#decision-table tbody'), rows.map(function (r) {
-      return [r.t === null ? '\u2014' : fmtClock(r.t), r.kind, r.coin, r.strategy, [humanise(r.reason), 'reason']];
+      return [r.t === null ? '\u2014' : fmtClock(r.t), [r.kind, 'l'], [r.coin, 'l'], [r.strategy, 'l'], [humanise(r.reason), 'reason']];
     }), function (i) {
       return { 'data-seq': String(rows[i].seq), 'data-kind': rows[i].kind, 'class': rows[i].seq === state.selected ? 'selected' : '' };
     });

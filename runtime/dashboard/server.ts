@@ -167,10 +167,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
   const warn = (obj: object, msg: string): void => opts.logger?.warn(obj, msg);
   const serveMetrics = opts.metrics ? metricsHandler(opts.metrics) : null;
 
-  /** The snapshot as JSON text, or null (counted, logged) when the provider failed. */
-  const snapshotJson = (): string | null => {
+  /**
+   * The snapshot as JSON text, or null (counted, logged) when the provider failed. For a push (`forPush`)
+   * beside a stream, the last decision lines are left out: the stream's feed carries every line once.
+   */
+  const snapshotJson = (forPush = false): string | null => {
     try {
-      return JSON.stringify(opts.getSnapshot());
+      const snap = opts.getSnapshot();
+      return JSON.stringify(forPush && opts.stream ? { ...snap, decisions: [] } : snap);
     } catch (err) {
       stats.snapshotErrors++;
       warn({ err: (err as Error).message, count: stats.snapshotErrors }, 'dashboard snapshot failed');
@@ -360,7 +364,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
 
   function pushNow(): void {
     if (clients.size === 0) return;
-    const snap = snapshotJson();
+    const snap = snapshotJson(true);
     if (snap === null) return;
     stats.pushes++;
     if (!opts.stream) {
@@ -466,7 +470,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
       stats.clients = clients.size;
     });
     ws.on('error', (err) => warn({ err: err.message }, 'dashboard client socket error'));
-    const snap = snapshotJson();
+    const snap = snapshotJson(true);
     if (snap === null) return;
     if (!opts.stream) sendTo(ws, `{"type":"snapshot","snapshot":${snap}}`);
     else {

@@ -206,13 +206,15 @@ describe.skipIf(!avail.run)('dashboard in headless Chromium', () => {
     // stream, each with its regime bar behind it
     await expect
       .poll(
-        () => page.evaluate(() => (window as unknown as DashWindow).dashboardCharts().coins.BTC?.points ?? 0),
+        () =>
+          page.evaluate(() => (globalThis as unknown as DashWindow).dashboardCharts().coins.BTC?.points ?? 0),
         {
           timeout: 10_000,
         },
       )
       .toBeGreaterThan(3);
-    const btc = (await page.evaluate(() => (window as unknown as DashWindow).dashboardCharts())).coins.BTC!;
+    const btc = (await page.evaluate(() => (globalThis as unknown as DashWindow).dashboardCharts())).coins
+      .BTC!;
     expect(btc.regimeBars).toBeGreaterThanOrEqual(btc.points);
     expect(btc.height).toBeGreaterThan(100);
 

@@ -99,7 +99,7 @@ describe('decision records as table rows', () => {
       kind: 'exec.fill',
       coin: 'BTC',
       strategy: 'geometry',
-      reason: 'BUY 0.01 @ 50000 (taker, fee 0.2)',
+      reason: 'BUY 0.01 @ 50,000.0 (taker, fee $0.20)',
     });
     const intent = recordRow({
       t: 2,

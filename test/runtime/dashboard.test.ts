@@ -9,6 +9,7 @@ import {
   type DashboardCommand,
   type DashboardSnapshot,
 } from '../../runtime/dashboard/types.ts';
+import { DecisionHistory } from '../../runtime/dashboard/history.ts';
 import { createMetrics } from '../../runtime/metrics.ts';
 
 const STRATEGY_JSON = join(import.meta.dirname, '../../diagrams/strategy.json');
@@ -394,5 +395,135 @@ describe('dashboard server', () => {
     await closed;
     server = null;
     await expect(fetch(s.url)).rejects.toThrow();
+  });
+});
+
+describe('dashboard stream: the decision log beside the snapshot', () => {
+  const line = (i: number, kind = 'strategy') =>
+    kind === 'exec.fill'
+      ? {
+          t: 1_000 + i,
+          kind,
+          time: 1_000 + i,
+          liquidity: 'taker',
+          fill: {
+            coin: 'BTC',
+            strategy: 'g',
+            side: 'BUY',
+            px: 50_000 + i,
+            sz: 0.01,
+            fee: 0.1,
+            time: 1_000 + i,
+            clientId: `c${i}`,
+          },
+        }
+      : { t: 1_000 + i, kind, coin: 'BTC', strategy: 'g', to: `S${i}` };
+
+  async function startStream(history: DecisionHistory, account = new Account(), fail = { now: false }) {
+    server = await startDashboard({
+      token: TOKEN,
+      getSnapshot: () => account.snapshot(),
+      onCommand: (c) => account.command(c),
+      intervalMs: 3_600_000, // pushes only when the test asks
+      stream: {
+        history: () => {
+          if (fail.now) throw new Error('history exploded');
+          return history.view();
+        },
+        feedSince: (seq) => history.feedSince(seq),
+        counts: () => history.counts(),
+      },
+    });
+    return server;
+  }
+
+  it('each client gets the history when its version moved and every decision line once, in order', async () => {
+    const history = new DecisionHistory();
+    for (let i = 0; i < 3; i++) history.add(line(i));
+    const s = await startStream(history);
+    const a = await connect(wsAt(s));
+    const first = await a.nextOf('snapshot');
+    expect(first.history.version).toBe(1);
+    expect(first.feed).toMatchObject({ from: 0, next: 3, counts: { lines: 3, invalid: 0, dropped: 0 } });
+    expect(first.feed.lines.map((l: { to: string }) => l.to)).toEqual(['S0', 'S1', 'S2']);
+    // the pushed snapshot leaves the last lines to the feed; /api/snapshot keeps them
+    expect(first.snapshot.decisions).toEqual([]);
+    expect(
+      ((await (await fetch(at(s, '/api/snapshot'))).json()) as DashboardSnapshot).decisions,
+    ).toHaveLength(1);
+
+    // nothing new: no history, an empty feed
+    s.pushNow();
+    const quiet = await a.nextOf('snapshot');
+    expect(quiet.history).toBeUndefined();
+    expect(quiet.feed).toMatchObject({ from: 3, next: 3, lines: [] });
+
+    // a line of the feed only: the feed moves, the history does not
+    history.add(line(3));
+    s.pushNow();
+    const more = await a.nextOf('snapshot');
+    expect(more.history).toBeUndefined();
+    expect(more.feed.lines.map((l: { to: string }) => l.to)).toEqual(['S3']);
+
+    // a fill: the history moves (version 2) and carries it
+    history.add(line(4, 'exec.fill'));
+    s.pushNow();
+    const fill = await a.nextOf('snapshot');
+    expect(fill.history.version).toBe(2);
+    expect(fill.history.fills.map((f: { px: number }) => f.px)).toEqual([50_004]);
+    expect(fill.feed).toMatchObject({ from: 4, next: 5 });
+
+    // a client that connects later starts from the whole feed and the current history
+    const b = await connect(wsAt(s));
+    const late = await b.nextOf('snapshot');
+    expect(late.history.version).toBe(2);
+    expect(late.feed).toMatchObject({ from: 0, next: 5 });
+    history.add(line(5));
+    s.pushNow();
+    const [na, nb] = [await a.nextOf('snapshot'), await b.nextOf('snapshot')];
+    expect(na.feed.lines.map((l: { to: string }) => l.to)).toEqual(['S5']);
+    expect(nb.feed.lines.map((l: { to: string }) => l.to)).toEqual(['S5']);
+
+    // the same over HTTP
+    const h = (await (await fetch(at(s, '/api/history'))).json()) as { fills: unknown[] };
+    expect(h.fills).toHaveLength(1);
+    const d = (await (await fetch(`${at(s, '/api/decisions').href}&since=4`)).json()) as {
+      from: number;
+      lines: { kind: string }[];
+    };
+    expect(d.from).toBe(4);
+    expect(d.lines.map((l) => l.kind)).toEqual(['exec.fill', 'strategy']);
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it('a failing history is counted and the push goes out without it', async () => {
+    const history = new DecisionHistory();
+    const fail = { now: true };
+    const s = await startStream(history, new Account(), fail);
+    const c = await connect(wsAt(s));
+    const m = await c.nextOf('snapshot');
+    expect(m.history).toBeUndefined();
+    expect(m.snapshot.coins[0].coin).toBe('BTC');
+    expect(s.stats().streamErrors).toBe(1);
+    expect((await fetch(at(s, '/api/history'))).status).toBe(503);
+    fail.now = false;
+    s.pushNow();
+    expect((await c.nextOf('snapshot')).history.version).toBe(1);
+    c.ws.close();
+  });
+
+  it('serves the charting library from node_modules, with the token only', async () => {
+    const s = await startStream(new DecisionHistory());
+    const js = await fetch(at(s, '/assets/lightweight-charts.js'));
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toContain('javascript');
+    const text = await js.text();
+    expect(text).toContain('Lightweight Charts');
+    expect(text.length).toBeGreaterThan(100_000);
+    expect((await fetch(new URL('/assets/lightweight-charts.js', s.url))).status).toBe(401);
+    // the page may load scripts from its own origin only
+    const page = await fetch(s.url);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-inline'");
   });
 });
