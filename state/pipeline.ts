@@ -197,7 +197,8 @@ export class IngestPipeline {
       rec.source !== undefined && (rec.kind === RecordKind.Frame || rec.kind === RecordKind.Conn);
     if (!sourced) this.feedEpoch = rec.epoch;
     // every record, whatever its kind, carries the one local sequence: a hole is lost records
-    for (const g of this.gaps.record(sourced ? { seq: rec.seq, epoch: this.feedEpoch ?? rec.epoch } : rec)) {
+    // (before any feed record, the feed's stamper is at epoch 0: a further source's own epochs never stand in)
+    for (const g of this.gaps.record(sourced ? { seq: rec.seq, epoch: this.feedEpoch ?? 0 } : rec)) {
       this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
     }
     if (sourced) this.sourcedRecord(rec, rec.source ?? '');

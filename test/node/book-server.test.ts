@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRingBuffer, RingConsumer, RingProducer } from '../../actors/feed/ring.ts';
 import { Stamper } from '../../actors/feed/stamper.ts';
 import { bookServerSubscriptions, startBookServer } from '../../actors/node/book-server.ts';
+import { Engine, SIM_EPOCH } from '../../sim/engine.ts';
+import { type NodeSim, startNodeSim } from '../../sim/node/node-sim.ts';
 import { StateBuilder } from '../../state/builder.ts';
 import { ManualClock } from '../../state/clock.ts';
 import { IngestPipeline } from '../../state/pipeline.ts';
@@ -20,9 +22,12 @@ const TIMINGS = {
 };
 
 let server: LocalVenue | null = null;
+let nodeSim: NodeSim | null = null;
 afterEach(async () => {
   await server?.close();
   server = null;
+  await nodeSim?.close();
+  nodeSim = null;
 });
 
 /** order_book_server has no ping handler: it answers a ping with an error frame that echoes it. */
@@ -151,5 +156,93 @@ describe('order_book_server source', () => {
     ]);
     expect(p.counters.rejected).toBe(0);
     expect(p.conn.connected).toBe(false);
+  });
+
+  it('against the simulator’s order_book_server: a skipped block and a restart are gaps, the new snapshot a new base', async () => {
+    const engine = new Engine({ seed: 4, startTime: SIM_EPOCH });
+    const clock = new ManualClock(SIM_EPOCH);
+    nodeSim = await startNodeSim({ engine, clock });
+    const sim = nodeSim;
+    const sab = createRingBuffer(1 << 22);
+    const consumer = new RingConsumer(sab);
+    const stamper = new Stamper({ clock, sink: new RingProducer(sab) });
+    const src = startBookServer({
+      url: sim.server!.url,
+      coins: ['BTC'],
+      clock,
+      inlet: stamper,
+      timings: TIMINGS,
+      seed: 3,
+      activityGranularityMs: 0,
+    });
+    const live = () => src.actor.getSnapshot().matches({ session: 'live' });
+    const l4Heights = () => {
+      const out: Array<number | string> = [];
+      for (let r = consumer.readOne(); r !== null; r = consumer.readOne()) {
+        records.push({ ...r });
+      }
+      for (const r of records) {
+        if (r.kind !== RecordKind.Frame || r.channel !== 'l4Book') continue;
+        const d = bytesJson<{ data: { Snapshot?: { height: number }; Updates?: { height: number } } }>(
+          r.data,
+        ).data;
+        out.push(d.Snapshot ? `snapshot ${d.Snapshot.height}` : d.Updates!.height);
+      }
+      return out;
+    };
+    const records: JournalRecord[] = [];
+    /** Yield to I/O; while the client waits out its backoff, let the clock run it out. */
+    const settle = async (cond: () => boolean, what: string) => {
+      for (let i = 0; i < 200_000; i++) {
+        if (cond()) return;
+        if (src.actor.getSnapshot().value === 'backoff')
+          clock.advance(src.actor.getSnapshot().context.backoffMs);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      throw new Error(`timed out waiting for: ${what}`);
+    };
+    await settle(live, 'live');
+    await settle(() => l4Heights().length === 1, 'snapshot');
+    const step = () => {
+      engine.step();
+      sim.onBlock();
+    };
+    for (let i = 0; i < 5; i++) step();
+    sim.faults.skipBlock({ files: false });
+    step();
+    for (let i = 0; i < 3; i++) step();
+    await settle(() => l4Heights().at(-1) === 9, 'height 9');
+    expect(l4Heights()).toEqual(['snapshot 0', 1, 2, 3, 4, 5, 7, 8, 9]);
+
+    // the server restarts: down 2 s, then turning connections away until its snapshot is ready
+    const restarted = sim.faults.restartBookServer({ downMs: 2_000, notReadyMs: 1_000 });
+    await settle(() => src.actor.getSnapshot().value === 'backoff', 'dropped');
+    step(); // blocks go on while it is down
+    let listening = false;
+    void restarted.then(() => {
+      listening = true;
+    });
+    await settle(() => listening, 'the server listening again');
+    await settle(live, 'live again');
+    await settle(() => l4Heights().filter((h) => typeof h === 'string').length === 2, 'a new snapshot');
+    step();
+    await settle(() => l4Heights().at(-1) === 11, 'height 11');
+    src.stop();
+    const hs = l4Heights();
+    expect(hs.slice(-2)).toEqual(['snapshot 10', 11]);
+    expect(src.counters().reconnects).toBeGreaterThanOrEqual(1);
+
+    const p = new IngestPipeline({ builder: new StateBuilder({ coins: ['BTC'] }) });
+    for (const x of records) p.process(x);
+    const gaps = p.drainEvents().flatMap((e) => (e.type === 'GAP' ? [`${e.key} | ${e.reason}`] : []));
+    expect(gaps[0]).toBe('book:l4Book | height 6 missing on book:l4Book');
+    expect(gaps[1]).toMatch(/^book:\* \| book closed: /);
+    // after the restart no height gap: the new snapshot (10) is the base, 11 follows it
+    expect(gaps.filter((g) => g.includes('missing'))).toHaveLength(1);
+    expect(gaps.at(-1)).toBe('book:* | book closed: stopped by owner: a gap on its channels');
+    expect(p.counters.rejected).toBe(0);
+    // the book server's epochs are its own: never the feed's "every channel" epoch gap
+    expect(gaps.filter((g) => g.startsWith('* |'))).toEqual([]);
+    console.log(`book server vs simulator: ${records.length} records, gaps: ${gaps.join(' / ')}`);
   });
 });

@@ -183,6 +183,17 @@ describe('node and book sources in the ingest pipeline', () => {
     expect(j.p.counters.rejectedByCode['book.malformed']).toBe(1);
   });
 
+  it('a journal whose first records are a further source’s: its epochs are still not the feed’s', () => {
+    const j = journal();
+    j.bookConn(0, 'connecting', 1);
+    j.bookConn(1, 'closed', 1, 'refused');
+    j.bookConn(2, 'connecting', 2);
+    j.feedConn(3, 'connecting', 0);
+    j.bookConn(4, 'closed', 2, 'refused');
+    expect(gaps(j.p.drainEvents()).filter((g) => g.startsWith('* |'))).toEqual([]);
+    expect(j.p.gaps.counters.epochGaps).toBe(0);
+  });
+
   it('a book-server reconnect is a gap for its channels, not the feed’s connection loss; the new session is a new base', () => {
     const j = journal();
     j.feedConn(0, 'subscribed');
