@@ -202,7 +202,7 @@ export class NodeFileWriter {
       const l = locals[stream];
       const ms = Math.floor(l);
       const line = nodeBlockLine(
-        naiveTime(ms, Math.round((l - ms) * 1e6) % 1_000_000),
+        naiveTime(ms, Math.floor((l - ms) * 1e6)),
         p.blockTime,
         b.height,
         events[stream],

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine, SIM_EPOCH } from '../../sim/engine.ts';
-import { NODE_STREAMS, type NodeStream } from '../../sim/node/format.ts';
+import { hourlyRelPath, NODE_STREAMS, type NodeStream, naiveTime, obsNumber } from '../../sim/node/format.ts';
 import { NodeSim } from '../../sim/node/node-sim.ts';
 
 const dirs: string[] = [];
@@ -137,6 +137,24 @@ function run(opts: {
 }
 
 describe('sim/node hourly files', () => {
+  it('formats as the node and OBS do: chrono naive times, OBS numbers, the unpadded hour path', () => {
+    expect(naiveTime(SIM_EPOCH)).toBe('2026-01-01T00:00:00');
+    expect(naiveTime(SIM_EPOCH + 120)).toBe('2026-01-01T00:00:00.120');
+    expect(naiveTime(SIM_EPOCH + 123, 456_000)).toBe('2026-01-01T00:00:00.123456');
+    expect(naiveTime(SIM_EPOCH + 123, 456_789)).toBe('2026-01-01T00:00:00.123456789');
+    expect(naiveTime(SIM_EPOCH, 7)).toBe('2026-01-01T00:00:00.000000007');
+    expect(obsNumber('106217.0')).toBe('106217');
+    expect(obsNumber('0.00100')).toBe('0.001');
+    expect(obsNumber('3512.50')).toBe('3512.5');
+    expect(obsNumber('0.00000001')).toBe('0.00000001');
+    expect(hourlyRelPath('node_fills_by_block', SIM_EPOCH + 8 * 3_600_000 + 5)).toBe(
+      'node_fills_by_block/hourly/20260101/8',
+    );
+    expect(hourlyRelPath('node_raw_book_diffs_by_block', SIM_EPOCH - 1)).toBe(
+      'node_raw_book_diffs_by_block/hourly/20251231/23',
+    );
+  });
+
   it('one parseable block per line, consecutive heights, the node layout, across an hour boundary', () => {
     const dir = tmp();
     const r = run({ seed: 7, start: SIM_EPOCH - 20_000, blocks: 0, dir });
@@ -150,6 +168,9 @@ describe('sim/node hourly files', () => {
       expect(endsWithNewline.every(Boolean)).toBe(true);
       expect(ls.every((l) => l.value !== null)).toBe(true);
       expect(heights(ls)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+      // local_time never goes back (chrono's text compares as its time: fractions are left-aligned)
+      const locals = ls.map((l) => l.value!.local_time as string);
+      expect(locals).toEqual([...locals].sort());
       for (const l of ls) {
         files.add(l.file);
         const v = l.value!;
