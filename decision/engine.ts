@@ -268,7 +268,7 @@ export class DecisionEngine {
         cadenceMs: h.fastBook ? h.fastBookMs : h.slowBookMs,
         staleFactor: h.staleFactor,
       };
-      channels[`bbo:${c}`] = { cadenceMs: h.bboMs, staleFactor: h.staleFactor };
+      if (h.bboMs > 0) channels[`bbo:${c}`] = { cadenceMs: h.bboMs, staleFactor: h.staleFactor };
       channels[`activeAssetCtx:${c}`] = { cadenceMs: h.assetCtxMs, staleFactor: h.staleFactor };
     }
     const inspect = opts.inspect ? { inspect: opts.inspect } : {};
@@ -624,7 +624,7 @@ export class DecisionEngine {
       const v = this.views[i]!;
       const val = (x: number) => (ok && Number.isFinite(x) ? x : null);
       lastUpdate[`l2Book:${coin}`] = val(v.bookRecvTime);
-      lastUpdate[`bbo:${coin}`] = val(v.bboRecvTime);
+      if (this.cfg.health.bboMs > 0) lastUpdate[`bbo:${coin}`] = val(v.bboRecvTime);
       lastUpdate[`activeAssetCtx:${coin}`] = val(v.ctxRecvTime);
       if (!ok || !v.published || v.stale(t, this.cfg.health.hotStateMaxAgeMs)) this.staleCoins.add(coin);
     });

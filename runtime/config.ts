@@ -139,7 +139,11 @@ export const ConfigSchema = z
         staleFactor: z.number().min(1).max(10).default(3),
         fastBookMs: pos.default(500),
         slowBookMs: pos.default(5_000),
-        bboMs: pos.default(2_000),
+        /**
+         * The bbo channel's cadence; 0: the bbo channel is not required (data that has none — the venue's
+         * l2Book archive, node fills — trades on l2Book's top of book).
+         */
+        bboMs: z.number().min(0).default(2_000),
         assetCtxMs: pos.default(5_000),
         tradesMs: pos.default(60_000),
         /**
