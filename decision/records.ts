@@ -270,6 +270,15 @@ export const DecisionRecordSchema = z.discriminatedUnion('kind', [
     error: str.optional(),
     retryInMs: num.optional(),
   }),
+  // ---- wallet tracking (issue 18): a behaviour class granted to a wallet, with its evidence (state/wallets.ts)
+  z.strictObject({
+    ...base,
+    kind: z.literal('wallet.class'),
+    wallet: str,
+    class: z.enum(['short-hold', 'pre-liquidation', 'post-cascade-exit', 'manipulator']),
+    coin: str,
+    evidence: z.record(z.string(), z.union([num, str])),
+  }),
 ]);
 
 export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;

@@ -35,6 +35,8 @@ Commands:
   validate-regime       confusion matrix of the regime controller against the simulator's ground truth
   validate-strategies   precision, recall and PnL of each strategy against the simulator's labelled events
   validate-wallets      precision and recall of the wallet classes against the simulator's planted wallets
+  study wallets <dir>   does the manipulator flag carry information? forward returns, cascade incidence and
+                        strategy PnL with the wallet filter off/on, with intervals (--scenario NAME: in memory)
   diagrams              regenerate diagrams/ from machines/ (--check: fail when stale)
 
 Run \`runtime <command> --help\` for a command's flags.
@@ -66,6 +68,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'validate-strategies': async () =>
     (await import('./commands/validate-strategies.ts')).validateStrategiesCommand,
   'validate-wallets': async () => (await import('./commands/validate-wallets.ts')).validateWalletsCommand,
+  study: async () => (await import('./commands/study.ts')).studyCommand,
   diagrams: async () => {
     const m = await import('./diagrams.ts');
     return (argv, io) => m.diagramsCommand(argv, io.stdout, io.stderr);
