@@ -2,6 +2,7 @@
  * The performance figures against values computed by hand on small equity curves and trade lists (the
  * arithmetic is written beside each expectation).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   computeMetrics,
@@ -292,5 +293,77 @@ describe('trade figures and their splits', () => {
       avgLoser: 0,
       maxLoser: 0,
     });
+  });
+});
+
+describe('drawdown and time in the market against brute force (property)', () => {
+  it('max drawdown: the largest (e_i − e_j) / e_i over every i ≤ j; recovered iff the curve is back at its peak', () => {
+    const reach = { curves: 0, withDrawdown: 0, notRecovered: 0, recovered: 0 };
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 40 }), (values) => {
+        const eq = values.map((equity, i) => ({ time: i * H, equity }));
+        let brute = 0;
+        for (let i = 0; i < values.length; i++)
+          for (let j = i; j < values.length; j++)
+            brute = Math.max(brute, (values[i]! - values[j]!) / values[i]!);
+        const dd = maxDrawdown(eq);
+        reach.curves++;
+        expect(dd.max).toBeCloseTo(brute, 12);
+        if (dd.max === 0) {
+          expect(dd).toMatchObject({ peakTime: null, troughTime: null, durationMs: 0, recovered: true });
+          return;
+        }
+        reach.withDrawdown++;
+        const peak = eq.find((p) => p.time === dd.peakTime)!;
+        const trough = eq.find((p) => p.time === dd.troughTime)!;
+        expect((peak.equity - trough.equity) / peak.equity).toBeCloseTo(dd.max, 12);
+        const back = eq.some((p) => p.time > trough.time && p.equity >= peak.equity);
+        expect(dd.recovered).toBe(back);
+        if (back) reach.recovered++;
+        else reach.notRecovered++;
+        expect(dd.durationMs).toBeGreaterThan(trough.time - peak.time - 1);
+        if (!back) expect(dd.durationMs).toBe(eq[eq.length - 1]!.time - peak.time);
+      }),
+      { numRuns: 400, seed: 19 },
+    );
+    console.log(`max drawdown property: ${JSON.stringify(reach)}`);
+    expect(reach.withDrawdown).toBeGreaterThan(100);
+    expect(reach.recovered).toBeGreaterThan(20);
+    expect(reach.notRecovered).toBeGreaterThan(20);
+  });
+
+  it('heldTime: the union and Σ notional × time, counted unit by unit on integer intervals', () => {
+    const reach = { cases: 0, overlapping: 0, cutByTheSpan: 0 };
+    const interval = fc
+      .tuple(
+        fc.integer({ min: -10, max: 60 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: -50, max: 50 }),
+      )
+      .map(([a, len, n]) => ({ coin: 'X', openTime: a, closeTime: a + len, notional: n }));
+    fc.assert(
+      fc.property(
+        fc.array(interval, { maxLength: 12 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 20, max: 60 }),
+        (hs, from, to) => {
+          reach.cases++;
+          let any = 0;
+          let notionalTime = 0;
+          for (let k = from; k < to; k++) {
+            const inside = hs.filter((h) => h.openTime <= k && k + 1 <= h.closeTime);
+            if (inside.length > 0) any++;
+            if (inside.length > 1) reach.overlapping++;
+            notionalTime += inside.reduce((a, h) => a + Math.abs(h.notional), 0);
+          }
+          if (hs.some((h) => h.openTime < from || h.closeTime > to)) reach.cutByTheSpan++;
+          expect(heldTime(hs, from, to)).toEqual({ any, notionalTime });
+        },
+      ),
+      { numRuns: 400, seed: 19 },
+    );
+    console.log(`heldTime property: ${JSON.stringify(reach)}`);
+    expect(reach.overlapping).toBeGreaterThan(100);
+    expect(reach.cutByTheSpan).toBeGreaterThan(100);
   });
 });
