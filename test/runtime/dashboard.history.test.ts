@@ -4,7 +4,9 @@
  * rebuilds its view only when a line it is made of arrived; bad lines are counted, never thrown.
  */
 import { describe, expect, it } from 'vitest';
+import { pollingHistory } from '../../runtime/dashboard-model.ts';
 import { DecisionHistory } from '../../runtime/dashboard/history.ts';
+import type { RunningSystem } from '../../runtime/system.ts';
 import { analyseDecisions } from '../../replay/decision-log.ts';
 
 const T0 = 1_767_225_600_000;
@@ -171,5 +173,35 @@ describe('DecisionHistory', () => {
     const feed = h.feedSince(0).lines.map((l) => JSON.parse(l));
     expect(feed[0]).toEqual({ kind: '?', raw: '{not json' });
     expect(feed).toHaveLength(4);
+  });
+
+  it("without onLine: polled from the system's last lines, the ones that scrolled past counted as dropped", () => {
+    const written: string[] = [];
+    const keep = 3;
+    const system = {
+      summary: () => ({ decisionLines: written.length }),
+      recentDecisions: () => written.slice(-keep),
+    } as unknown as RunningSystem;
+    const write = (n: number) => {
+      for (let i = 0; i < n; i++)
+        written.push(
+          JSON.stringify({
+            t: written.length,
+            kind: 'strategy',
+            coin: 'BTC',
+            strategy: 's',
+            to: `S${written.length}`,
+          }),
+        );
+    };
+    const p = pollingHistory(system);
+    write(2);
+    p.poll();
+    p.poll(); // nothing new: nothing added twice
+    write(5); // 2 of them scroll past the 3 the system keeps
+    p.poll();
+    const feed = p.history.feedSince(0).lines.map((l) => JSON.parse(l).to);
+    expect(feed).toEqual(['S0', 'S1', 'S4', 'S5', 'S6']);
+    expect(p.history.counts()).toEqual({ lines: 5, invalid: 0, dropped: 2 });
   });
 });
