@@ -7,36 +7,15 @@
  * a reader or a second writer never sees half a result; one folder per range holds one JSON file per config.
  */
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { listSegments } from '../actors/journal/recovery.ts';
 import type { RunResult } from './sweep.ts';
 
-/** JSON with object keys sorted at every level: the same value gives the same text. */
-export function stableJson(x: unknown): string {
-  return JSON.stringify(x, (_k, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const o = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o).sort()) out[k] = o[k];
-    return out;
-  });
-}
+export { configHash, stableJson } from './backtest.ts';
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** The config hash: SHA-256 of the config's stable JSON. */
-export function configHash(config: unknown): string {
-  return sha256(stableJson(config));
 }
 
 export interface JournalRange {
@@ -51,10 +30,8 @@ export interface JournalRange {
 export function journalRange(dayDirs: readonly string[], toTime?: number): JournalRange {
   const parts: string[] = [];
   for (const d of dayDirs) {
-    const files = readdirSync(d)
-      .filter((f) => !f.startsWith('.') && !f.endsWith('.tmp'))
-      .sort()
-      .map((f) => `${f}:${statSync(join(d, f)).size}`);
+    // the segments only: anything else kept in the folder (an index, a sweep folder) is not the range
+    const files = listSegments(d).map((s) => `${s.file}:${statSync(s.path).size}`);
     parts.push(`${basename(d)}[${files.join(',')}]`);
   }
   const cut = toTime ?? null;

@@ -11,49 +11,34 @@
  * worker runs them, no result is lost. A job that throws is retried (`attempts`) and, failing every
  * attempt, fails the sweep with the worker's error.
  */
-import { Queue, QueueEvents, Worker } from 'bullmq';
+import { createBunRedisClient, type IRedisClient, Queue, QueueEvents, Worker } from 'bullmq';
+import { parseRedisUrl, RedisRawClient } from './redis-client.ts';
 import { type PoolExecutor, poolExecutor } from './pool.ts';
 import type { Executor, RunJob, RunResult } from './sweep.ts';
 
 export const DEFAULT_QUEUE = 'hlt-sweep';
 
-export interface RedisConnection {
-  host: string;
-  port: number;
-  db?: number;
-  username?: string;
-  password?: string;
-  /** BullMQ's workers block on Redis: a command must wait, never fail after N retries. */
-  maxRetriesPerRequest: null;
-}
-
 export class QueueConfigError extends Error {}
 
-/** `redis://[user:pass@]host[:port][/db]` → connection options (a clear error for anything else). */
-export function redisConnection(url: string): RedisConnection {
-  let u: URL;
+/**
+ * A connection for one BullMQ object (each gets its own: a worker's and the queue events' connections
+ * block on Redis). BullMQ's adapter around this project's RESP client (`redis-client.ts`).
+ */
+export function redisConnection(url: string): IRedisClient {
   try {
-    u = new URL(url);
-  } catch {
-    throw new QueueConfigError(`--redis ${url}: not a URL (expected redis://host:port[/db])`);
+    return createBunRedisClient(new RedisRawClient(url));
+  } catch (e) {
+    throw new QueueConfigError(`--redis ${(e as Error).message}`);
   }
-  if (u.protocol !== 'redis:')
-    throw new QueueConfigError(`--redis ${url}: expected a redis:// URL, got ${u.protocol}`);
-  const c: RedisConnection = {
-    host: u.hostname || '127.0.0.1',
-    port: u.port ? Number(u.port) : 6379,
-    maxRetriesPerRequest: null,
-  };
-  const db = u.pathname.replace(/^\//, '');
-  if (db !== '') {
-    const n = Number(db);
-    if (!Number.isInteger(n) || n < 0)
-      throw new QueueConfigError(`--redis ${url}: database '${db}' is not a number`);
-    c.db = n;
+}
+
+/** Check the URL before anything connects (a clear usage error). */
+export function checkRedisUrl(url: string): void {
+  try {
+    parseRedisUrl(url);
+  } catch (e) {
+    throw new QueueConfigError(`--redis ${(e as Error).message}`);
   }
-  if (u.username) c.username = decodeURIComponent(u.username);
-  if (u.password) c.password = decodeURIComponent(u.password);
-  return c;
 }
 
 export interface QueueExecutorOptions {
@@ -65,10 +50,11 @@ export interface QueueExecutorOptions {
 
 /** The sweep's side: enqueue the jobs, answer each as a worker finishes it. */
 export function queueExecutor(o: QueueExecutorOptions): Executor {
-  const connection = redisConnection(o.redis);
+  checkRedisUrl(o.redis);
   const name = o.queue ?? DEFAULT_QUEUE;
-  const queue = new Queue<RunJob, RunResult>(name, { connection });
-  const events = new QueueEvents(name, { connection });
+  const connections = [redisConnection(o.redis), redisConnection(o.redis)];
+  const queue = new Queue<RunJob, RunResult>(name, { connection: connections[0]! });
+  const events = new QueueEvents(name, { connection: connections[1]! });
   return {
     async run(jobs, onResult) {
       await events.waitUntilReady();
@@ -105,6 +91,7 @@ export function queueExecutor(o: QueueExecutorOptions): Executor {
     async close() {
       await events.close();
       await queue.close();
+      for (const c of connections) c.disconnect();
     },
   };
 }
@@ -132,6 +119,7 @@ export interface QueueWorker {
 
 /** A `runtime worker`: take jobs from the queue and run them on this host's worker pool. */
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
+  checkRedisUrl(o.redis);
   const connection = redisConnection(o.redis);
   const pool = poolExecutor(o.threads !== undefined ? { threads: o.threads } : {});
   const counts = { completed: 0, failed: 0 };
@@ -173,6 +161,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     async close() {
       await worker.close();
       await pool.close();
+      connection.disconnect();
     },
   };
 }

@@ -30,6 +30,9 @@ Commands:
   replay <data dir>     replay a journal through the whole decision side (--decisions FILE)
   backtest <data dir>   a replay read as performance figures, fees and funding (--set key=value, --json,
                         --out tearsheet.html)
+  sweep <data dir>      a grid or random search of decision-side parameters over a journal range, on
+                        every core or through Redis (--grid sweep.json, --random N, --redis URL, --json)
+  worker                run sweep runs queued on Redis on this host's cores (--redis URL)
   status                the running instance's state (--data DIR, --json)
   journal <sub> <dir>   journal tools: stats | verify | export | tail
   validate-regime       confusion matrix of the regime controller against the simulator's ground truth
@@ -53,6 +56,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./commands/import.ts')).importCommand,
   replay: async () => (await import('./commands/replay.ts')).replayCommand,
   backtest: async () => (await import('./commands/backtest.ts')).backtestCommand,
+  sweep: async () => (await import('./commands/sweep.ts')).sweepCommand,
+  worker: async () => (await import('./commands/worker.ts')).workerCommand,
   status: async () => (await import('./commands/status.ts')).statusCommand,
   journal: async () => {
     const m = await import('./commands/journal.ts');

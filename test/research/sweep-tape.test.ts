@@ -66,7 +66,7 @@ describe('the tick tape (fast path)', () => {
     saveTape(path, tape);
     const loaded = loadTape(path);
     expect(loaded.ops.length).toBe(tape.ops.length);
-    const sets = [
+    const sets: Record<string, string | number | boolean>[] = [
       {},
       {
         'risk.riskPerTrade': 0.01,
