@@ -515,8 +515,10 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       if (c !== undefined) venue.connection = c;
       out.venue = venue;
     }
+    // their gaps as the ingest pipeline judged them: heights, connection losses, staleness
+    const judged = ingest.lastStats()?.pipeline.sourceGaps ?? {};
     for (const [name, st] of Object.entries(nodeSources?.status() ?? {}))
-      out[name] = { records: fc.bySource[name] ?? 0, ...st };
+      out[name] = { records: fc.bySource[name] ?? 0, ...st, gaps: judged[name] ?? 0 };
     for (const [name, n] of Object.entries(fc.bySource)) out[name] ??= { records: n };
     return out;
   };

@@ -249,6 +249,8 @@ export interface SourceHealthCounters {
   duplicates: number;
   /** Gaps reported: height ranges, connection losses and source-reported gaps, staleness. */
   gaps: number;
+  /** The same, per source. */
+  gapsBySource: Record<string, number>;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -272,6 +274,7 @@ export class SourceHealth {
     malformed: 0,
     duplicates: 0,
     gaps: 0,
+    gapsBySource: {},
   };
 
   constructor(opts: HeightTrackerOptions = {}) {
@@ -424,8 +427,11 @@ export class SourceHealth {
     return { gaps: v.gap ? this.gap(`${source}:l4Book`, v.gap.reason) : [], duplicate: false, malformed: '' };
   }
 
+  /** A gap of the source its key names (`source:…`), counted per source. */
   private gap(key: string, reason: string): SourceGap[] {
     this.counters.gaps++;
+    const source = key.slice(0, key.indexOf(':'));
+    this.counters.gapsBySource[source] = (this.counters.gapsBySource[source] ?? 0) + 1;
     return [{ key, reason }];
   }
 

@@ -96,6 +96,8 @@ export interface PipelineCounters {
    * staleness), not applied to the state; those that could not be read are also in `rejected`.
    */
   sourcedFrames: number;
+  /** Gaps of the further sources by source: heights, connection losses, staleness (state/heights.ts). */
+  sourceGaps: Record<string, number>;
   lastRejection: string;
   lastVenueError: string;
 }
@@ -140,6 +142,7 @@ export class IngestPipeline {
     venueReports: 0,
     badVenueRecords: 0,
     sourcedFrames: 0,
+    sourceGaps: {},
     lastRejection: '',
     lastVenueError: '',
   };
@@ -162,6 +165,7 @@ export class IngestPipeline {
     this.builder = opts.builder;
     this.onDerived = opts.onDerived;
     this.sources = new SourceHealth(opts.staleMs !== undefined ? { staleMs: opts.staleMs } : {});
+    this.counters.sourceGaps = this.sources.counters.gapsBySource;
   }
 
   /** Health events gathered since the last drain (handed to the decision side at a tick). */

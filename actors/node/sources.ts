@@ -40,7 +40,6 @@ export interface NodeSourcesOptions {
 export interface NodeSourceStatus {
   connection?: string;
   reconnects?: number;
-  gaps?: number;
   lost?: number;
 }
 
@@ -69,12 +68,10 @@ export function startNodeSources(opts: NodeSourcesOptions): NodeSources {
   if (problem !== null) throw new RangeError(problem);
   let tail: NodeTail | null = null;
   let resumedFrom: Partial<Record<NodeStream, number>> = {};
-  let tailGaps = 0;
   if (c.dir !== undefined) {
     resumedFrom = lastJournaledHeights(opts.journalRoot, c.streams);
     logger?.info({ dir: c.dir, resume: resumedFrom }, 'node files: tail');
     const gap = (stream: NodeStream, reason: string) => {
-      tailGaps++;
       inlet.sourced(RecordKind.Conn, 'node', 'gap', jsonBytes({ type: 'gap', key: stream, reason }), 0);
       logger?.warn({ stream, reason }, 'node files: gap');
     };
@@ -137,21 +134,11 @@ export function startNodeSources(opts: NodeSourcesOptions): NodeSources {
     info,
     resumedFrom,
     status() {
+      // their gaps are counted where they are judged, in the ingest pipeline (journaled, so the tail's too)
       const out: Record<string, NodeSourceStatus> = {};
-      if (tail)
-        out.node = {
-          connection: `tail ${tail.counters.lines} lines`,
-          gaps: tailGaps,
-          lost: tail.counters.truncated,
-        };
-      if (book) {
-        const bc = book.counters();
-        out[book.source] = {
-          connection: stateText(book.state()),
-          reconnects: bc.reconnects,
-          gaps: bc.reconnects,
-        };
-      }
+      if (tail) out.node = { connection: `tail ${tail.counters.lines} lines`, lost: tail.counters.truncated };
+      if (book)
+        out[book.source] = { connection: stateText(book.state()), reconnects: book.counters().reconnects };
       if (info) out['node-info'] = { connection: info.up() ? 'answering' : 'not answering' };
       return out;
     },

@@ -275,6 +275,8 @@ describe('node and book sources in the ingest pipeline', () => {
     expect(status()).toBe('DEGRADED');
     step(11_000);
     expect(status()).toBe('HEALTHY');
+    // counted per source for the summary: the skipped block, the stalled ticks, the lagging ticks
+    expect(j.p.counters.sourceGaps).toEqual({ node: 1 + 12 + 8 });
     health.stop();
   });
 
