@@ -27,6 +27,8 @@ export interface SimCommandArgs {
   nodeDir?: string;
   /** Port of that order_book_server (default 0: any free port). */
   nodePort?: number;
+  /** With `nodeDir`: a seeded node fault every this many seconds of play on average (none when absent). */
+  nodeFaultsEverySec?: number;
 }
 
 export async function runSimCommand(
@@ -66,6 +68,17 @@ export async function runSimCommand(
   if (node !== null) {
     node.attachToEngine();
     print(`sim: node order_book_server ${node.server!.url} node files under ${args.nodeDir}`);
+    if (args.nodeFaultsEverySec !== undefined && args.nodeFaultsEverySec > 0) {
+      node.faults.onFault = (r) =>
+        print(
+          `sim: node fault ${r.kind}${r.detail ? ` (${r.detail})` : ''} at ${new Date(r.t).toISOString()}`,
+        );
+      node.faults.schedule({
+        seed: args.seed,
+        from: sim.engine.time,
+        everyMs: args.nodeFaultsEverySec * 1000,
+      });
+    }
   }
   return {
     url: sim.wsUrl,

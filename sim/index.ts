@@ -48,7 +48,7 @@ export {
   OBS_NOT_READY,
   startNodeBookServer,
 } from './node/book-server.ts';
-export { NodeFaults } from './node/faults.ts';
+export { NODE_FAULT_KINDS, type NodeFaultKind, type NodeFaultRecord, NodeFaults } from './node/faults.ts';
 export { type NodeFilesStats, NodeFileWriter } from './node/files.ts';
 export { hourlyRelPath, NODE_STREAMS, type NodeStream } from './node/format.ts';
 export { NodeSim, type NodeSimOptions, startNodeSim } from './node/node-sim.ts';

@@ -10,6 +10,7 @@
  * - `restartBookServer({ downMs, notReadyMs })`: every connection dropped, the port closed, then a
  *   new snapshot for whoever subscribes again.
  */
+import { Rng } from '../rng.ts';
 import type { NodeBookServer } from './book-server.ts';
 import type { NodeFileWriter } from './files.ts';
 import type { NodeStream } from './format.ts';
@@ -23,7 +24,25 @@ export interface NodeFaultHost {
   now(): number;
 }
 
+export const NODE_FAULT_KINDS = [
+  'skipBlock',
+  'stallWriter',
+  'truncateLine',
+  'hourRolloverMidBlock',
+  'restartBookServer',
+] as const;
+export type NodeFaultKind = (typeof NODE_FAULT_KINDS)[number];
+
+/** One fault the seeded schedule injected: when (sim ms), what, and its parameters. */
+export interface NodeFaultRecord {
+  t: number;
+  kind: NodeFaultKind;
+  detail: string;
+}
+
 export class NodeFaults {
+  /** Called with each fault the seeded schedule injects. */
+  onFault: ((r: NodeFaultRecord) => void) | null = null;
   readonly injected: Record<string, number> = {};
   private readonly scheduled: { at: number; seq: number; fn: (f: NodeFaults) => void }[] = [];
   private seq = 0;
@@ -59,6 +78,59 @@ export class NodeFaults {
   async restartBookServer(opts: { downMs?: number; notReadyMs?: number } = {}): Promise<void> {
     this.count('restartBookServer');
     await this.host.server?.restart(opts);
+  }
+
+  /**
+   * A seeded schedule: from `from` (sim ms), one fault every `everyMs` on average (between half and
+   * one and a half of it), its kind drawn from `kinds` and its parameters from the seed — a stall of
+   * 2–8 s, a part-written line completed after 0.5–3 s or (one in three) never, a restart down
+   * 1–5 s and not ready 0–3 s. The same seed gives the same faults at the same times.
+   */
+  schedule(opts: { seed: number; from: number; everyMs: number; kinds?: readonly NodeFaultKind[] }): void {
+    const rng = Rng.derive(opts.seed, 'node-faults');
+    const kinds = opts.kinds ?? NODE_FAULT_KINDS;
+    if (kinds.length === 0 || !(opts.everyMs > 0)) return;
+    const gap = () => Math.round(opts.everyMs * (0.5 + rng.next()));
+    const fire = (t: number) => {
+      this.at(t, (f) => {
+        const kind = kinds[rng.int(kinds.length)]!;
+        let detail = '';
+        switch (kind) {
+          case 'skipBlock':
+            f.skipBlock();
+            break;
+          case 'stallWriter': {
+            const ms = 2_000 + rng.int(6_001);
+            detail = `${ms} ms`;
+            f.stallWriter(ms);
+            break;
+          }
+          case 'truncateLine': {
+            const after = rng.chance(1 / 3) ? null : 500 + rng.int(2_501);
+            detail = after === null ? 'never completed' : `completed after ${after} ms`;
+            f.truncateLine({ completeAfterMs: after });
+            break;
+          }
+          case 'hourRolloverMidBlock':
+            detail = 'at the next hour boundary';
+            f.hourRolloverMidBlock();
+            break;
+          case 'restartBookServer': {
+            const downMs = 1_000 + rng.int(4_001);
+            const notReadyMs = rng.int(3_001);
+            detail = `down ${downMs} ms, not ready ${notReadyMs} ms`;
+            f.restartBookServer({ downMs, notReadyMs }).catch((e: unknown) => {
+              this.count('restartFailed');
+              this.onFault?.({ t, kind, detail: `failed: ${e instanceof Error ? e.message : String(e)}` });
+            });
+            break;
+          }
+        }
+        this.onFault?.({ t: this.host.now(), kind, detail });
+        fire(this.host.now() + gap());
+      });
+    };
+    fire(opts.from + gap());
   }
 
   /** Run `fn` when the simulation reaches `simTime`. */
