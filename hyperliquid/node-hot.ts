@@ -5,11 +5,12 @@
  * (every object holds declared keys only — counted, not compared — and no optional key holds
  * `undefined`); otherwise `undefined`, and the caller runs zod, which drops unknown keys or writes the
  * error message. zod stays the schema of record; test/hyperliquid/node-formats.test.ts checks both
- * agree on valid, extended and corrupted lines.
+ * agree on valid, extended and corrupted lines. Also order_book_server's `l4Book` data
+ * (`validateObsL4InPlace`), whose statuses and diffs are the same shapes.
  */
 import { ADDRESS_RE, TX_HASH_RE } from './common-schemas.ts';
 import { DECIMAL_RE } from './decimal.ts';
-import { NAIVE_TIME_RE, type NodeBlockOf, type NodeBlockStream } from './node-schemas.ts';
+import { NAIVE_TIME_RE, type NodeBlockOf, type NodeBlockStream, type ObsL4Book } from './node-schemas.ts';
 
 const CLOID_RE = /^0x[0-9a-fA-F]{32}$/;
 
@@ -32,6 +33,50 @@ export function validateNodeBlockInPlace<S extends NodeBlockStream>(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The `data` of an order_book_server `l4Book` frame (`ObsL4Book`: `{Snapshot:{…}}` or
+ * `{Updates:{…}}`), itself, typed, when zod's output would deep-equal it; else undefined.
+ */
+export function validateObsL4InPlace(data: unknown): ObsL4Book | undefined {
+  try {
+    if (!prototypeIsClean() || !isPlainObject(data) || keyCount(data) !== 1) return undefined;
+    const snap = data.Snapshot;
+    if (snap !== undefined) return isObsSnapshot(snap) ? (data as ObsL4Book) : undefined;
+    return isObsUpdates(data.Updates) ? (data as ObsL4Book) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObsSnapshot(v: unknown): boolean {
+  if (!isPlainObject(v)) return false;
+  const levels = v.levels;
+  if (
+    !isCoin(v.coin) ||
+    !isUInt(v.time) ||
+    !isUInt(v.height) ||
+    !Array.isArray(levels) ||
+    levels.length !== 2
+  )
+    return false;
+  for (let s = 0; s < 2; s++) {
+    const side: unknown = levels[s];
+    if (!Array.isArray(side)) return false;
+    for (let i = 0; i < side.length; i++) if (!isOrder(side[i])) return false;
+  }
+  return keyCount(v) === 4;
+}
+
+function isObsUpdates(v: unknown): boolean {
+  if (!isPlainObject(v)) return false;
+  const st = v.order_statuses;
+  const bd = v.book_diffs;
+  if (!isUInt(v.time) || !isUInt(v.height) || !Array.isArray(st) || !Array.isArray(bd)) return false;
+  for (let i = 0; i < st.length; i++) if (!isStatus(st[i])) return false;
+  for (let i = 0; i < bd.length; i++) if (!isDiff(bd[i])) return false;
+  return keyCount(v) === 4;
 }
 
 type Fields = { readonly [key: string]: unknown };
@@ -301,6 +346,12 @@ const DECLARED_KEYS: readonly string[] = [
   'liquidatedUser',
   'markPx',
   'method',
+  'Snapshot',
+  'Updates',
+  'height',
+  'levels',
+  'order_statuses',
+  'book_diffs',
 ];
 
 function prototypeIsClean(): boolean {

@@ -4,10 +4,12 @@
  * error with a reason; none throws. The caller counts (and journals) the errors: a malformed line is
  * never fatal. A by-block line is first validated in place (node-hot.ts: no copy, no allocation),
  * and zod — the schema of record — runs only when that fails, to drop unknown keys or to write the
- * error message. Also the client messages OBS expects (`subscribe` / `unsubscribe`).
+ * error message; OBS's `l4Book` data likewise, and its `l2Book` / `trades` through hot-validate.ts as
+ * on the public feed. Also the client messages OBS expects (`subscribe` / `unsubscribe`).
  */
 import type { z } from 'zod';
-import { Book } from './common-schemas.ts';
+import { Book, type Trade } from './common-schemas.ts';
+import { validateHot } from './hot-validate.ts';
 import { parseJsonWith, parseWith } from './parse.ts';
 import {
   NODE_BLOCK_SCHEMAS,
@@ -25,7 +27,7 @@ import {
   type ObsChannel,
   type ObsServerMessage,
 } from './node-schemas.ts';
-import { validateNodeBlockInPlace } from './node-hot.ts';
+import { validateNodeBlockInPlace, validateObsL4InPlace } from './node-hot.ts';
 
 /**
  * Why a line or message was refused. `not_json`: not JSON text (e.g. a truncated last line);
@@ -144,6 +146,8 @@ export function parseObsValue(raw: unknown): NodeParseResult<ObsServerMessage> {
 
 function dataOf(channel: ObsChannel, data: unknown): NodeParseResult<ObsServerMessage> {
   if (channel === 'l4Book') {
+    const hot = validateObsL4InPlace(data);
+    if (hot !== undefined) return { ok: true, value: { channel, data: hot } };
     // Picked by its tag first, so an error names the field, not just "matches none of the shapes".
     const tagged = data !== null && typeof data === 'object';
     const schema =
@@ -157,12 +161,14 @@ function dataOf(channel: ObsChannel, data: unknown): NodeParseResult<ObsServerMe
   }
   switch (channel) {
     case 'l2Book': {
+      if (validateHot('l2Book', data)) return { ok: true, value: { channel, data: data as Book } };
       const r = parseWith(Book, data, 'l2Book.data');
       return r.ok
         ? { ok: true, value: { channel, data: r.value } }
         : fail('schema', channel, r.error.message);
     }
     case 'trades': {
+      if (validateHot('trades', data)) return { ok: true, value: { channel, data: data as Trade[] } };
       const r = parseWith(OBS_DATA_SCHEMAS.trades, data, 'trades.data');
       return r.ok
         ? { ok: true, value: { channel, data: r.value } }

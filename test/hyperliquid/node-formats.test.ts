@@ -28,6 +28,7 @@ import {
   type NodeBlockStream,
   naiveTimeToMs,
   normaliseSide,
+  ObsL4Book,
 } from '../../hyperliquid/node-schemas.ts';
 import {
   type NodeParseError,
@@ -39,7 +40,7 @@ import {
   parseNodeTradeLine,
   parseObsMessage,
 } from '../../hyperliquid/node-parse.ts';
-import { validateNodeBlockInPlace } from '../../hyperliquid/node-hot.ts';
+import { validateNodeBlockInPlace, validateObsL4InPlace } from '../../hyperliquid/node-hot.ts';
 import { FIXTURES_DIR, fixtureText } from './fixtures.ts';
 
 const ORDER_30444 = {
@@ -326,7 +327,63 @@ describe('node files', () => {
     expect(viaZod).toBeGreaterThan(10);
     expect(rejected).toBeGreaterThan(100);
   });
+
+  it('every container given an unknown key, every field corrupted: same answer as zod (sweep)', () => {
+    let variants = 0;
+    let accepted = 0;
+    for (const stream of NODE_BLOCK_STREAMS) {
+      const r = sweep(
+        () => JSON.parse(VALID_LINES[stream]()),
+        (v) => NODE_BLOCK_SCHEMAS[stream].safeParse(v),
+        (v) => parseNodeBlockValue(stream, v),
+      );
+      variants += r.variants;
+      accepted += r.accepted;
+    }
+    console.log(`node block sweep: ${variants} variants, ${accepted} accepted`);
+    expect(variants).toBeGreaterThan(500);
+    expect(accepted).toBeGreaterThan(50);
+  });
 });
+
+/** The index paths (as `mutateAt` reads them) of every value in `v`, the root first. */
+function allPaths(v: unknown, at: number[] = []): number[][] {
+  const out = [at];
+  if (v === null || typeof v !== 'object') return out;
+  const vals = Array.isArray(v) ? v : Object.values(v);
+  vals.forEach((c, i) => {
+    out.push(...allPaths(c, [...at, i]));
+  });
+  return out;
+}
+
+/**
+ * Every object of `sample()` given one unknown key, and every value deleted / nulled / retyped: each
+ * variant must get the same answer from `parse` as from zod, and an equal value when accepted.
+ */
+function sweep(
+  sample: () => unknown,
+  zodOf: (v: unknown) => { success: boolean; data?: unknown },
+  parse: (v: unknown) => { ok: boolean; value?: unknown },
+): { variants: number; accepted: number } {
+  let variants = 0;
+  let accepted = 0;
+  for (const p of allPaths(sample())) {
+    for (const op of ['extra', 'delete', 'null', 'string', 'number', 'array']) {
+      const v = sample();
+      mutateAt(v, p, op);
+      const z = zodOf(v);
+      const r = parse(v);
+      expect(r.ok).toBe(z.success);
+      if (r.ok) {
+        accepted++;
+        expect(isDeepStrictEqual(r.value, z.data)).toBe(true);
+      }
+      variants++;
+    }
+  }
+  return { variants, accepted };
+}
 
 /** Walk `path` (indices into each container's keys) and corrupt what is there with `op`. */
 function mutateAt(root: unknown, path: number[], op: string): void {
@@ -463,6 +520,75 @@ describe('order_book_server messages', () => {
     if (r.value.channel !== 'l4Book' || !('Updates' in r.value.data)) throw new Error('not updates');
     expect(r.value.data.Updates.book_diffs[0]?.side).toBeUndefined();
     expect(r.value.data.Updates.order_statuses[0]?.order.user).toBeNull();
+  });
+
+  it('l4Book data validated in place agrees with zod on valid, extended and corrupted messages (property)', () => {
+    const status = JSON.parse(STATUS_LINE).events[0];
+    const { hash: _h, builder: _b, ...obsStatus } = status;
+    const { side: _s, ...obsDiff } = JSON.parse(DIFF_LINE).events[0];
+    const samples = [
+      () => ({
+        Updates: structuredClone({
+          time: 1,
+          height: 2,
+          order_statuses: [obsStatus, status],
+          book_diffs: [obsDiff, obsDiff],
+        }),
+      }),
+      () => ({
+        Snapshot: {
+          coin: '@1',
+          time: 3,
+          height: 100,
+          levels: [[{ user: ZERO_USER, ...ORDER_30444 }], [{ ...ORDER_30385, side: 'A' }]],
+        },
+      }),
+    ];
+    let inPlace = 0;
+    let viaZod = 0;
+    let rejected = 0;
+    fc.assert(
+      fc.property(
+        fc.nat(1),
+        fc.array(fc.nat(40), { maxLength: 7 }),
+        fc.constantFrom('delete', 'null', 'string', 'number', 'extra', 'array', 'none'),
+        (which, path, op) => {
+          const data: unknown = (samples[which] as () => unknown)();
+          mutateAt(data, path, op);
+          const zod = ObsL4Book.safeParse(data);
+          const hot = validateObsL4InPlace(data);
+          if (hot !== undefined) {
+            inPlace++;
+            expect(zod.success && isDeepStrictEqual(zod.data, data)).toBe(true);
+          }
+          const r = parseObsMessage(JSON.stringify({ channel: 'l4Book', data }));
+          expect(r.ok).toBe(zod.success);
+          if (r.ok && zod.success) {
+            expect(isDeepStrictEqual(r.value.data, zod.data)).toBe(true);
+            if (hot === undefined) viaZod++;
+          } else rejected++;
+        },
+      ),
+      { numRuns: 1000, seed: 4 },
+    );
+    console.log(
+      `obs l4Book in place vs zod: ${inPlace} in place, ${viaZod} through zod, ${rejected} rejected (1000 runs)`,
+    );
+    expect(inPlace).toBeGreaterThan(100);
+    expect(viaZod).toBeGreaterThan(8);
+    expect(rejected).toBeGreaterThan(300);
+    const sw = samples.map((sample) =>
+      sweep(
+        sample,
+        (v) => ObsL4Book.safeParse(v),
+        (v) => {
+          const r = parseObsMessage(JSON.stringify({ channel: 'l4Book', data: v }));
+          return r.ok ? { ok: true, value: r.value.data } : { ok: false };
+        },
+      ),
+    );
+    console.log(`l4Book sweep: ${JSON.stringify(sw)}`);
+    expect(sw.every((x) => x.variants > 100 && x.accepted > 10)).toBe(true);
   });
 
   it('OBS error frames parse; unknown channels and bad l4Book data are counted errors', () => {
