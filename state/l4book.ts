@@ -83,7 +83,7 @@ export const L4_REJECT_REASONS: readonly L4RejectReason[] = [
   'bad_snapshot',
 ];
 
-/** One resting order, as read from outside (real numbers). */
+/** One resting order, as read from outside (real numbers; `user` in lowercase hex). */
 export interface L4OrderView {
   oid: number;
   user: string;
@@ -676,7 +676,8 @@ export class L4Book {
 
   private node(o: NodeOrder, ix: SideIx, px: number, sz: number, time: number, user?: string): OrderNode {
     // The level is set when the node is linked in.
-    return new OrderNode(o.oid, user ?? o.user ?? '', ix, px, sz, time, DETACHED);
+    // OBS writes EIP-55 checksummed addresses, the node's files lowercase: one spelling here.
+    return new OrderNode(o.oid, (user ?? o.user ?? '').toLowerCase(), ix, px, sz, time, DETACHED);
   }
 
   private view(n: OrderNode): L4OrderView {

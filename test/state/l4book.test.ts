@@ -442,6 +442,10 @@ describe('L4 books of several coins and the snapshot file', () => {
     expect(b.height).toBe(100);
     expect(b.time).toBe(777);
     expect(b.order(2)?.user).toBe(U2);
+    // A checksummed (OBS) spelling is held in lowercase, as the node's files write it.
+    const mixed = '0x7A146EE9d212816c31a0a93531e23d4359aade10';
+    b.loadSnapshot(snapshot([{ ...order(3, 'B', '99', '1'), user: mixed }], []));
+    expect(b.order(3)?.user).toBe(mixed.toLowerCase());
     expect(l4SnapshotFromFile(file, 'SOL')).toBeUndefined();
   });
 
