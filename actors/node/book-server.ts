@@ -23,6 +23,8 @@ import {
 
 /** Where a further source's records go: the feed's stamper (`Stamper.sourced`) satisfies it. */
 export interface SourceInlet {
+  /** The inlet's overflow queue (records waiting for ring space), where it has one: the tail holds off on it. */
+  readonly counters?: { readonly queued: number };
   sourced(
     kind: typeof RecordKind.Frame | typeof RecordKind.Conn,
     source: SourceName,

@@ -11,6 +11,9 @@ import { type FetchLike, type InfoPoll, startInfoPoll } from './info-poll.ts';
 import { lastJournaledHeights } from './resume.ts';
 import { type NodeStream, type NodeTail, startNodeTail } from './tail.ts';
 
+/** The tail reads nothing while more records than this wait in the inlet's overflow queue. */
+export const HOLD_OFF_QUEUED = 10_000;
+
 /** The config's `node` section, as these sources need it. */
 export interface NodeSourcesConfig {
   dir?: string | undefined;
@@ -82,6 +85,8 @@ export function startNodeSources(opts: NodeSourcesOptions): NodeSources {
       streams: c.streams,
       pollMs: c.pollMs,
       resume: resumedFrom,
+      // a catch-up reads only while the inlet's overflow queue is short (the ring drains it)
+      holdOff: () => (inlet.counters?.queued ?? 0) > HOLD_OFF_QUEUED,
       emit: (l) => {
         // the first block after a restart must follow the last journaled one
         const after = wantedAfter[l.stream];

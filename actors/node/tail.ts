@@ -60,6 +60,11 @@ export interface NodeTailOptions {
   maxLineBytes?: number;
   /** Bytes read per stream per poll at most (default 32 MiB), so one poll cannot hold the thread for long. */
   maxBytesPerPoll?: number;
+  /**
+   * Backpressure: while it returns true nothing is read (the files keep the lines), e.g. while the inlet's
+   * overflow queue is long — a catch-up after a long downtime must not push lines past its bound.
+   */
+  holdOff?: () => boolean;
 }
 
 export interface TailCounters {
@@ -74,6 +79,8 @@ export interface TailCounters {
   files: number;
   errors: number;
   polls: number;
+  /** Polls that read nothing because of `holdOff`. */
+  heldOff: number;
 }
 
 /** An hour file: its path relative to `dir`, and its order (YYYYMMDD × 100 + hour). */
@@ -130,6 +137,7 @@ export function startNodeTail(opts: NodeTailOptions): NodeTail {
     files: 0,
     errors: 0,
     polls: 0,
+    heldOff: 0,
   };
   const buf = Buffer.allocUnsafe(1 << 20);
   const states: StreamState[] = (opts.streams ?? NODE_STREAMS).map((stream) => {
@@ -328,6 +336,10 @@ export function startNodeTail(opts: NodeTailOptions): NodeTail {
   let stopped = false;
   const poll = () => {
     counters.polls++;
+    if (opts.holdOff?.()) {
+      counters.heldOff++;
+      return;
+    }
     for (const st of states) {
       try {
         pollStream(st);

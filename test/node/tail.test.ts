@@ -197,6 +197,21 @@ describe('node files tail', () => {
     r.tail.stop();
   });
 
+  it('holds off while the inlet is backed up: nothing read, nothing lost, then everything in order', () => {
+    const dir = tempDir();
+    const h8 = hourFile(dir, FILLS, '20251125', 8);
+    for (let h = 1; h <= 50; h++) appendFileSync(h8, line(h));
+    let backedUp = true;
+    const r = rig(dir, { holdOff: () => backedUp });
+    r.clock.advance(500);
+    expect(r.lines).toEqual([]);
+    expect(r.tail.counters.heldOff).toBe(11);
+    backedUp = false;
+    r.clock.advance(50);
+    expect(r.heights()).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    r.tail.stop();
+  });
+
   it('lines enter the journal inlet tagged with source node and their stream as channel', () => {
     const dir = tempDir();
     const h8 = hourFile(dir, FILLS, '20251125', 8);
