@@ -116,8 +116,8 @@ describe('seeded node faults', () => {
       const sim = new NodeSim(engine, dir);
       const records: string[] = [];
       sim.faults.onFault = (r) => records.push(`${r.t} ${r.kind} ${r.detail}`);
-      sim.faults.schedule({ seed, from: engine.time, everyMs: 6_000 });
-      for (let i = 0; i < 1_500; i++) {
+      sim.faults.schedule({ seed, from: engine.time, everyMs: 3_000 });
+      for (let i = 0; i < 700; i++) {
         engine.step();
         sim.onBlock();
       }
@@ -130,7 +130,7 @@ describe('seeded node faults', () => {
     expect(b.records).toEqual(a.records);
     expect(c.records).not.toEqual(a.records);
     console.log(
-      `seeded node faults (seed 5, every ~6 s over ${a.stats.blocksWritten} blocks): ${a.records.join('; ')}`,
+      `seeded node faults (seed 5, every ~3 s over ${a.stats.blocksWritten} blocks): ${a.records.join('; ')}`,
     );
     expect(a.records.length).toBeGreaterThan(10);
     const kinds = new Set(a.records.map((r) => r.split(' ')[1]));
