@@ -23,7 +23,7 @@ import {
   stableJson,
 } from '../../research/backtest.ts';
 import { main } from '../../runtime/cli.ts';
-import { backtestConfigResolver } from '../../runtime/commands/backtest.ts';
+import { backtestConfigResolver, summaryText } from '../../runtime/commands/backtest.ts';
 import { ConfigError, parseConfig } from '../../runtime/config.ts';
 import { RecordKind } from '../../state/records.ts';
 import { type SimJournal, writeSimJournal } from './backtest-session.ts';
@@ -171,6 +171,23 @@ describe('backtest over a two-day simulated data dir', () => {
     expect(existsSync(html)).toBe(true);
     expect(readFileSync(html, 'utf8')).toContain(`data-config-hash="${direct.configHash}"`);
   }, 300_000);
+
+  it('the terminal summary shows the result’s figures; --help the usage', async () => {
+    const m = base.metrics;
+    const text = summaryText(base);
+    console.log(text);
+    expect(text).toContain(`config ${base.configHash.slice(0, 12)}`);
+    expect(text).toContain('2025-12-31 … 2026-01-01 (2 days');
+    expect(text).toContain(`return ${(m.totalReturn! * 100).toFixed(2)} %`);
+    expect(text).toContain(`Sharpe ${m.sharpe!.toFixed(2)}`);
+    expect(text).toContain(`max drawdown ${(m.drawdown.max * 100).toFixed(2)} %`);
+    expect(text).toContain(`trades ${m.trades} (${m.tradesPerDay!.toFixed(2)} a day)`);
+    expect(text).toContain(`fees ${m.fees.toFixed(2)}, funding ${m.funding.toFixed(4)}`);
+    let out = '';
+    const code = await main(['backtest', '--help'], { stdout: (s) => void (out += s), stderr: () => {} });
+    expect(code).toBe(0);
+    expect(out).toContain('usage: runtime backtest');
+  });
 
   it('bad input: a clear error, exit 2, never a crash', async () => {
     expect(() => backtest({ dataDir: dir, set: { 'risk.nope': '1' }, resolveConfig })).toThrow(ConfigError);
