@@ -162,11 +162,13 @@ export function startNodeTail(opts: NodeTailOptions): NodeTail {
     opts.onEvent?.(e);
   };
 
-  const listFiles = (stream: NodeStream): HourFile[] => {
+  /** The stream's hour files in order; with `after`, only the days from that file's on (a month of days is not listed every poll). */
+  const listFiles = (stream: NodeStream, after?: HourFile): HourFile[] => {
     const root = join(dir, stream, 'hourly');
+    const fromDay = after === undefined ? 0 : Math.floor(after.key / 100);
     let days: string[];
     try {
-      days = readdirSync(root).filter((d) => /^\d{8}$/.test(d));
+      days = readdirSync(root).filter((d) => /^\d{8}$/.test(d) && Number(d) >= fromDay);
     } catch {
       return [];
     }
@@ -318,7 +320,7 @@ export function startNodeTail(opts: NodeTailOptions): NodeTail {
     // a file boundary passed in this poll: keep going in the next file up to the budget
     for (let hops = 0; hops < 4; hops++) {
       if (!readAvailable(st)) return;
-      const next = listFiles(st.stream).find((f) => f.key > st.file!.key);
+      const next = listFiles(st.stream, st.file!).find((f) => f.key > st.file!.key);
       if (!next) return;
       if (st.partialBytes > 0 || st.skipToNewline) {
         // the writer moved on: a line it left unfinished is never completed (after a grace for a late write)
