@@ -175,7 +175,15 @@ export class RedisRawClient {
     this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
     let at = 0;
     for (;;) {
-      const r = decodeReply(this.buf, at);
+      let r: [RedisReply, number] | null;
+      try {
+        r = decodeReply(this.buf, at);
+      } catch (e) {
+        // not RESP: nothing after it can be trusted — the connection closes and what waits is rejected
+        this.onerror?.(e);
+        this.socket?.destroy();
+        return;
+      }
       if (r === null) break;
       at = r[1];
       const w = this.waiting.shift();
