@@ -11,7 +11,7 @@
  * (lower = already applied, ignored; higher = a gap: the book refuses further blocks until a new
  * snapshot); the statuses that put an order on the book (`is_inserted_into_book`) are keyed by oid;
  * then the diffs are applied in order: `new` inserts the order of its status with the diff's size
- * at the diff's px (a trigger order takes the status time as its time, `convert_trigger`), `update`
+ * at the order's limit price (a trigger order takes the status time as its time, `convert_trigger`), `update`
  * sets `newSz` (to 0 too: the order stays until its `remove`, as in OBS), `remove` deletes. Where
  * OBS would abort, this book skips the one impossible diff and counts its reason (unknown oid, a
  * `new` without an inserting status, a duplicate oid, a `new` that would cross the other side, a
@@ -55,6 +55,8 @@ export type L4Apply = (typeof L4Apply)[keyof typeof L4Apply];
  * - `bad_number`: a px / sz with more decimals than the book holds, beyond 2^53 units, or ≤ 0 px.
  * - `orig_sz_mismatch`: an `update` whose `origSz` is not the held size (applied all the same, as
  *   OBS does; counted because it means the book had drifted).
+ * - `diff_mismatch`: a `new` whose diff px / side differ from its order's limitPx / side (the
+ *   order's are used, as OBS does; counted).
  * - `height_gap`: a block beyond held height + 1 (not applied; the book needs a snapshot).
  * - `not_ready`: a block before any snapshot, or after a gap.
  * - `bad_snapshot`: a snapshot order on the wrong side, out of price order, or a block mismatch
@@ -67,6 +69,7 @@ export type L4RejectReason =
   | 'crossed'
   | 'bad_number'
   | 'orig_sz_mismatch'
+  | 'diff_mismatch'
   | 'height_gap'
   | 'not_ready'
   | 'bad_snapshot';
@@ -78,6 +81,7 @@ export const L4_REJECT_REASONS: readonly L4RejectReason[] = [
   'crossed',
   'bad_number',
   'orig_sz_mismatch',
+  'diff_mismatch',
   'height_gap',
   'not_ready',
   'bad_snapshot',
@@ -238,6 +242,7 @@ export class L4Book {
     crossed: 0,
     bad_number: 0,
     orig_sz_mismatch: 0,
+    diff_mismatch: 0,
     height_gap: 0,
     not_ready: 0,
     bad_snapshot: 0,
@@ -462,11 +467,19 @@ export class L4Book {
       return this.skip('no_status', `block ${height}: new oid ${oid} without an opening status`);
     this.inserting.delete(oid);
     const o: NodeOrder = st.order;
-    const ix: SideIx = normaliseSide(d.side ?? o.side) === 'B' ? BID : ASK;
-    const px = this.toUnits(d.px);
+    // As OBS (`InnerL4Order::try_from` of the status): side and price are the order's, the size the
+    // diff's. The diff's own px / side (node files) must agree; a disagreement is counted.
+    const ix: SideIx = o.side === 'B' ? BID : ASK;
+    const px = this.toUnits(o.limitPx);
     const sz = this.toUnits(raw.new.sz);
     if (!(px > 0) || !(sz >= 0))
-      return this.skip('bad_number', `block ${height}: new oid ${oid} px ${d.px} sz ${raw.new.sz}`);
+      return this.skip('bad_number', `block ${height}: new oid ${oid} px ${o.limitPx} sz ${raw.new.sz}`);
+    if (this.toUnits(d.px) !== px || (d.side !== undefined && normaliseSide(d.side) !== o.side)) {
+      this.count(
+        'diff_mismatch',
+        `block ${height}: new oid ${oid}: diff ${d.side ?? ''} ${d.px}, order ${o.side} ${o.limitPx}`,
+      );
+    }
     const opp = this.sides[ix === BID ? ASK : BID].best();
     if (ix === BID ? px >= opp : px <= opp) {
       return this.skip(

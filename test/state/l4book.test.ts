@@ -271,6 +271,28 @@ describe('L4 book: blocks', () => {
     expect(b.flow.rejected).toBe(1);
   });
 
+  it("a new order goes in at its order's price and side (as OBS); a diff saying otherwise is counted", () => {
+    const b = base();
+    const o6 = order(6, 'B', '99.5', '1', 60);
+    b.applyNodeBlock(
+      {
+        local_time: '2026-01-01T00:00:00',
+        block_time: '2026-01-01T00:00:00',
+        block_number: 101,
+        events: [status(o6)],
+      },
+      {
+        local_time: '2026-01-01T00:00:00',
+        block_time: '2026-01-01T00:00:00',
+        block_number: 101,
+        events: [{ ...diff(6, '99.0', { new: { sz: '1' } }), side: 'Ask' }],
+      },
+    );
+    expect(b.order(6)).toMatchObject({ side: 'B', px: 99.5 });
+    expect(b.rejects.diff_mismatch).toBe(1);
+    expect(b.flow.rejected).toBe(0);
+  });
+
   it('insertBefore puts a new order ahead of the named one at its price', () => {
     const b = base();
     const o6 = order(6, 'B', '100', '0.5', 60);
