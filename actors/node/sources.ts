@@ -3,6 +3,8 @@
  * files tail (resuming after the last journaled height), the order_book_server client and the info-server
  * liveness poll, each where configured, all through the one journal inlet with their own source names.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../../state/clock.ts';
 import { jsonBytes, RecordKind } from '../../state/records.ts';
 import type { FeedLogger } from '../feed/socket.ts';
@@ -73,6 +75,13 @@ export function startNodeSources(opts: NodeSourcesOptions): NodeSources {
   let resumedFrom: Partial<Record<NodeStream, number>> = {};
   if (c.dir !== undefined) {
     resumedFrom = lastJournaledHeights(opts.journalRoot, c.streams);
+    const nodeDir = c.dir;
+    const missing = c.streams.filter((s) => !existsSync(join(nodeDir, s, 'hourly')));
+    if (missing.length > 0)
+      logger?.warn(
+        { dir: c.dir, missing },
+        `node files: no ${missing.map((s) => `${s}/hourly`).join(', ')} under ${c.dir} yet (waiting for the node to write them; is node.dir right?)`,
+      );
     logger?.info({ dir: c.dir, resume: resumedFrom }, 'node files: tail');
     const gap = (stream: NodeStream, reason: string) => {
       inlet.sourced(RecordKind.Conn, 'node', 'gap', jsonBytes({ type: 'gap', key: stream, reason }), 0);
