@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Clock } from '../state/clock.ts';
 import type { Config } from './config.ts';
 import { startDashboard } from './dashboard/server.ts';
-import { DecisionHistory } from './dashboard/history.ts';
+import { DecisionHistory, QuoteTape } from './dashboard/history.ts';
 import { loadStatechart } from './dashboard/statechart.ts';
 import type { Metrics } from './metrics.ts';
 import type {
@@ -135,6 +135,7 @@ export function serveDashboard(
   const intervalMs = opts.intervalMs ?? 500;
   const polled = opts.history ? null : pollingHistory(system);
   const history = opts.history ?? polled!.history;
+  const tape = new QuoteTape();
   return startDashboard({
     token,
     host: config.dashboard.host,
@@ -144,6 +145,7 @@ export function serveDashboard(
       polled?.poll();
       const snap = buildSnapshot(system, config, clock.now());
       metrics.applySnapshot(snap);
+      tape.sample(snap);
       return snap;
     },
     onCommand: (cmd) => {
@@ -163,6 +165,7 @@ export function serveDashboard(
       history: () => history.view(),
       feedSince: (seq) => history.feedSince(seq),
       counts: () => history.counts(),
+      backlog: () => tape.json(),
     },
   });
 }

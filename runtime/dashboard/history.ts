@@ -275,3 +275,42 @@ export class DecisionHistory {
     return { from, next: end, lines: this.feed.slice(from - this.feedStart) };
   }
 }
+
+/** One sample of a coin's quote: [time ms, best bid, best ask, regime]. */
+export type QuoteSample = [number, number | null, number | null, string];
+
+/**
+ * Each coin's best bid and ask and its regime as the dashboard's pushes saw them, one sample a second (the
+ * last of that second), the last `maxSeconds` kept: sent once to a page when it connects, so its charts
+ * start with the recent past instead of empty.
+ */
+export class QuoteTape {
+  private readonly tape = new Map<string, QuoteSample[]>();
+
+  constructor(private readonly maxSeconds = 3_600) {}
+
+  sample(snap: {
+    time: number;
+    coins: { coin: string; bestBid: number | null; bestAsk: number | null; regime: string }[];
+  }): void {
+    if (!Number.isFinite(snap.time)) return;
+    const second = Math.floor(snap.time / 1000) * 1000;
+    for (const c of snap.coins) {
+      if (c.bestBid === null && c.bestAsk === null) continue;
+      let list = this.tape.get(c.coin);
+      if (!list) this.tape.set(c.coin, (list = []));
+      const last = list[list.length - 1];
+      const s: QuoteSample = [second, c.bestBid, c.bestAsk, c.regime];
+      if (last && last[0] === second) list[list.length - 1] = s;
+      else if (!last || last[0] < second) {
+        list.push(s);
+        if (list.length > this.maxSeconds) list.splice(0, list.length - this.maxSeconds);
+      }
+    }
+  }
+
+  /** `{coin: [[t, bid, ask, regime], …]}` as JSON. */
+  json(): string {
+    return JSON.stringify(Object.fromEntries(this.tape));
+  }
+}

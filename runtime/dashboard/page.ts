@@ -435,6 +435,20 @@ const JS = String.raw`
     renderFeed();
   }
 
+  /** The recent past of each coin's quotes (sent once as the page connects): the charts start with it. */
+  function takeBacklog(b, snap) {
+    Object.keys(b).forEach(function (coin) {
+      var list = b[coin];
+      if (!Array.isArray(list) || list.length === 0) return;
+      var live = (snap.coins || []).filter(function (c) { return c.coin === coin; })[0];
+      var s = coinSection(coin, live || { mid: list[list.length - 1][1] });
+      if (s.points.length > 0) return;
+      list.forEach(function (q) {
+        addPoint(s, { time: sec(q[0]), bid: typeof q[1] === 'number' ? q[1] : null, ask: typeof q[2] === 'number' ? q[2] : null, regime: q[3] }, true);
+      });
+    });
+  }
+
   // ------------------------------------------------------------------ snapshot
   function setTrading(ts) { var n = $('#trading-state'); setText(n, ts); setClass(n, 'st-', ts); }
 
@@ -493,6 +507,7 @@ const JS = String.raw`
     var msg;
     try { msg = JSON.parse(ev.data); } catch (e) { return; }
     if (msg.type === 'snapshot') {
+      if (msg.backlog) takeBacklog(msg.backlog, msg.snapshot);
       render(msg.snapshot);
       if (msg.history) renderHistory(msg.history);
       if (msg.feed) takeFeed(msg.feed);
@@ -531,6 +546,7 @@ const JS = String.raw`
       var box = s.chartBox.getBoundingClientRect();
       out.coins[k] = {
         points: s.series.bid.data().length,
+        firstTime: s.series.bid.data().length > 0 ? s.series.bid.data()[0].time : null,
         regimeBars: s.series.regime.data().length,
         markers: s.marks.markers().map(function (m) {
           return { time: m.time, price: m.price, text: m.text, y: s.series.fills.priceToCoordinate(m.price), x: s.chart.timeScale().timeToCoordinate(m.time) };

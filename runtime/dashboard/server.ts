@@ -384,6 +384,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     snap: string,
     history: { version: number; json: string } | null,
     slices: Map<number, { text: string; next: number } | null>,
+    backlog: string | null = null,
   ): void {
     const h = had.get(ws);
     if (!h || ws.readyState !== ws.OPEN) return;
@@ -397,6 +398,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
       slices.set(h.seq, feed);
     }
     let text = `{"type":"snapshot","snapshot":${snap}`;
+    if (backlog !== null) text += `,"backlog":${backlog}`;
     if (history !== null && history.version !== h.version) {
       text += `,"history":${history.json}`;
       h.version = history.version;
@@ -476,11 +478,13 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     else {
       // a new client starts with the whole history and every decision line the feed still holds
       had.set(ws, { version: -1, seq: 0 });
+      const backlog = opts.stream.backlog ? streamPart(() => opts.stream!.backlog!()) : null;
       pushStream(
         ws,
         snap,
         streamPart(() => opts.stream!.history()),
         new Map(),
+        backlog,
       );
     }
   });

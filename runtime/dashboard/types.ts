@@ -101,6 +101,8 @@ export interface DashboardStream {
   history(): { version: number; json: string };
   feedSince(seq: number): { from: number; next: number; lines: string[] };
   counts(): { lines: number; invalid: number; dropped: number };
+  /** Sent once to a client as it connects: each coin's recent quotes, `{coin: [[t, bid, ask, regime], …]}`. */
+  backlog?(): string;
 }
 
 // ---------------------------------------------------------------- commands

@@ -137,6 +137,8 @@ export interface ChartsReadBack {
     string,
     {
       points: number;
+      /** Time (s) of the first bid point. */
+      firstTime: number | null;
       regimeBars: number;
       markers: { time: number; price: number; text: string; x: number | null; y: number | null }[];
       priceLines: { title: string; price: number }[];

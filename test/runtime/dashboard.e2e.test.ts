@@ -124,6 +124,14 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
       ),
     ).toEqual({ ok: true });
     await expect.poll(() => fillsOf().length, { timeout: 20_000 }).toBeGreaterThan(0);
+    if (process.env.DASH_DEBUG)
+      console.log(
+        lines
+          .filter((l) => l.kind.startsWith('exec') || l.kind === 'health' || l.kind === 'strategy')
+          .slice(-30)
+          .map((l) => JSON.stringify(l).slice(0, 220))
+          .join('\n'),
+      );
     const entry = fillsOf()[0]!;
     // the chart: a marker at the entry's fill price, inside the pane; the stop and target as lines
     await expect
@@ -259,6 +267,32 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
     await page.fill('#filter-text', 'no such reason anywhere');
     await expect.poll(() => table.count(), { timeout: 5_000 }).toBe(0);
     await page.fill('#filter-text', '');
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
+
+  it('a page opened later starts with the recent past: quotes, regime, fills and the equity curve', async () => {
+    const later = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    later.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const first = (await charts(page)).coins.BTC!;
+      await later.goto(dashboard.url);
+      await expect
+        .poll(async () => (await charts(later)).coins.BTC?.points ?? 0, { timeout: 10_000 })
+        .toBeGreaterThan(10);
+      const c = (await charts(later)).coins.BTC!;
+      // it starts where the page open since the start started (the tape), each point with its regime bar
+      expect(first.firstTime).not.toBeNull();
+      expect(c.firstTime).not.toBeNull();
+      expect(c.firstTime!).toBeLessThanOrEqual(first.firstTime! + 1);
+      expect(c.points).toBeGreaterThanOrEqual(first.points - 2);
+      expect(c.regimeBars).toBe(c.points);
+      expect(c.markers.map((m) => m.price)).toEqual(fillsOf().map((f) => f.px));
+      const eq = (await charts(later)).equity!;
+      expect(eq.realised.at(-1)!.value).toBeCloseTo(system.summary().equity, 6);
+      console.log(JSON.stringify({ laterPage: { points: c.points, firstPagePoints: first.points } }));
+    } finally {
+      await later.close();
+    }
     expect(pageErrors).toEqual([]);
   }, 30_000);
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { pollingHistory } from '../../runtime/dashboard-model.ts';
-import { DecisionHistory } from '../../runtime/dashboard/history.ts';
+import { DecisionHistory, QuoteTape } from '../../runtime/dashboard/history.ts';
 import type { RunningSystem } from '../../runtime/system.ts';
 import { analyseDecisions } from '../../replay/decision-log.ts';
 
@@ -203,5 +203,31 @@ describe('DecisionHistory', () => {
     const feed = p.history.feedSince(0).lines.map((l) => JSON.parse(l).to);
     expect(feed).toEqual(['S0', 'S1', 'S4', 'S5', 'S6']);
     expect(p.history.counts()).toEqual({ lines: 5, invalid: 0, dropped: 2 });
+  });
+
+  it('the quote tape: one sample a second per coin (the last of it), the last N seconds, no empty quotes', () => {
+    const tape = new QuoteTape(3);
+    const snap = (time: number, bid: number | null, regime = 'SIDEWAYS') => ({
+      time,
+      coins: [
+        { coin: 'BTC', bestBid: bid, bestAsk: bid === null ? null : bid + 1, regime },
+        { coin: 'ETH', bestBid: null, bestAsk: null, regime: 'DISABLED' },
+      ],
+    });
+    tape.sample(snap(T0, 100));
+    tape.sample(snap(T0 + 400, 101)); // same second: replaces
+    tape.sample(snap(T0 + 1_000, 102, 'EXPANSION'));
+    tape.sample(snap(T0 + 500, 99)); // older than the last second: ignored
+    tape.sample(snap(T0 + 2_000, null)); // no quote: nothing
+    tape.sample(snap(T0 + 3_000, 103));
+    tape.sample(snap(T0 + 4_000, 104));
+    tape.sample(snap(Number.NaN, 1));
+    expect(JSON.parse(tape.json())).toEqual({
+      BTC: [
+        [T0 + 1_000, 102, 103, 'EXPANSION'],
+        [T0 + 3_000, 103, 104, 'SIDEWAYS'],
+        [T0 + 4_000, 104, 105, 'SIDEWAYS'],
+      ],
+    });
   });
 });
