@@ -396,6 +396,7 @@ export class Engine {
   /** Renames the buyer or seller of some trades to planted wallets (the market itself is unchanged). */
   readonly planter: WalletPlanter;
   private readonly coinIdx = new Map<string, number>();
+  private readonly cascadeAhead = new Map<string, { next: PlannedCascade | null; horizon: number }>();
   private readonly rng: Rng;
   private readonly plans: Map<string, SegmentPlan> = new Map();
   private readonly keepGt: boolean;
@@ -984,18 +985,32 @@ export class Engine {
     }
   }
 
-  /** The next planned cascade of a coin within the planter's build window of `t` (null: none). */
+  /**
+   * The next planned cascade of a coin within the planter's build window of `t` (null: none). Cached per
+   * coin: the earliest planned cascade after t stays the answer until t passes it (segments are planned in
+   * time order, so a later-planned one is later); with none planned, it is looked for again once the build
+   * window reaches past the plan.
+   */
   private plannedCascade(coin: string, t: number): PlannedCascade | null {
-    const plan = this.plans.get(coin)!;
-    plan.at(t + BUILD_MS);
-    let best: PlannedCascade | null = null;
-    for (const seg of plan.segments()) {
-      if (seg.kind !== 'expansion' || seg.end <= t) continue;
-      for (const cs of seg.cascades)
-        if (cs > t && cs - t <= BUILD_MS && (best === null || cs < best.t))
-          best = { t: cs, dir: seg.dir === 1 ? -1 : 1 };
+    let c = this.cascadeAhead.get(coin);
+    if (
+      c === undefined ||
+      (c.next !== null && c.next.t <= t) ||
+      (c.next === null && t + BUILD_MS >= c.horizon)
+    ) {
+      const plan = this.plans.get(coin)!;
+      plan.at(t + BUILD_MS);
+      const segs = plan.segments();
+      let next: PlannedCascade | null = null;
+      for (const seg of segs) {
+        if (seg.kind !== 'expansion' || seg.end <= t) continue;
+        for (const cs of seg.cascades)
+          if (cs > t && (next === null || cs < next.t)) next = { t: cs, dir: seg.dir === 1 ? -1 : 1 };
+      }
+      c = { next, horizon: segs[segs.length - 1]!.end };
+      this.cascadeAhead.set(coin, c);
     }
-    return best;
+    return c.next !== null && c.next.t - t <= BUILD_MS ? c.next : null;
   }
 
   // ---------------------------------------------------------------- book
