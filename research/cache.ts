@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { listSegments } from '../actors/journal/recovery.ts';
-import type { RunResult } from './sweep.ts';
 
 export { configHash, stableJson } from './backtest.ts';
 
@@ -54,7 +53,7 @@ function writeWhole(path: string, text: string): void {
 }
 
 /** Results and tapes under one folder (`<data dir>/research/sweep` or `--out`). */
-export class ResultCache {
+export class ResultCache<R extends { key: string } = { key: string }> {
   /** Results read back instead of recomputed, and stored, since this cache was opened. */
   hits = 0;
   stored = 0;
@@ -68,11 +67,11 @@ export class ResultCache {
     return join(this.dir, 'results', range, `${key}.json`);
   }
 
-  get(key: string): RunResult | null {
+  get(key: string): R | null {
     const p = this.resultPath(key);
     if (!existsSync(p)) return null;
     try {
-      const r = JSON.parse(readFileSync(p, 'utf8')) as RunResult;
+      const r = JSON.parse(readFileSync(p, 'utf8')) as R;
       if (r.key !== key) throw new Error('key mismatch');
       this.hits++;
       return r;
@@ -82,7 +81,7 @@ export class ResultCache {
     }
   }
 
-  put(r: RunResult): void {
+  put(r: R): void {
     const p = this.resultPath(r.key);
     mkdirSync(join(p, '..'), { recursive: true });
     writeWhole(p, `${JSON.stringify(r)}\n`);

@@ -286,7 +286,7 @@ export interface SweepOutcome {
 /** Answer the jobs from the cache where it can, run the rest on `executor`, store each new result. */
 export async function runSweep(
   jobs: readonly RunJob[],
-  cache: ResultCache,
+  cache: ResultCache<RunResult>,
   executor: Executor,
   onResult?: (r: RunResult, fromCache: boolean) => void,
 ): Promise<SweepOutcome> {

@@ -166,7 +166,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     const configs = sets.map((set) => ({ set, config: pointConfig(recorded, fallback, set) }));
     const toTime = values['to-time'] !== undefined ? num(values['to-time'], 'to-time', 0) : undefined;
     const range = journalRange(days, toTime);
-    const cache = new ResultCache(sweepDir(days, values.out));
+    const cache = new ResultCache<RunResult>(sweepDir(days, values.out));
     const plan: SweepPlan = { range, dayDirs: days, configs, path: values.full ? 'full' : 'fast' };
     let tapePath: string | undefined;
     if (plan.path === 'fast') {
