@@ -17,7 +17,10 @@
  * - exposure is the share of the curve's span with a position open on any coin (the union of the holdings),
  *   leverage the time-weighted mean of the held entry notional over the mean equity; turnover = traded
  *   notional / mean equity;
- * - funding is what the account paid (positive: paid, negative: received).
+ * - funding is what the account paid (positive: paid, negative: received);
+ * - a split (by strategy, coin or regime) has the trade figures of its own trades, fills and funding, and
+ *   the equity figures of its realised curve: the account's start equity plus the net PnL of its trades
+ *   closed by each sample time (the account's marked-to-market curve is not split by position).
  */
 
 export const DAY_MS = 86_400_000;
@@ -114,12 +117,8 @@ export interface Drawdown {
   recovered: boolean;
 }
 
-export interface Metrics extends TradeFigures {
-  startTime: number | null;
-  endTime: number | null;
-  days: number;
-  startEquity: number | null;
-  endEquity: number | null;
+/** Figures of an equity curve. */
+export interface EquityFigures {
   totalReturn: number | null;
   annualisedReturn: number | null;
   volatility: number | null;
@@ -127,16 +126,33 @@ export interface Metrics extends TradeFigures {
   sortino: number | null;
   calmar: number | null;
   drawdown: Drawdown;
-  /** The equity curve's mean sample step (ms) the annualisation used. */
+  /** The curve's mean sample step (ms) the annualisation used. */
   periodMs: number | null;
+}
+
+/**
+ * A split's figures: its trades, fills and funding, and the figures of its realised equity curve — the
+ * account's start equity plus the net PnL of the split's trades closed by each sample time (a split has no
+ * marked-to-market curve of its own: the account's positions are not split).
+ */
+export interface SplitFigures extends TradeFigures, EquityFigures {
+  tradesPerDay: number | null;
+}
+
+export interface Metrics extends TradeFigures, EquityFigures {
+  startTime: number | null;
+  endTime: number | null;
+  days: number;
+  startEquity: number | null;
+  endEquity: number | null;
   tradesPerDay: number | null;
   exposure: number | null;
   leverage: number | null;
   turnover: number | null;
   split: {
-    strategy: Record<string, TradeFigures>;
-    coin: Record<string, TradeFigures>;
-    regime: Record<string, TradeFigures>;
+    strategy: Record<string, SplitFigures>;
+    coin: Record<string, SplitFigures>;
+    regime: Record<string, SplitFigures>;
   };
 }
 
@@ -254,30 +270,12 @@ export function heldTime(
   return { any, notionalTime };
 }
 
-/** Group facts by a key and compute each group's figures (keys sorted). */
-function splitBy(
-  input: MetricsInput,
-  key: (x: { coin: string; strategy: string; regime: string }) => string,
-): Record<string, TradeFigures> {
-  const keys = new Set<string>();
-  for (const x of [...input.trades, ...input.fills, ...input.funding]) keys.add(key(x));
-  const out: Record<string, TradeFigures> = {};
-  for (const k of [...keys].sort()) {
-    out[k] = tradeFigures(
-      input.trades.filter((t) => key(t) === k),
-      input.fills.filter((f) => key(f) === k),
-      input.funding.filter((f) => key(f) === k),
-    );
-  }
-  return out;
-}
-
-export function computeMetrics(input: MetricsInput): Metrics {
-  const eq = input.equity.filter((p) => Number.isFinite(p.time) && Number.isFinite(p.equity));
+/** The equity curve's figures (see the file header for the conventions). */
+export function equityFigures(curve: readonly EquityPoint[]): EquityFigures {
+  const eq = curve.filter((p) => Number.isFinite(p.time) && Number.isFinite(p.equity));
   const first = eq[0];
   const last = eq[eq.length - 1];
   const span = first && last ? last.time - first.time : 0;
-  const days = span / DAY_MS;
   const totalReturn = first && last && first.equity > 0 ? last.equity / first.equity - 1 : null;
   const annualisedReturn =
     totalReturn !== null && span > 0 && 1 + totalReturn >= 0
@@ -290,17 +288,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const m = mean(r);
   const downside = r.length > 0 ? Math.sqrt(sum(r.map((x) => Math.min(x, 0) ** 2)) / r.length) : Number.NaN;
   const drawdown = maxDrawdown(eq);
-
-  const trades = tradeFigures(input.trades, input.fills, input.funding);
-  const meanEquity = mean(eq.map((p) => p.equity));
-  const held = first && last ? heldTime(input.holdings, first.time, last.time) : { any: 0, notionalTime: 0 };
   return {
-    ...trades,
-    startTime: first?.time ?? null,
-    endTime: last?.time ?? null,
-    days,
-    startEquity: first?.equity ?? null,
-    endEquity: last?.equity ?? null,
     totalReturn,
     annualisedReturn,
     volatility: fin(sd * Math.sqrt(perYear)),
@@ -309,14 +297,72 @@ export function computeMetrics(input: MetricsInput): Metrics {
     calmar: annualisedReturn !== null && drawdown.max > 0 ? fin(annualisedReturn / drawdown.max) : null,
     drawdown,
     periodMs,
+  };
+}
+
+/** At each of the curve's sample times: its start equity plus the net PnL of the trades closed by then. */
+export function realisedCurve(curve: readonly EquityPoint[], trades: readonly TradeFact[]): EquityPoint[] {
+  const start = curve[0]?.equity ?? 0;
+  const closes = trades.filter((t) => Number.isFinite(t.pnl)).sort((a, b) => a.closeTime - b.closeTime);
+  let k = 0;
+  let pnl = 0;
+  return curve.map((p) => {
+    while (k < closes.length && closes[k]!.closeTime <= p.time) pnl += closes[k++]!.pnl;
+    return { time: p.time, equity: start + pnl };
+  });
+}
+
+/** Group facts by a key and compute each group's figures (keys sorted). */
+function splitBy(
+  input: MetricsInput,
+  curve: readonly EquityPoint[],
+  days: number,
+  key: (x: { coin: string; strategy: string; regime: string }) => string,
+): Record<string, SplitFigures> {
+  const keys = new Set<string>();
+  for (const x of [...input.trades, ...input.fills, ...input.funding]) keys.add(key(x));
+  const out: Record<string, SplitFigures> = {};
+  for (const k of [...keys].sort()) {
+    const trades = input.trades.filter((t) => key(t) === k);
+    const f = tradeFigures(
+      trades,
+      input.fills.filter((x) => key(x) === k),
+      input.funding.filter((x) => key(x) === k),
+    );
+    out[k] = {
+      ...f,
+      ...equityFigures(realisedCurve(curve, trades)),
+      tradesPerDay: days > 0 ? f.trades / days : null,
+    };
+  }
+  return out;
+}
+
+export function computeMetrics(input: MetricsInput): Metrics {
+  const eq = input.equity.filter((p) => Number.isFinite(p.time) && Number.isFinite(p.equity));
+  const first = eq[0];
+  const last = eq[eq.length - 1];
+  const span = first && last ? last.time - first.time : 0;
+  const days = span / DAY_MS;
+  const trades = tradeFigures(input.trades, input.fills, input.funding);
+  const meanEquity = mean(eq.map((p) => p.equity));
+  const held = first && last ? heldTime(input.holdings, first.time, last.time) : { any: 0, notionalTime: 0 };
+  return {
+    ...trades,
+    ...equityFigures(eq),
+    startTime: first?.time ?? null,
+    endTime: last?.time ?? null,
+    days,
+    startEquity: first?.equity ?? null,
+    endEquity: last?.equity ?? null,
     tradesPerDay: days > 0 ? trades.trades / days : null,
     exposure: span > 0 ? held.any / span : null,
     leverage: span > 0 && meanEquity > 0 ? held.notionalTime / span / meanEquity : null,
     turnover: meanEquity > 0 ? fin(trades.tradedNotional / meanEquity) : null,
     split: {
-      strategy: splitBy(input, (x) => x.strategy),
-      coin: splitBy(input, (x) => x.coin),
-      regime: splitBy(input, (x) => x.regime),
+      strategy: splitBy(input, eq, days, (x) => x.strategy),
+      coin: splitBy(input, eq, days, (x) => x.coin),
+      regime: splitBy(input, eq, days, (x) => x.regime),
     },
   };
 }

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { BacktestResult } from './backtest.ts';
-import type { EquityPoint, Metrics, TradeFigures } from './metrics.ts';
+import type { EquityPoint, Metrics, SplitFigures } from './metrics.ts';
 
 export function escapeHtml(s: string): string {
   return s
@@ -134,8 +134,8 @@ export const FIGURES: readonly [string, string, FigureFormat][] = [
   ['funding paid', 'funding', 'usd'],
 ];
 
-/** The number at a dotted path of the metrics (null when absent). */
-export function figureAt(m: Metrics, path: string): number | null {
+/** The number at a dotted path of the metrics or a split's figures (null when absent). */
+export function figureAt(m: Metrics | SplitFigures, path: string): number | null {
   let x: unknown = m;
   for (const p of path.split('.'))
     x = x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[p] : undefined;
@@ -150,9 +150,10 @@ export function figuresTable(m: Metrics): string {
   return `<table class="figures" data-table="figures"><tr><th>figure</th><th>value</th></tr>${rows.join('')}</table>`;
 }
 
-/** The columns of a split table: [heading, field of TradeFigures, format]. */
-export const SPLIT_COLUMNS: readonly [string, keyof TradeFigures, FigureFormat][] = [
+/** The columns of a split table: [heading, dotted path in SplitFigures, format]. */
+export const SPLIT_COLUMNS: readonly [string, string, FigureFormat][] = [
   ['trades', 'trades', 'int'],
+  ['trades / day', 'tradesPerDay', 'num'],
   ['win rate', 'winRate', 'pct'],
   ['net PnL', 'pnl', 'usd'],
   ['profit factor', 'profitFactor', 'num'],
@@ -165,18 +166,17 @@ export const SPLIT_COLUMNS: readonly [string, keyof TradeFigures, FigureFormat][
   ['traded notional', 'tradedNotional', 'usd'],
   ['fees', 'fees', 'usd'],
   ['funding', 'funding', 'usd'],
+  ['return (realised)', 'totalReturn', 'pct'],
+  ['Sharpe', 'sharpe', 'num'],
+  ['Sortino', 'sortino', 'num'],
+  ['max DD', 'drawdown.max', 'pct'],
 ];
 
-export function splitTable(by: string, rows: Readonly<Record<string, TradeFigures>>): string {
+export function splitTable(by: string, rows: Readonly<Record<string, SplitFigures>>): string {
   const head = `<tr><th>${escapeHtml(by)}</th>${SPLIT_COLUMNS.map(([h]) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
   const body = Object.entries(rows).map(
     ([key, f]) =>
-      `<tr data-key="${escapeHtml(key)}"><td>${escapeHtml(key)}</td>${SPLIT_COLUMNS.map(
-        ([, field, format]) => {
-          const v = f[field];
-          return cell(field, typeof v === 'number' ? v : null, format);
-        },
-      ).join('')}</tr>`,
+      `<tr data-key="${escapeHtml(key)}"><td>${escapeHtml(key)}</td>${SPLIT_COLUMNS.map(([, path, format]) => cell(path, figureAt(f, path), format)).join('')}</tr>`,
   );
   const empty = body.length === 0 ? `<tr><td colspan="${SPLIT_COLUMNS.length + 1}">none</td></tr>` : '';
   return `<table class="split" data-split="${escapeHtml(by)}">${head}${body.join('')}${empty}</table>`;
@@ -347,6 +347,7 @@ ${figuresTable(m)}
 <p class="note">Returns between equity samples (every ${formatFigure(m.periodMs === null ? null : m.periodMs / 1000, 'int')} s of journal time, marked to market), annualised over 365 days;
 Sharpe and Sortino with a zero risk-free rate. A trade's PnL is net of its fees and of the funding paid while it was open. Funding is the paper
 venue's: every open position settles on the hour at the venue's hourly rate and mark (positive: paid). ${r.openTrades} round trip(s) still open at the end (not in the trade figures).</p>
+<p class="note">A split's return, Sharpe, Sortino and drawdown are those of its realised curve: the start equity plus the net PnL of its trades closed by each sample.</p>
 <h2>By strategy</h2>${splitTable('strategy', m.split.strategy)}
 <h2>By coin</h2>${splitTable('coin', m.split.coin)}
 <h2>By regime (at the trade's entry, the fill, the funding payment)</h2>${splitTable('regime', m.split.regime)}

@@ -13,6 +13,7 @@ import {
   type Holding,
   heldTime,
   maxDrawdown,
+  realisedCurve,
   returnsOf,
   type TradeFact,
   tradeFigures,
@@ -292,6 +293,63 @@ describe('trade figures and their splits', () => {
       profitFactor: null,
       avgLoser: 0,
       maxLoser: 0,
+    });
+  });
+});
+
+describe('each split’s realised curve and its figures', () => {
+  // a: +30 closes at 0.5 d, −10 at 1.5 d; b: +20 and −5 both at 2.5 d; samples at 0, 1, 2, 3 d from 100
+  const closing = (t: TradeFact, closeTime: number): TradeFact => ({ ...t, closeTime });
+  const split = [
+    closing(trades[0]!, 0.5 * DAY_MS),
+    closing(trades[1]!, 1.5 * DAY_MS),
+    closing(trades[2]!, 2.5 * DAY_MS),
+    closing(trades[3]!, 2.5 * DAY_MS),
+  ];
+  const m = computeMetrics({ equity: curve, trades: split, fills, funding, holdings });
+
+  it('the curve: start equity + the net PnL closed by each sample', () => {
+    expect(realisedCurve(curve, split.slice(0, 2)).map((p) => p.equity)).toEqual([100, 130, 120, 120]);
+    expect(realisedCurve(curve, split.slice(2)).map((p) => p.equity)).toEqual([100, 100, 100, 115]);
+  });
+
+  it('strategy a: 100 → 130 → 120 → 120', () => {
+    const a = m.split.strategy.a!;
+    // returns 0.3, −10/130, 0; mean and sample sd by hand; no recovery of the 130 peak (2 days to the end)
+    const r = [0.3, -10 / 130, 0];
+    const mean = (r[0]! + r[1]! + r[2]!) / 3;
+    const sd = Math.sqrt(r.reduce((acc, x) => acc + (x - mean) ** 2, 0) / 2);
+    expect(a.totalReturn).toBeCloseTo(0.2, 12);
+    expect(a.sharpe).toBeCloseTo((mean / sd) * Math.sqrt(365), 10);
+    // downside: √((10/130)² / 3)
+    expect(a.sortino).toBeCloseTo((mean / Math.sqrt((10 / 130) ** 2 / 3)) * Math.sqrt(365), 10);
+    expect(a.drawdown).toEqual({
+      max: expect.closeTo(10 / 130, 12),
+      peakTime: DAY_MS,
+      troughTime: 2 * DAY_MS,
+      durationMs: 2 * DAY_MS,
+      recovered: false,
+    });
+    expect(a.tradesPerDay).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('strategy b: 100 → 100 → 100 → 115, no losing period: no Sortino, no drawdown', () => {
+    const b = m.split.strategy.b!;
+    // returns 0, 0, 0.15: mean 0.05, sample sd √((0.05² + 0.05² + 0.1²) / 2) = √0.0075
+    expect(b.totalReturn).toBeCloseTo(0.15, 12);
+    expect(b.sharpe).toBeCloseTo((0.05 / Math.sqrt(0.0075)) * Math.sqrt(365), 10);
+    expect(b.sortino).toBeNull();
+    expect(b.calmar).toBeNull();
+    expect(b.drawdown.max).toBe(0);
+  });
+
+  it('coin ETH: two losers, 100 → 100 → 90 → 85', () => {
+    // ETH: −10 at 1.5 d (a), −5 at 2.5 d (b)
+    expect(m.split.coin.ETH!.totalReturn).toBeCloseTo(-0.15, 12);
+    expect(m.split.coin.ETH!.drawdown).toMatchObject({
+      max: expect.closeTo(0.15, 12),
+      peakTime: 0,
+      recovered: false,
     });
   });
 });

@@ -234,7 +234,7 @@ describe.skipIf(!avail.run)('tearsheet in headless Chromium', () => {
     for (const by of ['strategy', 'coin', 'regime'])
       expect(rows.filter((r) => r.by === by).map((r) => r.key)).toEqual(Object.keys(split[by]!));
     for (const r of rows) {
-      expect(r.cells.length).toBeGreaterThanOrEqual(13);
+      expect(r.cells.length).toBeGreaterThanOrEqual(18);
       for (const c of r.cells) {
         const shown = readShown(c.text);
         const value = at(split[r.by]![r.key], c.field);
