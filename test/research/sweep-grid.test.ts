@@ -124,6 +124,34 @@ describe('runtime sweep: bad input', () => {
     expect(json.err).toMatch(/not valid JSON/);
   });
 
+  it('a small sweep prints its configs best first; run again, every result comes from the cache', async () => {
+    const path = join(t.dir, 'small.json');
+    writeFileSync(path, JSON.stringify({ grid: { 'risk.riskPerTrade': [0.004, 0.006] } }));
+    const once = async () => {
+      let out = '';
+      let err = '';
+      const code = await sweepCommand([t.dir, '--grid', path, '--threads', '1'], {
+        stdout: (s) => {
+          out += s;
+        },
+        stderr: (s) => {
+          err += `${s}\n`;
+        },
+      });
+      return { code, out, err };
+    };
+    const a = await once();
+    expect(a.code, a.err).toBe(0);
+    expect(a.out.split('\n')[0]).toMatch(/^rank +net pnl/);
+    expect(a.out.split('\n').length).toBe(3);
+    expect(a.err).toMatch(/2 ran, 0 from the cache/);
+    expect(a.err).toMatch(/tick tape recorded/);
+    const b = await once();
+    expect(b.code, b.err).toBe(0);
+    expect(b.err).toMatch(/0 ran, 2 from the cache/);
+    expect(b.out).toBe(a.out);
+  }, 120_000);
+
   it('missing flags and a bad Redis URL are usage errors', async () => {
     let err = '';
     const io = {
