@@ -23,7 +23,7 @@
  *
  * Memory is bounded: at most `maxWallets` wallets are held. When a new wallet would exceed the cap, the
  * long tail — the quarter with the least notional over the last hour (classified wallets and wallets
- * watched after a cascade last) — is evicted. Per wallet: a fixed 12-bucket ring and 4 Float64 per coin.
+ * watched after a cascade last) — is evicted. Per wallet: one Float64Array of 12 + 6 × coins.
  */
 import { z } from 'zod';
 
@@ -110,20 +110,18 @@ const CLASS_BIT: Record<WalletClass, number> = {
 
 /** Everything the tracker holds for one wallet. */
 export class WalletEntry {
-  readonly buckets = new Float64Array(BUCKETS);
+  /**
+   * One Float64Array (one allocation a wallet): the 12 notional buckets, then per coin (n coins) the signed
+   * position (coin units), the open episode's start (NaN when flat), the start of the cascade being watched
+   * (NaN: none), and 3 a coin for that watch: direction, |position| at the cascade, pre-entry (1/0).
+   */
+  readonly d: Float64Array;
   /** Bucket number (floor(t / bucketMs)) of the newest bucket. */
   bucketAt = 0;
   firstSeen: number;
   lastSeen: number;
   buyNtl = 0;
   sellNtl = 0;
-  /** Signed position per coin (coin units). */
-  readonly pos: Float64Array;
-  /** Start of the open episode per coin (NaN when flat). */
-  readonly epStart: Float64Array;
-  /** Cascade being watched per coin: its start (NaN: none), direction, position then, pre-entry flag. */
-  readonly watchT: Float64Array;
-  readonly watchInfo: Float64Array;
   holdSum = 0;
   holdCount = 0;
   preCount = 0;
@@ -133,16 +131,23 @@ export class WalletEntry {
 
   constructor(
     readonly wallet: string,
-    coins: number,
+    private readonly n: number,
     t: number,
   ) {
     this.firstSeen = t;
     this.lastSeen = t;
-    this.pos = new Float64Array(coins);
-    this.epStart = new Float64Array(coins).fill(Number.NaN);
-    this.watchT = new Float64Array(coins).fill(Number.NaN);
-    // per coin: [direction, |position| at the cascade, pre-entry (1/0)]
-    this.watchInfo = new Float64Array(coins * 3);
+    this.d = new Float64Array(BUCKETS + 6 * n);
+    this.d.fill(Number.NaN, BUCKETS + n, BUCKETS + 3 * n);
+  }
+
+  /** Signed position on coin `ci` (coin units). */
+  position(ci: number): number {
+    return this.d[BUCKETS + ci]!;
+  }
+
+  /** Start of the open episode on coin `ci` (NaN when flat). */
+  episodeStart(ci: number): number {
+    return this.d[BUCKETS + this.n + ci]!;
   }
 
   has(c: WalletClass): boolean {
@@ -213,6 +218,10 @@ export class WalletTracker {
   private readonly lastPx: Float64Array;
   private readonly coinIndex = new Map<string, number>();
   private readonly bucketMs: number;
+  /** Offsets in a wallet's array (see WalletEntry.d): episode starts, watch starts, watch info. */
+  private readonly oEp: number;
+  private readonly oWt: number;
+  private readonly oWi: number;
   /** Facts granted, in order, since the last `drainFacts`. */
   private facts: WalletClassFact[] = [];
   onFact: ((f: WalletClassFact) => void) | null = null;
@@ -222,6 +231,10 @@ export class WalletTracker {
     this.coins = [...coins];
     for (let i = 0; i < this.coins.length; i++) this.coinIndex.set(this.coins[i]!, i);
     this.bucketMs = this.cfg.rankWindowMs / BUCKETS;
+    const n = this.coins.length;
+    this.oEp = BUCKETS + n;
+    this.oWt = BUCKETS + 2 * n;
+    this.oWi = BUCKETS + 3 * n;
     this.flow = this.coins.map(() => new FlowWindow(this.cfg.preLookbackMs));
     this.lastPx = new Float64Array(this.coins.length).fill(Number.NaN);
   }
@@ -309,7 +322,7 @@ export class WalletTracker {
     }
     this.counters.nodeFills++;
     const e = this.touch(wallet, now, Math.abs(signedSz) * px, signedSz > 0 ? 1 : -1);
-    e.pos[ci] = startPosition;
+    e.d[BUCKETS + ci] = startPosition;
     this.move(e, ci, now, signedSz, px);
     return true;
   }
@@ -327,11 +340,11 @@ export class WalletTracker {
     const lookNtl = this.flow[ci]!.value(now);
     const min = Math.max(this.cfg.preMinUsd, this.cfg.preMinShare * lookNtl);
     for (const e of this.wallets.values()) {
-      const p = e.pos[ci]!;
+      const p = e.d[BUCKETS + ci]!;
       if (Math.sign(p) !== dir) continue;
       const usd = Math.abs(p) * px;
       if (usd < min) continue;
-      const opened = e.epStart[ci]!;
+      const opened = e.d[this.oEp + ci]!;
       const pre = now - opened <= this.cfg.preLookbackMs;
       if (pre) {
         e.preCount++;
@@ -344,10 +357,10 @@ export class WalletTracker {
           lookbackUsd: round(lookNtl),
         });
       }
-      e.watchT[ci] = now;
-      e.watchInfo[ci * 3] = dir;
-      e.watchInfo[ci * 3 + 1] = Math.abs(p);
-      e.watchInfo[ci * 3 + 2] = pre ? 1 : 0;
+      e.d[this.oWt + ci] = now;
+      e.d[this.oWi + ci * 3] = dir;
+      e.d[this.oWi + ci * 3 + 1] = Math.abs(p);
+      e.d[this.oWi + ci * 3 + 2] = pre ? 1 : 0;
     }
   }
 
@@ -364,7 +377,7 @@ export class WalletTracker {
     if (!(px > 0)) return f;
     const min = Math.max(this.cfg.preMinUsd, this.cfg.activeMinShare * this.flow[ci]!.value(now));
     for (const e of this.manipulators) {
-      const p = e.pos[ci]!;
+      const p = e.d[BUCKETS + ci]!;
       const usd = Math.abs(p) * px;
       if (usd < min) continue;
       f.count++;
@@ -396,8 +409,7 @@ export class WalletTracker {
     const age = cur - e.bucketAt;
     if (age >= BUCKETS) return 0;
     let s = 0;
-    for (let k = 0; k < BUCKETS - age; k++)
-      s += e.buckets[(((e.bucketAt - k) % BUCKETS) + BUCKETS) % BUCKETS]!;
+    for (let k = 0; k < BUCKETS - age; k++) s += e.d[(((e.bucketAt - k) % BUCKETS) + BUCKETS) % BUCKETS]!;
     return s;
   }
 
@@ -406,7 +418,7 @@ export class WalletTracker {
     let sum = e.holdSum;
     let n = e.holdCount;
     for (let ci = 0; ci < this.coins.length; ci++) {
-      const s = e.epStart[ci]!;
+      const s = e.d[this.oEp + ci]!;
       if (!Number.isNaN(s)) {
         sum += now - s;
         n++;
@@ -430,10 +442,10 @@ export class WalletTracker {
     const cur = Math.floor(now / this.bucketMs);
     if (cur > e.bucketAt) {
       const steps = Math.min(BUCKETS, cur - e.bucketAt);
-      for (let k = 1; k <= steps; k++) e.buckets[(e.bucketAt + k) % BUCKETS] = 0;
+      for (let k = 1; k <= steps; k++) e.d[(e.bucketAt + k) % BUCKETS] = 0;
       e.bucketAt = cur;
     }
-    e.buckets[e.bucketAt % BUCKETS]! += ntl;
+    e.d[e.bucketAt % BUCKETS]! += ntl;
     if (sign > 0) e.buyNtl += ntl;
     else if (sign < 0) e.sellNtl += ntl;
     return e;
@@ -441,24 +453,24 @@ export class WalletTracker {
 
   /** Apply a signed size to a wallet's position on a coin: episodes, holding times, cascade watches. */
   private move(e: WalletEntry, ci: number, now: number, dsz: number, px: number): void {
-    const before = e.pos[ci]!;
+    const before = e.d[BUCKETS + ci]!;
     const after = before + dsz;
     const flat = this.cfg.flatUsd / px;
     const wasFlat = Math.abs(before) < flat;
     const isFlat = Math.abs(after) < flat;
-    e.pos[ci] = isFlat ? 0 : after;
+    e.d[BUCKETS + ci] = isFlat ? 0 : after;
     const flipped = !wasFlat && !isFlat && Math.sign(before) !== Math.sign(after);
     if (!wasFlat && (isFlat || flipped)) {
-      const start = e.epStart[ci]!;
+      const start = e.d[this.oEp + ci]!;
       if (!Number.isNaN(start)) {
         e.holdSum += now - start;
         e.holdCount++;
       }
-      e.epStart[ci] = Number.NaN;
+      e.d[this.oEp + ci] = Number.NaN;
       this.checkShortHold(e, now);
     }
-    if (!isFlat && (wasFlat || flipped)) e.epStart[ci] = now;
-    const wt = e.watchT[ci]!;
+    if (!isFlat && (wasFlat || flipped)) e.d[this.oEp + ci] = now;
+    const wt = e.d[this.oWt + ci]!;
     if (!Number.isNaN(wt)) this.checkExit(e, ci, now);
   }
 
@@ -476,15 +488,15 @@ export class WalletTracker {
   }
 
   private checkExit(e: WalletEntry, ci: number, now: number): void {
-    const wt = e.watchT[ci]!;
+    const wt = e.d[this.oWt + ci]!;
     if (now - wt > this.cfg.exitWindowMs) {
       this.unwatch(e, ci);
       return;
     }
-    const dir = e.watchInfo[ci * 3]!;
-    const held = e.watchInfo[ci * 3 + 1]!;
-    const pre = e.watchInfo[ci * 3 + 2]! === 1;
-    const left = Math.max(0, e.pos[ci]! * dir);
+    const dir = e.d[this.oWi + ci * 3]!;
+    const held = e.d[this.oWi + ci * 3 + 1]!;
+    const pre = e.d[this.oWi + ci * 3 + 2]! === 1;
+    const left = Math.max(0, e.d[BUCKETS + ci]! * dir);
     const reduced = 1 - left / held;
     if (reduced < this.cfg.exitFraction) return;
     this.unwatch(e, ci);
@@ -505,7 +517,7 @@ export class WalletTracker {
   }
 
   private unwatch(e: WalletEntry, ci: number): void {
-    e.watchT[ci] = Number.NaN;
+    e.d[this.oWt + ci] = Number.NaN;
   }
 
   /** Grant a class (first time only; later episodes add to the wallet's counts, not new facts). */
@@ -536,7 +548,7 @@ export class WalletTracker {
       list[i] = e;
       let s = this.notional1h(e, now);
       if (e.classes !== 0) s += 1e18;
-      for (let ci = 0; ci < this.coins.length; ci++) if (!Number.isNaN(e.watchT[ci]!)) s += 1e17;
+      for (let ci = 0; ci < this.coins.length; ci++) if (!Number.isNaN(e.d[this.oWt + ci]!)) s += 1e17;
       score[i] = s;
       i++;
     }

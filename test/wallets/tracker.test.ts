@@ -25,8 +25,8 @@ describe('wallet tracker: statistics', () => {
     take(w, 'BTC', T0, 'B', 100, 2, 'a', 'mm'); // a buys 2 @100
     take(w, 'BTC', T0 + 10 * 60_000, 'A', 110, 0.5, 'a', 'mm'); // a sells 0.5 @110
     const a = w.wallet('a')!;
-    expect(a.pos[0]).toBe(1.5);
-    expect(w.wallet('mm')!.pos[0]).toBe(-1.5);
+    expect(a.position(0)).toBe(1.5);
+    expect(w.wallet('mm')!.position(0)).toBe(-1.5);
     expect(a.buyNtl).toBe(200);
     expect(a.sellNtl).toBe(55);
     expect(w.notional1h(a, T0 + 10 * 60_000)).toBe(255);
@@ -48,8 +48,8 @@ describe('wallet tracker: statistics', () => {
     const x = w.wallet('x')!;
     expect(x.holdCount).toBe(2);
     expect(x.holdSum).toBe(5_000 + 12_000);
-    expect(x.epStart[1]).toBe(T0 + 20_000);
-    expect(x.pos[1]).toBe(1);
+    expect(x.episodeStart(1)).toBe(T0 + 20_000);
+    expect(x.position(1)).toBe(1);
     // the open episode counts by its age in the mean
     expect(w.meanHoldMs(x, T0 + 30_000)).toBe((17_000 + 10_000) / 3);
   });
@@ -57,10 +57,10 @@ describe('wallet tracker: statistics', () => {
   it('a position under flatUsd is flat; self-trades move nothing; bad trades are counted, never thrown', () => {
     const w = new WalletTracker(COINS, { flatUsd: 10 });
     take(w, 'BTC', T0, 'B', 100, 0.05, 'a', 'b'); // $5: flat
-    expect(w.wallet('a')!.pos[0]).toBe(0);
-    expect(Number.isNaN(w.wallet('a')!.epStart[0]!)).toBe(true);
+    expect(w.wallet('a')!.position(0)).toBe(0);
+    expect(Number.isNaN(w.wallet('a')!.episodeStart(0))).toBe(true);
     w.onTrade('BTC', T0, 'B', 100, 1, ['s', 's']);
-    expect(w.wallet('s')!.pos[0]).toBe(0);
+    expect(w.wallet('s')!.position(0)).toBe(0);
     expect(w.onTrade('BTC', T0, 'B', 100, 1, undefined)).toBe(false);
     expect(w.onTrade('BTC', T0, 'B', 100, 1, ['a'])).toBe(false);
     expect(w.onTrade('BTC', T0, 'B', -1, 1, ['a', 'b'])).toBe(false);
@@ -75,7 +75,7 @@ describe('wallet tracker: statistics', () => {
     const w = new WalletTracker(COINS);
     take(w, 'BTC', T0, 'B', 100, 1, 'a', 'b');
     w.onNodeFill('BTC', T0 + 1, 'a', 100, 2, 5); // the venue says a held 5 before this fill
-    expect(w.wallet('a')!.pos[0]).toBe(7);
+    expect(w.wallet('a')!.position(0)).toBe(7);
     expect(w.onNodeFill('BTC', T0 + 2, 'a', 100, Number.NaN, 5)).toBe(false);
   });
 
@@ -269,8 +269,8 @@ describe('wallet tracker: properties', () => {
           for (let k = 0; k < 12; k++) {
             const e = w.wallet(`w${k}`);
             if (e) {
-              sum += e.pos[ci]!;
-              gross += Math.abs(e.pos[ci]!);
+              sum += e.position(ci);
+              gross += Math.abs(e.position(ci));
             }
           }
           // positions under flatUsd are zeroed, so the sum is within that per wallet
