@@ -2,9 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SystemClock as JournalClock } from '../../actors/journal/system-clock.ts';
+import { JournalWriter } from '../../actors/journal/writer.ts';
+import { engineConfigFrom } from '../../decision/engine.ts';
 import { parseDecisionRecord } from '../../decision/records.ts';
-import { meanInterval, studyFigures, wilson } from '../../replay/study-wallets.ts';
+import { simSession } from '../../replay/sim-session.ts';
+import { meanInterval, studyFigures, studyWallets, wilson } from '../../replay/study-wallets.ts';
 import { main } from '../../runtime/cli.ts';
+import { parseConfig } from '../../runtime/config.ts';
 
 describe('study statistics', () => {
   it('mean with a normal 95 % interval', () => {
@@ -100,5 +105,49 @@ describe('runtime study wallets (cascade scenario, seed 7)', () => {
       'short-hold',
       'short-hold',
     ]);
+  }, 900_000);
+});
+
+describe('runtime study wallets <data dir>', () => {
+  it('on a journal written as a live run journals it: the same figures as the same session studied in memory', async () => {
+    const config = engineConfigFrom(parseConfig({}));
+    const dir = mkdtempSync(join(tmpdir(), 'study-journal-'));
+    const journal = join(dir, 'journal');
+    const durationMs = 72 * 60_000; // the warm-up hour and the first cascade of each coin
+    const w = new JournalWriter({ dir: journal, clock: new JournalClock() });
+    simSession({
+      seed: 7,
+      scenario: 'cascade',
+      coins: [...config.coins],
+      tickMs: config.tickMs,
+      fast: config.health.fastBook,
+      durationMs,
+      onRecord: (r) => w.append(r),
+    });
+    await w.close();
+    let out = '';
+    let err = '';
+    const code = await main(['study', 'wallets', journal, '--json'], {
+      stdout: (x) => {
+        out += x;
+      },
+      stderr: (x) => {
+        err += x;
+      },
+    });
+    expect(code, err).toBe(0);
+    const fromDir = JSON.parse(out);
+    const inMemory = studyWallets({ config, source: { scenario: 'cascade', seed: 7, durationMs } });
+    console.log(
+      `study on a journal dir: ${fromDir.records} records, ${fromDir.samples} samples (${fromDir.flaggedSamples} flagged), ${fromDir.cascades} cascades`,
+    );
+    expect(fromDir.records).toBe(inMemory.records);
+    expect(fromDir.samples).toBe(inMemory.samples);
+    expect(fromDir.flaggedSamples).toBe(inMemory.flaggedSamples);
+    expect(fromDir.flaggedSamples).toBeGreaterThan(0);
+    expect(fromDir.cascades).toBe(3);
+    expect(fromDir.facts).toBe(inMemory.facts.length);
+    expect(fromDir.horizons).toEqual(JSON.parse(JSON.stringify(inMemory.horizons)));
+    expect(fromDir.pnl).toEqual(JSON.parse(JSON.stringify(inMemory.pnl)));
   }, 900_000);
 });
