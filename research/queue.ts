@@ -9,10 +9,9 @@
  * the replays run; a worker that dies mid-run (killed, machine lost) stops renewing, its jobs' locks expire
  * after `lockMs`, and the stalled-job check of any live worker moves them back to the queue — another
  * worker runs them, no result is lost. A job that throws is retried (`attempts`) and, failing every
- * attempt, fails the sweep with the worker's error.
+ * attempt, fails the sweep with the worker's error. Redis is reached through ioredis, BullMQ's own client.
  */
-import { createBunRedisClient, type IRedisClient, Queue, QueueEvents, Worker } from 'bullmq';
-import { parseRedisUrl, RedisRawClient } from './redis-client.ts';
+import { type ConnectionOptions, Queue, QueueEvents, Worker } from 'bullmq';
 import { type PoolExecutor, poolExecutor } from './pool.ts';
 import type { Executor, RunJob, RunResult } from './sweep.ts';
 
@@ -20,13 +19,43 @@ export const DEFAULT_QUEUE = 'hlt-sweep';
 
 export class QueueConfigError extends Error {}
 
-/**
- * A connection for one BullMQ object (each gets its own: a worker's and the queue events' connections
- * block on Redis). BullMQ's adapter around this project's RESP client (`redis-client.ts`).
- */
-export function redisConnection(url: string): IRedisClient {
+export interface RedisTarget {
+  host: string;
+  port: number;
+  db?: number;
+  username?: string;
+  password?: string;
+}
+
+/** `redis://[user:pass@]host[:port][/db]` → target; throws a clear error for anything else. */
+export function parseRedisUrl(url: string): RedisTarget {
+  let u: URL;
   try {
-    return createBunRedisClient(new RedisRawClient(url));
+    u = new URL(url);
+  } catch {
+    throw new Error(`${url}: not a URL (expected redis://host:port[/db])`);
+  }
+  if (u.protocol !== 'redis:') throw new Error(`${url}: expected a redis:// URL, got ${u.protocol}`);
+  const t: RedisTarget = { host: u.hostname || '127.0.0.1', port: u.port ? Number(u.port) : 6379 };
+  const db = u.pathname.replace(/^\//, '');
+  if (db !== '') {
+    const n = Number(db);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${url}: database '${db}' is not a number`);
+    t.db = n;
+  }
+  if (u.username) t.username = decodeURIComponent(u.username);
+  if (u.password) t.password = decodeURIComponent(u.password);
+  return t;
+}
+
+/**
+ * The connection options of one BullMQ object: BullMQ opens its own ioredis client from them (each object
+ * its own connection: a worker's and the queue events' block on Redis). `maxRetriesPerRequest: null`, as
+ * BullMQ requires for blocking connections: a command waits through a reconnect instead of failing.
+ */
+export function redisConnection(url: string): ConnectionOptions {
+  try {
+    return { ...parseRedisUrl(url), maxRetriesPerRequest: null };
   } catch (e) {
     throw new QueueConfigError(`--redis ${(e as Error).message}`);
   }
@@ -34,11 +63,7 @@ export function redisConnection(url: string): IRedisClient {
 
 /** Check the URL before anything connects (a clear usage error). */
 export function checkRedisUrl(url: string): void {
-  try {
-    parseRedisUrl(url);
-  } catch (e) {
-    throw new QueueConfigError(`--redis ${(e as Error).message}`);
-  }
+  redisConnection(url);
 }
 
 export interface QueueExecutorOptions {
@@ -52,9 +77,8 @@ export interface QueueExecutorOptions {
 export function queueExecutor(o: QueueExecutorOptions): Executor {
   checkRedisUrl(o.redis);
   const name = o.queue ?? DEFAULT_QUEUE;
-  const connections = [redisConnection(o.redis), redisConnection(o.redis)];
-  const queue = new Queue<RunJob, RunResult>(name, { connection: connections[0]! });
-  const events = new QueueEvents(name, { connection: connections[1]! });
+  const queue = new Queue<RunJob, RunResult>(name, { connection: redisConnection(o.redis) });
+  const events = new QueueEvents(name, { connection: redisConnection(o.redis) });
   return {
     async run(jobs, onResult) {
       await events.waitUntilReady();
@@ -91,7 +115,6 @@ export function queueExecutor(o: QueueExecutorOptions): Executor {
     async close() {
       await events.close();
       await queue.close();
-      for (const c of connections) c.disconnect();
     },
   };
 }
@@ -161,7 +184,6 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     async close() {
       await worker.close();
       await pool.close();
-      connection.disconnect();
     },
   };
 }
