@@ -73,6 +73,7 @@ const LEVEL_OF: Record<DecisionKind, Level> = {
   'exec.alarm': 'warn',
   'exec.error': 'error',
   alert: 'info',
+  'wallet.class': 'info',
 };
 
 const isKnownKind = (k: string): k is DecisionKind => Object.hasOwn(LEVEL_OF, k);
