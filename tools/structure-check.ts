@@ -46,7 +46,17 @@ export const ALLOWED: Record<string, string[]> = {
   decision: ['hyperliquid', 'state', 'machines', 'actors', 'strategies'],
   replay: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'decision'],
   research: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'decision', 'replay'],
-  runtime: ['hyperliquid', 'state', 'sim', 'machines', 'actors', 'strategies', 'decision', 'replay', 'research'],
+  runtime: [
+    'hyperliquid',
+    'state',
+    'sim',
+    'machines',
+    'actors',
+    'strategies',
+    'decision',
+    'replay',
+    'research',
+  ],
 };
 
 /** Modules that hold or touch a private key; strategies must not reach them, even transitively. */
