@@ -177,6 +177,7 @@ const JS = String.raw`
     var fills = (h.fills || []).filter(function (f) { return f.coin === s.coin; });
     var data = [];
     var markers = [];
+    var labelled = {};
     fills.forEach(function (f) {
       var t = sec(f.time);
       var last = data[data.length - 1];
@@ -186,7 +187,8 @@ const JS = String.raw`
         time: t, position: 'atPriceMiddle', price: f.px,
         shape: buy ? 'arrowUp' : 'arrowDown',
         color: f.role === 'exit' ? '#f0883e' : '#4c8dff',
-        text: f.role + ' ' + (buy ? 'buy ' : 'sell ') + fmtPx(f.px),
+        // one label per order's worth: the fills of one second, role and side share the first one's
+        text: labelled[f.role + (buy ? 'B' : 'S') + t] ? '' : (labelled[f.role + (buy ? 'B' : 'S') + t] = f.role + ' ' + (buy ? 'buy ' : 'sell ') + fmtPx(f.px)),
         id: f.role + ':' + f.time + ':' + f.px,
       });
     });
@@ -549,7 +551,7 @@ const JS = String.raw`
         firstTime: s.series.bid.data().length > 0 ? s.series.bid.data()[0].time : null,
         regimeBars: s.series.regime.data().length,
         markers: s.marks.markers().map(function (m) {
-          return { time: m.time, price: m.price, text: m.text, y: s.series.fills.priceToCoordinate(m.price), x: s.chart.timeScale().timeToCoordinate(m.time) };
+          return { id: m.id, time: m.time, price: m.price, text: m.text, y: s.series.fills.priceToCoordinate(m.price), x: s.chart.timeScale().timeToCoordinate(m.time) };
         }),
         priceLines: s.series.fills.priceLines().map(function (l) { var o = l.options(); return { title: o.title, price: o.price }; }),
         height: box.height, width: box.width,

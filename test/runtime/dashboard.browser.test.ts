@@ -140,7 +140,15 @@ export interface ChartsReadBack {
       /** Time (s) of the first bid point. */
       firstTime: number | null;
       regimeBars: number;
-      markers: { time: number; price: number; text: string; x: number | null; y: number | null }[];
+      /** `role:time:price`; only the first fill of a second, role and side carries a text label. */
+      markers: {
+        id: string;
+        time: number;
+        price: number;
+        text: string;
+        x: number | null;
+        y: number | null;
+      }[];
       priceLines: { title: string; price: number }[];
       height: number;
       width: number;

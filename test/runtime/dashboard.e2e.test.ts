@@ -37,6 +37,8 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
   let dashboard: { url: string; close(): Promise<void> };
   let browser: Browser;
   let clock: WarpClock;
+  /** Clock time when the warm-up warp (×400) ends and the market plays at ×1. */
+  let warpEnd = 0;
   let page: Page;
   const lines: DecisionLine[] = [];
   const history = new DecisionHistory();
@@ -47,9 +49,14 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
       .map((l) => (l as unknown as { fill: { px: number; sz: number; side: string; time: number } }).fill);
 
   beforeAll(async () => {
-    clock = new WarpClock(Math.floor(new SystemClock().now() / 1000) * 1000, 400, 3_600_000 + 120_000, 1);
+    const start = Math.floor(new SystemClock().now() / 1000) * 1000;
+    warpEnd = start + 3_600_000 + 120_000;
+    clock = new WarpClock(start, 400, warpEnd - start, 1);
     sim = await startSim({ seed: 7, scenario: 'sideways', clock, speed: 1 });
-    const config = parseConfig({ dataDir: dir });
+    // health tolerant of a loaded host (a channel stale after 10 of its intervals, not 3): on 2 shared cores
+    // with other tests running the fast book is seconds late at times, health flaps, and execution
+    // flattens the test's entry before the chart is looked at. This test is about the dashboard
+    const config = parseConfig({ dataDir: dir, health: { staleFactor: 10 } });
     system = await startSystem({
       config,
       url: sim.wsUrl,
@@ -98,6 +105,9 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
   }, 60_000);
 
   it('an entry fills: the chart marks it at its price with its stop and target, the blotter lists it', async () => {
+    // at ×400 a channel is stale after a few wall-clock milliseconds: health reaches HEALTHY during the warp
+    // and falls again at once, and execution flattens the entry — enter once the market plays at ×1
+    await expect.poll(() => clock.now() > warpEnd, { timeout: 30_000 }).toBe(true);
     await expect
       .poll(() => system.engine()?.health.getSnapshot().context.status, { timeout: 30_000 })
       .toBe('HEALTHY');
@@ -124,14 +134,6 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
       ),
     ).toEqual({ ok: true });
     await expect.poll(() => fillsOf().length, { timeout: 20_000 }).toBeGreaterThan(0);
-    if (process.env.DASH_DEBUG)
-      console.log(
-        lines
-          .filter((l) => l.kind.startsWith('exec') || l.kind === 'health' || l.kind === 'strategy')
-          .slice(-30)
-          .map((l) => JSON.stringify(l).slice(0, 220))
-          .join('\n'),
-      );
     const entry = fillsOf()[0]!;
     // the chart: a marker at the entry's fill price, inside the pane; the stop and target as lines
     await expect
@@ -146,7 +148,7 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
         ]),
       );
     const btc = (await charts(page)).coins.BTC!;
-    const m = btc.markers.find((x) => x.text.startsWith('entry'))!;
+    const m = btc.markers.find((x) => x.id.startsWith('entry:'))!;
     expect(m.price).toBe(entry.px);
     expect(m.time).toBe(Math.floor(entry.time / 1000));
     expect(m.text).toContain('buy');
@@ -169,7 +171,6 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
 
   it("the kill switch halts and flattens: the exit is marked at its price, the equity curve ends at the summary's", async () => {
     expect(await page.locator('#trading-state').textContent()).toBe('ACTIVE');
-    const before = fillsOf().length;
     page.once('dialog', (d) => void d.accept());
     await page.click('#kill');
     await expect.poll(() => page.locator('#trading-state').textContent(), { timeout: 10_000 }).toBe('HALTED');
@@ -180,19 +181,22 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
     await expect
       .poll(() => system.engine()!.execution.positions().positions.length, { timeout: 20_000 })
       .toBe(0);
-    expect(fillsOf().length).toBeGreaterThan(before);
-    const exit = fillsOf().at(-1)!;
-    expect(exit.side).toBe('SELL');
+    // the exit: the KILL's flattening fill (or, on a loaded host, the system's own close before it)
+    const exit = fillsOf()
+      .filter((f) => f.side === 'SELL')
+      .at(-1)!;
+    expect(exit).toBeDefined();
     await expect
       .poll(
-        async () => (await charts(page)).coins.BTC?.markers.filter((x) => x.text.startsWith('exit')).length,
+        async () => (await charts(page)).coins.BTC?.markers.filter((x) => x.id.startsWith('exit:')).length,
         {
           timeout: 10_000,
         },
       )
       .toBeGreaterThan(0);
     const btc = (await charts(page)).coins.BTC!;
-    const exits = btc.markers.filter((x) => x.text.startsWith('exit'));
+    const exits = btc.markers.filter((x) => x.id.startsWith('exit:'));
+    expect(exits[0]!.text).toMatch(/^exit sell [\d,.]+$/);
     expect(exits.at(-1)!.price).toBe(exit.px);
     expect(exits.at(-1)!.time).toBe(Math.floor(exit.time / 1000));
     // every fill of the decision log is a marker at its price
