@@ -18,8 +18,10 @@ import { existsSync } from 'node:fs';
 import type { DecisionLine, EngineConfig } from '../decision/engine.ts';
 import { analyseDecisions } from '../replay/decision-log.ts';
 import { replayJournal } from '../replay/replay-journal.ts';
+import { closedTrades, fundingPayments, holdingsOf } from './backtest.ts';
 import { configHash, type JournalRange, type ResultCache, resultKey } from './cache.ts';
 import type { ParamSet } from './grid.ts';
+import { computeMetrics, type EquityPoint, type FillFact, type Metrics } from './metrics.ts';
 import { loadTape, recordTape, replayTape, saveTape, type Tape } from './tape.ts';
 
 export interface RunJob {
@@ -36,6 +38,21 @@ export interface RunJob {
   path: 'full' | 'fast';
   /** The range's tick tape (fast path). */
   tapePath?: string;
+  /**
+   * Read the run as a backtest does too: the equity curve sampled every `sampleMs` of journal time and
+   * `computeMetrics` over it (the figures of the per-run tearsheet). Full path only (the tape replay has
+   * no tick hook to sample the engine at).
+   */
+  figures?: { sampleMs: number };
+}
+
+/** A run's backtest figures (`RunJob.figures`): the same `computeMetrics` as `runtime backtest`. */
+export interface RunFigures {
+  sampleMs: number;
+  firstTime: number | null;
+  lastTime: number | null;
+  equity: EquityPoint[];
+  metrics: Metrics;
 }
 
 export interface RunStrategyFigures {
@@ -73,6 +90,8 @@ export interface RunResult {
   pnl: number;
   fees: number;
   strategies: RunStrategyFigures[];
+  /** With `RunJob.figures`: the equity curve and figures. */
+  figures?: RunFigures;
 }
 
 export type RunJobFn = (job: RunJob) => RunResult | Promise<RunResult>;
@@ -112,7 +131,12 @@ export function runJob(job: RunJob): RunResult {
   let ticks: number;
   let versionMismatches: number;
   let engine: ReturnType<typeof replayJournal>['engine'];
+  const sampler = job.figures ? equitySampler(job.figures.sampleMs) : null;
+  let firstTime: number | null = null;
+  let lastTime: number | null = null;
   if (job.path === 'fast') {
+    if (sampler)
+      throw new Error(`job ${job.key}: figures need the full path (the tape replay has no tick hook)`);
     if (!job.tapePath) throw new Error(`job ${job.key}: the fast path needs the range's tape`);
     const tape = tapeFor(job.tapePath, job);
     const r = replayTape(tape, job.config, out);
@@ -128,7 +152,12 @@ export function runJob(job: RunJob): RunResult {
       out,
     };
     if (job.range.toTime !== null) opts.toTime = job.range.toTime;
+    if (sampler) opts.onTick = sampler.onTick;
     const r = replayJournal(opts);
+    firstTime = r.firstTime;
+    lastTime = r.lastTime;
+    // the last state: what was open at the end is marked at the last tick (as a backtest does)
+    if (sampler && r.engine && r.lastTime !== null) sampler.last(r.engine, r.lastTime);
     records = r.records;
     ticks = r.ticks;
     versionMismatches = r.versionMismatches;
@@ -146,7 +175,7 @@ export function runJob(job: RunJob): RunResult {
     fees: r.fees,
   }));
   const sum = (f: (r: RunStrategyFigures) => number) => strategies.reduce((a, r) => a + f(r), 0);
-  return {
+  const result: RunResult = {
     key: job.key,
     configHash: job.configHash,
     range: job.range,
@@ -170,6 +199,69 @@ export function runJob(job: RunJob): RunResult {
     fees: sum((r) => r.fees),
     strategies,
   };
+  if (sampler && job.figures) {
+    const regimes: Record<string, { time: number; regime: string }[]> = {};
+    for (const [coin, list] of d.regimes) regimes[coin] = list;
+    const fills: FillFact[] = d.fills.map((f) => ({
+      time: f.time,
+      coin: f.coin,
+      strategy: f.strategy,
+      regime: regimeAt(regimes[f.coin], f.time),
+      notional: f.px * f.size,
+      fee: f.fee,
+    }));
+    const funding = fundingPayments(kept).map((f) => ({ ...f, regime: regimeAt(regimes[f.coin], f.time) }));
+    result.figures = {
+      sampleMs: job.figures.sampleMs,
+      firstTime,
+      lastTime,
+      equity: sampler.equity,
+      metrics: computeMetrics({
+        equity: sampler.equity,
+        trades: closedTrades(d.trades, funding, regimes),
+        fills,
+        funding,
+        holdings: holdingsOf(d.trades, lastTime),
+      }),
+    };
+  }
+  return result;
+}
+
+/** The equity curve as `backtest` samples it: at the first control tick of every `sampleMs` bucket, and the end. */
+function equitySampler(sampleMs: number) {
+  const equity: EquityPoint[] = [];
+  let lastBucket = Number.NEGATIVE_INFINITY;
+  let lastSample = Number.NEGATIVE_INFINITY;
+  type Engine = NonNullable<ReturnType<typeof replayJournal>['engine']>;
+  const sample = (engine: Engine, t: number): void => {
+    const e = engine.snapshot(t).equity;
+    if (Number.isFinite(e)) equity.push({ time: t, equity: e });
+    lastSample = t;
+  };
+  return {
+    equity,
+    onTick(engine: Engine, t: number): void {
+      const bucket = Math.floor(t / sampleMs);
+      if (bucket === lastBucket) return;
+      lastBucket = bucket;
+      sample(engine, t);
+    },
+    last(engine: Engine, t: number): void {
+      if (t > lastSample) sample(engine, t);
+    },
+  };
+}
+
+/** The coin's regime at a time (the last `regime` record at or before it; DISABLED before any), as `backtest` reads it. */
+function regimeAt(timeline: readonly { time: number; regime: string }[] | undefined, time: number): string {
+  let out = 'DISABLED';
+  if (!timeline) return out;
+  for (const x of timeline) {
+    if (x.time > time) break;
+    out = x.regime;
+  }
+  return out;
 }
 
 /** The decision-log kinds the figures read (the rest is hashed, not kept). */
@@ -209,7 +301,7 @@ export interface SweepPlan {
 }
 
 /** The jobs of a plan (the fast path's tape path is filled in by `prepareTape`). */
-export function planJobs(plan: SweepPlan, tapePath?: string): RunJob[] {
+export function planJobs(plan: SweepPlan, tapePath?: string, figures?: { sampleMs: number }): RunJob[] {
   const seen = new Set<string>();
   const jobs: RunJob[] = [];
   for (const c of plan.configs) {
@@ -227,6 +319,7 @@ export function planJobs(plan: SweepPlan, tapePath?: string): RunJob[] {
       path: plan.path,
     };
     if (plan.path === 'fast' && tapePath) job.tapePath = tapePath;
+    if (figures) job.figures = { ...figures };
     jobs.push(job);
   }
   return jobs;
@@ -294,7 +387,8 @@ export async function runSweep(
   const todo: RunJob[] = [];
   for (const j of jobs) {
     const hit = cache.get(j.key);
-    if (hit) {
+    // a result stored without figures (a plain sweep's) does not answer a job that asks for them
+    if (hit && (!j.figures || hit.figures?.sampleMs === j.figures.sampleMs)) {
       byKey.set(j.key, hit);
       onResult?.(hit, true);
     } else todo.push(j);
