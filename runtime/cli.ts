@@ -32,6 +32,9 @@ Commands:
                         --out tearsheet.html)
   sweep <data dir>      a grid or random search of decision-side parameters over a journal range, on
                         every core or through Redis (--grid sweep.json, --random N, --redis URL, --json)
+  query <data dir> "<SQL>"  SQL (embedded DuckDB) over the journal's decisions, fills, trades, market
+                        frames, runs and sweep results, exported to Parquet on demand (--json, --csv)
+  export <data dir>     those tables as Parquet files (--out DIR)
   worker                run sweep runs queued on Redis on this host's cores (--redis URL)
   status                the running instance's state (--data DIR, --json)
   journal <sub> <dir>   journal tools: stats | verify | export | tail
@@ -57,6 +60,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: async () => (await import('./commands/replay.ts')).replayCommand,
   backtest: async () => (await import('./commands/backtest.ts')).backtestCommand,
   sweep: async () => (await import('./commands/sweep.ts')).sweepCommand,
+  query: async () => (await import('./commands/query.ts')).queryCommand,
+  export: async () => (await import('./commands/query.ts')).exportCommand,
   worker: async () => (await import('./commands/worker.ts')).workerCommand,
   status: async () => (await import('./commands/status.ts')).statusCommand,
   journal: async () => {
