@@ -108,6 +108,11 @@ describe.runIf(avail.run)('dashboard on the live system (headless Chromium)', ()
     // at ×400 a channel is stale after a few wall-clock milliseconds: health reaches HEALTHY during the warp
     // and falls again at once, and execution flattens the entry — enter once the market plays at ×1
     await expect.poll(() => clock.now() > warpEnd, { timeout: 30_000 }).toBe(true);
+    // and once the warm-up's backlog has drained: until the decision side's ticks have caught up with the clock,
+    // every channel it reads is seconds old, health flaps and execution closes the entry as "state stale"
+    await expect
+      .poll(() => clock.now() - (system.engine()?.snapshot().time ?? 0), { timeout: 60_000, interval: 200 })
+      .toBeLessThan(1_500);
     await expect
       .poll(() => system.engine()?.health.getSnapshot().context.status, { timeout: 30_000 })
       .toBe('HEALTHY');
