@@ -41,8 +41,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { isDayName, journalDays, journalRootOf } from '../actors/journal/days.ts';
-import { readDays } from '../actors/journal/days.ts';
+import { isDayName, journalDays, readDays } from '../actors/journal/days.ts';
 import { analyseDecisions } from '../replay/decision-log.ts';
 import { RecordKind, type JournalRecord, defaultSource } from '../state/records.ts';
 import { configHash } from './backtest.ts';
@@ -625,17 +624,27 @@ function readManifest(path: string): Manifest | null {
   return null;
 }
 
-/** The cache folder of a query's export: `query/` in the data dir (beside the journal root). */
+/**
+ * The cache folder of a query's export, beside the journal root (where `runtime sweep` keeps `sweep/`):
+ * `query/` for a whole data dir, `query-<from>-<to>/` for a day range (or one day folder named alone).
+ */
 export function defaultCacheDir(
   dataDir: string,
   days: readonly string[],
   from?: string,
   to?: string,
 ): string {
-  const root = existsSync(join(dataDir, 'journal')) ? dataDir : dirname(journalRootOf(days[0]!));
-  const base = isDayName(basename(days[0]!)) ? root : dirname(days[0]!);
-  const name = from === undefined && to === undefined ? 'query' : `query-${from ?? 'start'}-${to ?? 'end'}`;
-  return join(base, name);
+  const first = days[0]!;
+  const whole = existsSync(join(dataDir, 'journal')) || resolve(first) !== resolve(dataDir);
+  const base = existsSync(join(dataDir, 'journal'))
+    ? dataDir
+    : isDayName(basename(first))
+      ? dirname(dirname(first))
+      : dirname(first);
+  if (whole && from === undefined && to === undefined) return join(base, 'query');
+  const lo = from ?? basename(first);
+  const hi = to ?? basename(days.at(-1)!);
+  return join(base, `query-${lo}-${hi}`);
 }
 
 /**
