@@ -3,7 +3,7 @@
  * many configs over one journal range, on every core here (a worker pool) or through Redis to
  * `runtime worker` processes (`--redis URL`), each result kept under (config hash, journal range).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDayName, journalDays, NoJournalError } from '../../actors/journal/days.ts';
 import { type EngineConfig, engineConfigFrom } from '../../decision/engine.ts';
@@ -19,8 +19,20 @@ import {
 } from '../../research/grid.ts';
 import { poolExecutor } from '../../research/pool.ts';
 import { checkRedisUrl, QueueConfigError, queueExecutor } from '../../research/queue.ts';
+import { renderSweepTearsheet } from '../../research/sweep-tearsheet.ts';
+import {
+  type CurveResult,
+  parseObjective,
+  splitFolds,
+  splitStatement,
+  WalkForwardError,
+  type WalkForwardReport,
+  walkForwardReport,
+  walkForwardSteps,
+} from '../../research/walk-forward.ts';
 import {
   type Executor,
+  type RunJob,
   planJobs,
   prepareTape,
   type RunResult,
@@ -60,6 +72,12 @@ options:
                       recorded once, replayed per config; the same decision logs)
   --top N             configs listed (default 20; --json lists all)
   --json              print the whole sweep (range, configs, every result) as one JSON object
+  --walk-forward K    split the days into K consecutive folds (whole days); for each fold after the first,
+                      rank the configs on every fold before it and report the top one's figures on the fold
+                      (out of sample); writes the sweep tearsheet <sweep folder>/sweep.html (parameter
+                      surface, top configs in and out of sample, folds, equity curves). Runs replay in full,
+                      each (config, span) a cached run with its backtest figures
+  --objective O       the walk-forward ranking: sharpe (default), return or calmar; ties: smaller drawdown
   --config FILE       the config for a journal that recorded none
 `;
 
@@ -120,6 +138,8 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
       full: { type: 'boolean' },
       top: { type: 'string' },
       json: { type: 'boolean' },
+      'walk-forward': { type: 'string' },
+      objective: { type: 'string' },
     });
     if (values.help) {
       io.stdout(SWEEP_USAGE);
@@ -168,8 +188,12 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     const range = journalRange(days, toTime);
     const cache = new ResultCache<RunResult>(sweepDir(days, values.out));
     const plan: SweepPlan = { range, dayDirs: days, configs, path: values.full ? 'full' : 'fast' };
+    const wf = values['walk-forward'] !== undefined ? walkForwardPlan(values, days, toTime, plan) : null;
     let tapePath: string | undefined;
-    if (plan.path === 'fast') {
+    if (wf) {
+      plan.path = 'full';
+      io.stderr(`sweep: walk-forward: ${wf.split}`);
+    } else if (plan.path === 'fast') {
       const tape = prepareTape(cache, plan);
       if (tape === null) {
         io.stderr(
@@ -183,7 +207,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
         );
       }
     }
-    const jobs = planJobs(plan, tapePath);
+    const jobs = wf ? wf.jobs : planJobs(plan, tapePath);
     let executor: Executor;
     let where: string;
     /** Runs per worker thread (the local pool): every core took its share. */
@@ -222,6 +246,33 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     } finally {
       await executor.close();
     }
+    let report: WalkForwardReport | null = null;
+    let page: string | null = null;
+    if (wf) {
+      const curves: CurveResult[] = [];
+      for (const r of outcome.results)
+        if (r.figures)
+          curves.push({
+            configHash: r.configHash,
+            set: r.set,
+            days: r.range.days,
+            metrics: r.figures.metrics,
+            equity: r.figures.equity,
+          });
+      report = walkForwardReport(wf.folds, curves, wf.objective, num(values.top, 'top', 10));
+      mkdirSync(cache.dir, { recursive: true });
+      page = join(cache.dir, 'sweep.html');
+      writeFileSync(
+        page,
+        renderSweepTearsheet(report, {
+          configs: configs.length,
+          days: range.days,
+          runs: jobs.length,
+          cached: outcome.cached,
+        }),
+      );
+      io.stderr(`sweep: tearsheet ${page}`);
+    }
     if (values.json) {
       io.stdout(
         JSON.stringify({
@@ -235,12 +286,75 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
           cached: outcome.cached,
           ran: outcome.ran,
           results: outcome.results,
+          ...(report ? { walkForward: { ...report, tearsheet: page } } : {}),
         }),
       );
+    } else if (report) {
+      io.stdout(walkForwardTable(report));
     } else {
       io.stdout(sweepTable(outcome.results, num(values.top, 'top', 20)));
       io.stderr(`sweep: ${outcome.ran} ran, ${outcome.cached} from the cache (${cache.dir})`);
     }
     return 0;
   });
+}
+
+/** The walk-forward's folds and runs: each (config, span) a job with figures, over every span the steps read. */
+function walkForwardPlan(
+  values: { 'walk-forward'?: string | undefined; objective?: string | undefined },
+  days: readonly string[],
+  toTime: number | undefined,
+  plan: SweepPlan,
+): { folds: string[][]; split: string; objective: ReturnType<typeof parseObjective>; jobs: RunJob[] } {
+  if (toTime !== undefined)
+    throw new UsageError('--walk-forward splits whole days: it cannot take --to-time');
+  try {
+    const objective = parseObjective(values.objective);
+    const k = num(values['walk-forward'], 'walk-forward', 2);
+    const dirFolds = splitFolds(days, k);
+    const folds = dirFolds.map((f) => f.map((d) => basename(d)));
+    const spans = new Map<string, string[]>();
+    for (const s of walkForwardSteps(dirFolds))
+      for (const span of [s.inSample, s.outOfSample]) spans.set(span.join('\n'), span);
+    const jobs: RunJob[] = [];
+    for (const span of spans.values())
+      jobs.push(
+        ...planJobs({ ...plan, range: journalRange(span), dayDirs: span, path: 'full' }, undefined, {
+          sampleMs: WALK_FORWARD_SAMPLE_MS,
+        }),
+      );
+    return { folds, split: splitStatement(folds), objective, jobs };
+  } catch (e) {
+    if (e instanceof WalkForwardError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** The equity sample step of the walk-forward's runs (as `runtime backtest`'s default). */
+export const WALK_FORWARD_SAMPLE_MS = 60_000;
+
+const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
+
+/** The walk-forward as text: the split, each fold's choice and out-of-sample figures, the top configs. */
+export function walkForwardTable(r: WalkForwardReport): string {
+  const lines = [`walk-forward (${r.objective}): ${r.split}`, ''];
+  lines.push(
+    'fold  in sample                 out of sample             config      IS obj   OOS return  OOS sharpe  OOS pnl',
+  );
+  for (const s of r.steps) {
+    const span = (d: readonly string[]) => (d.length > 1 ? `${d[0]}…${d.at(-1)}` : (d[0] ?? '—'));
+    lines.push(
+      `${String(s.fold).padStart(4)}  ${span(s.inSampleDays).padEnd(24)}  ${span(s.outOfSampleDays).padEnd(24)}  ${(s.chosen?.configHash.slice(0, 10) ?? 'none').padEnd(10)}  ${fix(s.chosen?.objective ?? Number.NaN, 3).padStart(7)}  ${pct(s.outOfSample?.totalReturn ?? null).padStart(10)}  ${fix(s.outOfSample?.sharpe ?? Number.NaN, 3).padStart(10)}  ${fix(s.outOfSample?.pnl ?? Number.NaN).padStart(8)}`,
+    );
+  }
+  lines.push(
+    `out of sample over ${r.outOfSample.folds} fold(s): compounded return ${pct(r.outOfSample.compoundedReturn)}, net pnl ${fix(r.outOfSample.pnl)}`,
+    '',
+    'rank  config      IS obj   IS return  IS maxDD  OOS return  OOS sharpe  OOS maxDD  parameters',
+  );
+  for (const t of r.top)
+    lines.push(
+      `${String(t.rank).padStart(4)}  ${t.configHash.slice(0, 10)}  ${fix(t.objective ?? Number.NaN, 3).padStart(7)}  ${pct(t.inSample.totalReturn).padStart(9)}  ${pct(t.inSample.maxDrawdown).padStart(8)}  ${pct(t.outOfSample?.totalReturn ?? null).padStart(10)}  ${fix(t.outOfSample?.sharpe ?? Number.NaN, 3).padStart(10)}  ${pct(t.outOfSample?.maxDrawdown ?? null).padStart(9)}  ${JSON.stringify(t.set)}`,
+    );
+  return lines.join('\n');
 }
