@@ -185,7 +185,10 @@ const DEFAULT_SZ_DECIMALS: Record<string, number> = { BTC: 5, ETH: 4, SOL: 2 };
  * strategy's rules take their own view of it inside its actor, so an exception there is that strategy's.
  */
 class StrategyMarket {
-  constructor(readonly hot: HotView) {}
+  constructor(
+    readonly hot: HotView,
+    readonly coin: string,
+  ) {}
 }
 
 /** One registry member as the engine runs it: its definition and its parsed parameters. */
@@ -196,10 +199,33 @@ interface Member {
 }
 
 /** A definition's rules over the MARKET input the engine built for it (see `StrategyMarket`). */
-function rulesOf(def: AnyStrategy, params: BaseParams, riskPerTrade: number): StrategyRules {
+function rulesOf(
+  def: AnyStrategy,
+  params: BaseParams,
+  riskPerTrade: number,
+  onRefusal: (coin: string, strategy: string, reason: string | null) => void,
+): StrategyRules {
   return (market, phase, held, ctx) => {
     if (!(market instanceof StrategyMarket)) throw new Error(`${def.name}: no market input on this tick`);
-    return evaluate(def, def.view(market.hot), phase, held, ctx, params, riskPerTrade, market.hot.mid);
+    // the coin's wallet flags reach the rules (read only when the strategy's walletFilter is on)
+    const r = evaluate(
+      def,
+      def.view(market.hot),
+      phase,
+      held,
+      ctx,
+      params,
+      riskPerTrade,
+      market.hot.mid,
+      market.hot,
+    );
+    if (phase === 'ARMED')
+      onRefusal(
+        market.coin,
+        def.name,
+        !r.trigger && r.triggerReason?.startsWith('wallet filter') ? r.triggerReason : null,
+      );
+    return r;
   };
 }
 
@@ -372,7 +398,9 @@ export class DecisionEngine {
             maxHoldMs: params.maxHoldMs,
             cooldownMs: params.cooldownMs,
           },
-          rules: rulesOf(def, params, this.cfg.risk.riskPerTrade),
+          rules: rulesOf(def, params, this.cfg.risk.riskPerTrade, (coin, strategy, reason) =>
+            this.walletRefusal(coin, strategy, reason),
+          ),
         },
       });
     }
@@ -419,6 +447,28 @@ export class DecisionEngine {
   }
 
   /** Every record the engine writes is a `DecisionRecord` (decision/records.ts): the documented format. */
+  /** The wallet filter's refusal per coin and strategy, as last logged (null: none). */
+  private readonly refusals = new Map<string, string>();
+
+  /** A refused trigger is logged once when it starts (and again if its reason changes), not every tick. */
+  private walletRefusal(coin: string, strategy: string, reason: string | null): void {
+    const key = `${coin}:${strategy}`;
+    if (reason === null) {
+      this.refusals.delete(key);
+      return;
+    }
+    if (this.refusals.get(key) === reason) return;
+    this.refusals.set(key, reason);
+    this.emit({
+      t: this.clock.now(),
+      kind: 'intent.rejected',
+      coin,
+      strategy,
+      id: 'wallet-filter',
+      error: reason,
+    });
+  }
+
   private emit(line: DecisionRecord): void {
     // drop undefined fields so the line is stable
     const out: DecisionLine = { ...line };
@@ -648,7 +698,7 @@ export class DecisionEngine {
       });
       this.settle();
       // the tick's market, forwarded by the controller to its strategies: each reads its own view
-      const market = new StrategyMarket(v);
+      const market = new StrategyMarket(v, coin);
       const markets: Record<string, StrategyMarket> = {};
       for (const m of this.members) markets[m.def.name] = market;
       regime.send({ type: 'MARKET', time: t, version: this.version, markets, healthy, stale });

@@ -236,7 +236,16 @@ export class StateBuilder {
   private readonly hot: HotStateWriter | undefined;
   private readonly clock: Clock | undefined;
   /** The wallet tracker (null when off): facts via its `onFact` / `drainFacts`. */
-  readonly wallets: WalletTracker | null;
+  wallets: WalletTracker | null;
+  private readonly coinList: readonly string[];
+
+  /**
+   * The run's own wallet config (its `run.start` record names it, live and in replay alike): a fresh tracker
+   * with it, or none when it is off. Throws on a config the tracker's schema refuses (the caller counts it).
+   */
+  configureWallets(cfg: Partial<WalletConfig> | false): void {
+    this.wallets = cfg === false || cfg.enabled === false ? null : new WalletTracker(this.coinList, cfg);
+  }
   private readonly flagScratch: ManipulatorFlags = { active: false, direction: 0, count: 0, notional: 0 };
 
   constructor(opts: StateBuilderOptions) {
@@ -250,6 +259,7 @@ export class StateBuilder {
     }
     const wc = opts.wallets ?? {};
     this.wallets = wc === false || wc.enabled === false ? null : new WalletTracker(opts.coins, wc);
+    this.coinList = opts.coins;
     opts.coins.forEach((c, i) => {
       const s = new CoinState(c, i);
       this.byCoin.set(c, s);

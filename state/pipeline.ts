@@ -219,14 +219,24 @@ export class IngestPipeline {
   /** A run's start: the staleness bound its config names (`node.staleMs`) applies from here, live and in replay. */
   private runStart(rec: JournalRecord): void {
     let staleMs: unknown;
+    let wallets: unknown;
     try {
       const r: unknown = bytesJson(rec.data);
       const cfg = isRecord(r) && isRecord(r.run) ? r.run.config : undefined;
       staleMs = isRecord(cfg) && isRecord(cfg.node) ? cfg.node.staleMs : undefined;
+      wallets = isRecord(cfg) ? cfg.wallets : undefined;
     } catch {
       return;
     }
     if (typeof staleMs === 'number' && staleMs > 0) this.sources.heights.staleMs = staleMs;
+    // the wallet tracker runs with the run's own wallet config (issue 18), the same live and in replay
+    if (isRecord(wallets)) {
+      try {
+        this.builder.configureWallets(wallets);
+      } catch (e) {
+        this.reject('run.start.wallets', `record ${rec.seq}: wallet config refused: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** A frame or connection event of a further source (node files, order_book_server): its health only. */

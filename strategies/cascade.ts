@@ -32,6 +32,7 @@ import {
   r6,
   type StrategyDefinition,
   type TriggerVerdict,
+  walletFilterParam,
 } from './definition.ts';
 
 /** What Cascade reads from one coin's hot state (NaN = NULL). */
@@ -54,6 +55,8 @@ export interface CascadeView {
 export const cascadeParams = z
   .object({
     enabled: z.boolean().default(true),
+    /** Refuse an entry against an active manipulator's direction (issue 18; default off). */
+    walletFilter: walletFilterParam,
     /** ARMED → SCANNING without a trigger within this. */
     armTimeoutMs: positive.default(10_000),
     maxHoldMs: positive.default(5 * 60_000),

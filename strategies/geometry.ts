@@ -16,6 +16,7 @@ import {
   type LifecyclePhase,
   riskSize,
   type StrategyDefinition,
+  walletFilterParam,
 } from './definition.ts';
 
 export type { ExitContext, LifecyclePhase } from './definition.ts';
@@ -42,6 +43,8 @@ export interface GeometryView {
 export const geometryParams = z
   .object({
     enabled: z.boolean().default(true),
+    /** Refuse an entry against an active manipulator's direction (issue 18; default off). */
+    walletFilter: walletFilterParam,
     /** ARMED → SCANNING without a trigger within this. */
     armTimeoutMs: positive.default(30_000),
     maxHoldMs: positive.default(15 * 60_000),

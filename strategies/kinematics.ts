@@ -43,6 +43,7 @@ import {
   type LifecyclePhase,
   r6,
   type StrategyDefinition,
+  walletFilterParam,
 } from './definition.ts';
 
 /** What Kinematics reads from one coin's hot state (NaN = NULL). */
@@ -72,6 +73,8 @@ export interface KinematicsView {
 export const kinematicsParams = z
   .object({
     enabled: z.boolean().default(true),
+    /** Refuse an entry against an active manipulator's direction (issue 18; default off). */
+    walletFilter: walletFilterParam,
     /** ARMED → SCANNING without a trigger within this. */
     armTimeoutMs: positive.default(10_000),
     maxHoldMs: positive.default(5 * 60_000),

@@ -374,6 +374,7 @@ describe('Cascade definition', () => {
   it('defaults pin the RULEBOOK', () => {
     expect(DEFAULT_CASCADE).toEqual({
       enabled: true,
+      walletFilter: false,
       armTimeoutMs: 10_000,
       maxHoldMs: 300_000,
       cooldownMs: 120_000,

@@ -145,6 +145,7 @@ describe('evaluateGeometry per phase', () => {
   it('defaults pin the RULEBOOK', () => {
     expect(DEFAULT_GEOMETRY).toEqual({
       enabled: true,
+      walletFilter: false,
       armTimeoutMs: 30_000,
       maxHoldMs: 15 * 60_000,
       cooldownMs: 60_000,

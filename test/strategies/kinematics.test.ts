@@ -470,6 +470,7 @@ describe('Kinematics definition', () => {
   it('defaults pin the RULEBOOK', () => {
     expect(DEFAULT_KINEMATICS).toEqual({
       enabled: true,
+      walletFilter: false,
       armTimeoutMs: 10_000,
       maxHoldMs: 300_000,
       cooldownMs: 60_000,
