@@ -161,6 +161,9 @@ const TIMED: ReadonlySet<TableName> = new Set(['decisions', 'fills', 'market', '
 /** A SQL statement DuckDB refused (parse, bind or run time): its message, never a stack. */
 export class QueryError extends Error {}
 
+/** The export could not be written (a staged file, DuckDB's read or its Parquet write failed). */
+export class ExportError extends Error {}
+
 export interface ExportOptions {
   /** A data dir, a journal root or one day folder. */
   dataDir: string;
@@ -445,10 +448,14 @@ export async function exportParquet(o: ExportOptions): Promise<ExportResult> {
   const sweepDir = o.sweepDir ?? defaultSweepDir(days);
   const fingerprint = exportFingerprint(days, sweepDir);
   const outDir = resolve(o.outDir);
-  mkdirSync(outDir, { recursive: true });
   const stageDir = join(outDir, `.staging-${process.pid}`);
-  rmSync(stageDir, { recursive: true, force: true });
-  mkdirSync(stageDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+    rmSync(stageDir, { recursive: true, force: true });
+    mkdirSync(stageDir, { recursive: true });
+  } catch (e) {
+    throw new ExportError(`cannot create ${outDir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const batch = o.batchBytes ?? 1 << 20;
   const stage = (t: TableName) => new Stage(join(stageDir, `${t}.jsonl`), batch);
   const s: Stages = {
@@ -529,8 +536,25 @@ export async function exportParquet(o: ExportOptions): Promise<ExportResult> {
       result.rows[t] = all[t].rows;
     }
     await withDuckDb(async (c) => {
-      for (const t of TABLE_NAMES) await toParquet(c, t, all[t].path, outDir);
+      for (const t of TABLE_NAMES) {
+        try {
+          await toParquet(c, t, all[t].path, outDir);
+        } catch (e) {
+          throw new ExportError(
+            `writing ${t}.parquet in ${outDir}: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+      }
     });
+  } catch (e) {
+    // the file system refused (no space, no permission): a clear error; anything else is a bug, thrown
+    if (
+      e instanceof Error &&
+      typeof (e as NodeJS.ErrnoException).code === 'string' &&
+      !(e instanceof ExportError)
+    )
+      throw new ExportError(`writing the export in ${outDir}: ${e.message}`);
+    throw e;
   } finally {
     rmSync(stageDir, { recursive: true, force: true });
   }
@@ -586,6 +610,8 @@ export interface QueryOptions {
   sweepDir?: string;
   /** Export again even when the cached export is current. */
   refresh?: boolean;
+  /** Records read so far, while exporting. */
+  onProgress?: (records: number) => void;
 }
 
 export interface QueryResult {
@@ -673,6 +699,7 @@ export async function ensureExport(
   const e: ExportOptions = { dataDir: o.dataDir, outDir: dir, sweepDir };
   if (o.from !== undefined) e.from = o.from;
   if (o.to !== undefined) e.to = o.to;
+  if (o.onProgress) e.onProgress = o.onProgress;
   const r = await exportParquet(e);
   const manifest: Manifest = {
     version: EXPORT_VERSION,
@@ -680,8 +707,12 @@ export async function ensureExport(
     days: r.days,
     rows: r.rows,
   };
-  writeFileSync(`${manifestPath}.tmp`, `${JSON.stringify(manifest)}\n`);
-  renameSync(`${manifestPath}.tmp`, manifestPath);
+  try {
+    writeFileSync(`${manifestPath}.tmp`, `${JSON.stringify(manifest)}\n`);
+    renameSync(`${manifestPath}.tmp`, manifestPath);
+  } catch (e) {
+    throw new ExportError(`writing ${manifestPath}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   return { dir, fingerprint: r.fingerprint, exported: true, rows: r.rows };
 }
 

@@ -5,6 +5,7 @@
  */
 import { NoJournalError } from '../../actors/journal/days.ts';
 import {
+  ExportError,
   exportParquet,
   formatCsv,
   formatJson,
@@ -14,6 +15,7 @@ import {
   TABLE_NAMES,
   TABLES,
 } from '../../research/query.ts';
+import { createProgress } from '../progress.ts';
 import { guarded, type Io, parse, UsageError } from './common.ts';
 
 const TABLE_HELP = TABLE_NAMES.map((t) => `  ${t.padEnd(14)} ${Object.keys(TABLES[t]).join(', ')}`).join(
@@ -37,7 +39,7 @@ options:
   --from DAY --to DAY   only the days from / to these (YYYY-MM-DD; cached in its own folder)
   --refresh             export again even when the cached export is current
 
-exit codes: 0 fine, 1 the SQL failed (the message says why), 2 usage or no journal found
+exit codes: 0 fine, 1 the SQL or the export failed (the message says why), 2 usage or no journal found
 `;
 
 export const EXPORT_USAGE = `usage: runtime export <data dir | journal day folder> --out DIR [options]
@@ -75,16 +77,29 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
     if (values.from !== undefined) opts.from = values.from;
     if (values.to !== undefined) opts.to = values.to;
     if (values.refresh) opts.refresh = true;
+    // progress only while an export runs (a query over a current export prints nothing but its answer)
+    const shown: { progress: ReturnType<typeof createProgress> | null } = { progress: null };
+    opts.onProgress = (records) => {
+      shown.progress ??= createProgress({
+        total: 0,
+        label: 'export',
+        stream: process.stderr,
+        unit: 'records',
+      });
+      shown.progress.update(records);
+    };
     let r: Awaited<ReturnType<typeof queryDataDir>>;
     try {
       r = await queryDataDir(opts);
     } catch (e) {
       if (e instanceof NoJournalError) throw new UsageError(e.message);
-      if (e instanceof QueryError) {
+      if (e instanceof QueryError || e instanceof ExportError) {
         io.stderr(`query: ${e.message}`);
         return 1;
       }
       throw e;
+    } finally {
+      shown.progress?.finish();
     }
     if (r.export.exported)
       io.stderr(
@@ -121,12 +136,28 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
     const opts: Parameters<typeof exportParquet>[0] = { dataDir: dir, outDir: values.out };
     if (values.from !== undefined) opts.from = values.from;
     if (values.to !== undefined) opts.to = values.to;
+    const shown: { progress: ReturnType<typeof createProgress> | null } = { progress: null };
+    opts.onProgress = (records) => {
+      shown.progress ??= createProgress({
+        total: 0,
+        label: 'export',
+        stream: process.stderr,
+        unit: 'records',
+      });
+      shown.progress.update(records);
+    };
     let r: Awaited<ReturnType<typeof exportParquet>>;
     try {
       r = await exportParquet(opts);
     } catch (e) {
       if (e instanceof NoJournalError) throw new UsageError(e.message);
+      if (e instanceof ExportError) {
+        io.stderr(`export: ${e.message}`);
+        return 1;
+      }
       throw e;
+    } finally {
+      shown.progress?.finish();
     }
     if (values.json) io.stdout(JSON.stringify(r));
     else {

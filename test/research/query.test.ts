@@ -57,7 +57,10 @@ async function sql<T = Record<string, unknown>>(q: string): Promise<T[]> {
   return JSON.parse(r.out) as T[];
 }
 
-/** The market of `src` with the decision side's lines interleaved at their times, as a live run journals them. */
+/**
+ * The market of `src` (a quarter of its frames) with the decision side's lines (replayed over the whole
+ * market) interleaved at their times, as a live run journals them.
+ */
 async function journalWithDecisions(): Promise<void> {
   const days = journalDays(src);
   const resolve = backtestConfigResolver();
@@ -85,8 +88,11 @@ async function journalWithDecisions(): Promise<void> {
       channel: l.kind,
       data: jsonBytes(l),
     });
+  let frames = 0;
   for (const { record } of readDays(days)) {
     while (i < lines.length && lines[i]!.t < record.time) decision(lines[i++]!);
+    // a quarter of the market frames, to keep the test short: the export reads frames, it replays nothing
+    if (record.kind === RecordKind.Frame && frames++ % 4 !== 0) continue;
     w.append({ ...record, seq: seq++ });
     if (!junk && record.kind === RecordKind.Frame) {
       junk = true; // a frame that is not JSON: its row carries the raw text, and it is counted
@@ -183,6 +189,36 @@ describe('runtime export', () => {
     expect(counts.market).toBe(s.byKind.frame);
     expect(counts.decisions).toBe(s.byKind.decision);
     expect(counts.runs).toBe(1);
+  });
+
+  it('an --out that cannot be a folder exits 1 naming it, no stack', async () => {
+    const file = join(t.dir, 'a-file');
+    writeFileSync(file, 'x');
+    const r = await run(['export', data, '--out', file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`^export: cannot create ${file}`));
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('a sweep result file that is not a result is counted and skipped', async () => {
+    const sweep = join(t.dir, 'sweep-copy');
+    const range = readdirSync(join(data, 'sweep', 'results'))[0]!;
+    const good = readdirSync(join(data, 'sweep', 'results', range))[0]!;
+    mkdirSync(join(sweep, 'results', range), { recursive: true });
+    writeFileSync(
+      join(sweep, 'results', range, good),
+      readFileSync(join(data, 'sweep', 'results', range, good)),
+    );
+    writeFileSync(join(sweep, 'results', range, 'broken.json'), '{"key": 1');
+    writeFileSync(join(sweep, 'results', range, 'other.json'), '{"not": "a result"}');
+    const r = await exportParquet({
+      dataDir: data,
+      from: '2026-11-19',
+      outDir: join(t.dir, 'swp'),
+      sweepDir: sweep,
+    });
+    expect(r.badResults).toBe(2);
+    expect(r.rows.sweep_results).toBe(1);
   });
 
   it('without --out is a usage error', async () => {
@@ -300,6 +336,15 @@ describe('runtime query', () => {
     expect(second.err).toContain('exported');
     const n = String(stats.byKind.decision! + 1);
     expect(second.out).toBe([' n'.padStart(n.length), '-'.repeat(n.length), n, '(1 row)'].join('\n'));
+  });
+
+  it('--refresh exports again even when the cached export is current', async () => {
+    const r = await run(['query', data, 'SELECT count(*) AS n FROM runs', '--csv', '--refresh']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('exported');
+    expect(r.out).toBe('n\n2');
+    const again = await run(['query', data, 'SELECT count(*) AS n FROM runs', '--csv']);
+    expect(again.err).not.toContain('exported');
   });
 
   it('a bad SQL exits 1 with DuckDB’s message, no stack', async () => {
