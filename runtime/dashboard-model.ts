@@ -54,6 +54,7 @@ export function buildSnapshot(system: RunningSystem, config: Config, now: number
   });
   return {
     time: now,
+    lastTickTime: d?.time ?? null,
     tradingState: system.tradingState(),
     equity: n(summary.equity),
     realisedPnl: d?.realisedPnl ?? null,

@@ -75,6 +75,12 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     else {
       const s = snapshot;
       lines.push(`  trading ${s.tradingState}, equity ${s.equity === null ? '—' : s.equity.toFixed(2)}`);
+      const tick = s.lastTickTime;
+      lines.push(
+        typeof tick === 'number'
+          ? `  last tick ${((s.time - tick) / 1000).toFixed(1)} s ago`
+          : '  no control tick yet (the decision side has not started)',
+      );
       lines.push(`  health ${s.health.level}${s.health.reason ? ` — ${s.health.reason}` : ''}`);
       for (const c of s.coins) {
         const pos = c.position

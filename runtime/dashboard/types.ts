@@ -78,6 +78,8 @@ export interface SourceView {
 export interface DashboardSnapshot {
   /** Clock time of the snapshot, ms since epoch. */
   time: number;
+  /** Journal time of the decision side's last control tick (null before the first): its age says it is alive. */
+  lastTickTime?: number | null;
   tradingState: TradingState;
   equity: number | null;
   realisedPnl: number | null;

@@ -135,6 +135,17 @@ describe('runtime start --no-dashboard', () => {
       expect(status.why).toBeUndefined();
       expect(status.snapshot?.tradingState).toBe('ACTIVE');
       expect(['WARMING', 'HEALTHY', 'DEGRADED']).toContain(status.snapshot?.health.level);
+      // for scripts and cron: the text form names health, trading state and the last tick's age
+      const statusText = () =>
+        spawnSync(process.execPath, [BIN, 'status', '--data', data], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 30_000,
+        }).stdout;
+      await expect.poll(statusText, { timeout: 60_000, interval: 500 }).toMatch(/last tick \d+\.\d s ago/);
+      const shown = statusText();
+      expect(shown).toMatch(/^ {2}trading ACTIVE, equity \d/m);
+      expect(shown).toMatch(/^ {2}health (WARMING|HEALTHY|DEGRADED)/m);
       p.child.kill('SIGINT');
       const { code } = await p.exited;
       expect(code, p.stderr()).toBe(0);
