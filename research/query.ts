@@ -618,7 +618,10 @@ export interface QueryResult {
   columns: string[];
   /** DuckDB's type of each column. */
   types: string[];
-  /** Each row's values as JSON values (integers as numbers when they are safe, else as strings). */
+  /**
+   * Each row's values as JSON values: integers as numbers when they are safe (else as strings), decimals as
+   * numbers, timestamps as text, lists as arrays, structs as objects.
+   */
   rows: unknown[][];
   /** The export the query ran over, and whether it was made now (false: the cached one was current). */
   export: { dir: string; fingerprint: string; exported: boolean; rows: Record<TableName, number> };
@@ -746,11 +749,18 @@ export async function queryParquet(
       throw new QueryError(e instanceof Error ? e.message : String(e));
     }
     const types = reader.columnTypes().map((t) => t.toString());
+    // DuckDB's JSON form gives big integers and decimals as strings: numbers where a number holds them
     const rows = reader.getRowsJson().map((row) =>
       row.map((v, i) => {
-        if (typeof v === 'string' && INTEGER_TYPES.has(types[i]!)) {
+        if (typeof v !== 'string') return v;
+        const ty = types[i]!;
+        if (INTEGER_TYPES.has(ty)) {
           const n = Number(v);
           return Number.isSafeInteger(n) ? n : v;
+        }
+        if (ty.startsWith('DECIMAL')) {
+          const n = Number(v);
+          return Number.isFinite(n) ? n : v;
         }
         return v;
       }),
