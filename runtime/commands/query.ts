@@ -31,13 +31,17 @@ day) or the stored sweep results changed.
 tables (each with ts, its time as a timestamp, where it has a time):
 ${TABLE_HELP}
 times are ms since epoch (journal time); decisions.json, market.raw, runs.json and sweep_results.json hold
-the record as JSON (query them with DuckDB's JSON functions, e.g. json->>'$.fill.px').
+the record as JSON (query them with DuckDB's JSON functions, e.g. json->>'$.fill.px'). runs.config_hash is
+the SHA-256 of the config the run recorded, as recorded (stable JSON); sweep_results.config_hash is the
+sweep's own key (the decision side's resolved config).
 
 options:
   --json                print an array of one object per row
   --csv                 print CSV with a header line
   --from DAY --to DAY   only the days from / to these (YYYY-MM-DD; cached in its own folder)
   --refresh             export again even when the cached export is current
+  --sweep DIR           the sweep folder whose results to read (default: sweep/ in the data dir, where
+                        'runtime sweep' keeps them without --out)
 
 exit codes: 0 fine, 1 the SQL or the export failed (the message says why), 2 usage or no journal found
 `;
@@ -50,6 +54,7 @@ ${TABLE_HELP}
 options:
   --out DIR             where the Parquet files go (created)
   --from DAY --to DAY   only the days from / to these (YYYY-MM-DD)
+  --sweep DIR           the sweep folder whose results to read (default: sweep/ in the data dir)
   --json                print the rows per table as JSON
 `;
 
@@ -62,6 +67,7 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       refresh: { type: 'boolean' },
+      sweep: { type: 'string' },
     });
     if (values.help) {
       io.stdout(QUERY_USAGE);
@@ -77,6 +83,7 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
     if (values.from !== undefined) opts.from = values.from;
     if (values.to !== undefined) opts.to = values.to;
     if (values.refresh) opts.refresh = true;
+    if (values.sweep !== undefined) opts.sweepDir = values.sweep;
     // progress only while an export runs (a query over a current export prints nothing but its answer)
     const shown: { progress: ReturnType<typeof createProgress> | null } = { progress: null };
     opts.onProgress = (records) => {
@@ -124,6 +131,7 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
       out: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
+      sweep: { type: 'string' },
     });
     if (values.help) {
       io.stdout(EXPORT_USAGE);
@@ -134,6 +142,7 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
     if (positionals.length > 1) throw new UsageError(`one <data dir> expected, got ${positionals.join(' ')}`);
     if (!values.out) throw new UsageError('missing --out DIR');
     const opts: Parameters<typeof exportParquet>[0] = { dataDir: dir, outDir: values.out };
+    if (values.sweep !== undefined) opts.sweepDir = values.sweep;
     if (values.from !== undefined) opts.from = values.from;
     if (values.to !== undefined) opts.to = values.to;
     const shown: { progress: ReturnType<typeof createProgress> | null } = { progress: null };

@@ -200,7 +200,7 @@ describe('runtime export', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
-  it('a sweep result file that is not a result is counted and skipped', async () => {
+  it('a sweep result file that is not a result is counted and skipped (--sweep DIR)', async () => {
     const sweep = join(t.dir, 'sweep-copy');
     const range = readdirSync(join(data, 'sweep', 'results'))[0]!;
     const good = readdirSync(join(data, 'sweep', 'results', range))[0]!;
@@ -211,14 +211,13 @@ describe('runtime export', () => {
     );
     writeFileSync(join(sweep, 'results', range, 'broken.json'), '{"key": 1');
     writeFileSync(join(sweep, 'results', range, 'other.json'), '{"not": "a result"}');
-    const r = await exportParquet({
-      dataDir: data,
-      from: '2026-11-19',
-      outDir: join(t.dir, 'swp'),
-      sweepDir: sweep,
-    });
+    const out = join(t.dir, 'swp');
+    const cli = await run(['export', data, '--from', '2026-11-19', '--out', out, '--sweep', sweep, '--json']);
+    expect(cli.code, cli.err).toBe(0);
+    const r = JSON.parse(cli.out) as { badResults: number; rows: Record<TableName, number> };
     expect(r.badResults).toBe(2);
     expect(r.rows.sweep_results).toBe(1);
+    expect((await parquetCounts(out)).sweep_results).toBe(1);
   });
 
   it('without --out is a usage error', async () => {
