@@ -20,6 +20,7 @@ import {
   walkForwardSteps,
 } from '../../research/walk-forward.ts';
 import type { Metrics } from '../../research/metrics.ts';
+import { surfaceView, varyingParams } from '../../research/sweep-tearsheet.ts';
 
 const fig = (sharpe: number | null, ret: number | null, calmar: number | null, dd: number): RankFigures => ({
   sharpe,
@@ -234,5 +235,58 @@ describe('no leakage (property)', () => {
     const r = leakCheck(leaky, 200, 19);
     console.log(`leaky selector: ${r.violations} of ${r.steps} fold choices moved by the fold's own results`);
     expect(r.violations).toBeGreaterThan(r.steps / 10);
+  });
+});
+
+describe('parameter surface (the sweep page)', () => {
+  const pt = (set: Record<string, number | boolean>, objective: number | null) => ({
+    configHash: JSON.stringify(set),
+    set,
+    objective,
+  });
+
+  it('one numeric parameter: a line of its values, best objective at each', () => {
+    const v = surfaceView(
+      [pt({ a: 2, b: 1 }, 0.5), pt({ a: 1, b: 1 }, 0.2), pt({ a: 3, b: 1 }, null)],
+      'sharpe',
+    );
+    expect(varyingParams([pt({ a: 2, b: 1 }, 0), pt({ a: 1, b: 1 }, 0)])).toEqual([
+      { key: 'a', values: [1, 2] },
+    ]);
+    expect(v.line).toEqual({
+      key: 'a',
+      points: [
+        [1, 0.2],
+        [2, 0.5],
+      ],
+    }); // undefined objective: no point
+    expect(v.html).toContain('id="surface-line"');
+  });
+
+  it('two parameters: one heatmap, a cell per pair; more: a panel per pair of the three that move it most', () => {
+    const two = surfaceView(
+      [
+        pt({ a: 1, b: true }, 1),
+        pt({ a: 1, b: false }, 2),
+        pt({ a: 2, b: true }, 3),
+        pt({ a: 2, b: false }, null),
+      ],
+      'sharpe',
+    );
+    expect(two.line).toBeNull();
+    expect(two.html.match(/<table class="heatmap"/g)?.length).toBe(1);
+    expect(two.html.match(/class="heat"/g)?.length).toBe(4);
+    expect(two.html).toContain('data-value="null" style="background:#eeeeee"');
+    // four parameters; d does not move the objective at all, c the most
+    const pts = [];
+    for (const a of [1, 2])
+      for (const b of [1, 2])
+        for (const c of [1, 2])
+          for (const d of [1, 2]) pts.push(pt({ a, b, c, d }, a * 0.1 + b * 0.2 + c * 1));
+    const four = surfaceView(pts, 'sharpe');
+    const panels = [...four.html.matchAll(/data-heatmap="([^"]+)"/g)].map((m) => m[1]);
+    expect(panels).toEqual(['c|b', 'c|a', 'b|a']);
+    // a cell: the best over the other parameters (c = 2, b = 2: a = 2 → 2.6)
+    expect(four.html).toContain('data-value="2.6"');
   });
 });
