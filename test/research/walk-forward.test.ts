@@ -5,7 +5,9 @@
  * over random result sets, the config chosen for a fold is the same whatever the results of that fold and of
  * every later day (a leaky selector that peeks at the fold is caught by the same check).
  */
-import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../research/grid.ts';
 import {
   type Objective,
@@ -21,6 +23,9 @@ import {
 } from '../../research/walk-forward.ts';
 import type { Metrics } from '../../research/metrics.ts';
 import { surfaceView, varyingParams } from '../../research/sweep-tearsheet.ts';
+import { sweepCommand, walkForwardTable } from '../../runtime/commands/sweep.ts';
+import { tempDir } from '../journal/helpers.ts';
+import { simDataDir } from './sweep-fixture.ts';
 
 const fig = (sharpe: number | null, ret: number | null, calmar: number | null, dd: number): RankFigures => ({
   sharpe,
@@ -288,5 +293,78 @@ describe('parameter surface (the sweep page)', () => {
     expect(panels).toEqual(['c|b', 'c|a', 'b|a']);
     // a cell: the best over the other parameters (c = 2, b = 2: a = 2 → 2.6)
     expect(four.html).toContain('data-value="2.6"');
+  });
+});
+
+describe('runtime sweep --walk-forward: bad input exits 2 naming it, before anything runs', () => {
+  const t = tempDir('walk-forward-usage');
+  beforeAll(async () => {
+    await simDataDir({
+      dir: t.dir,
+      days: ['2026-11-18', '2026-11-19'],
+      minutes: 1,
+      scenario: 'default',
+      seed: 1,
+      coins: ['BTC'],
+    });
+    writeFileSync(join(t.dir, 'spec.json'), JSON.stringify({ grid: { 'regime.confirmTicks': [2, 3] } }));
+  }, 60_000);
+  afterAll(() => t.cleanup());
+
+  async function run(extra: string[]): Promise<{ code: number; err: string }> {
+    let err = '';
+    const code = await sweepCommand([t.dir, '--grid', join(t.dir, 'spec.json'), ...extra], {
+      stdout: () => {},
+      stderr: (s) => {
+        err += `${s}\n`;
+      },
+    });
+    return { code, err };
+  }
+
+  it('K beyond the days, K < 2, an unknown objective, a cut time', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--walk-forward', '3'], /the range has 2 day\(s\); folds are whole days, so K ≤ 2/],
+      [['--walk-forward', '1'], /needs an integer K ≥ 2/],
+      [['--walk-forward', 'x'], /--walk-forward must be a number/],
+      [['--walk-forward', '2', '--objective', 'sortino'], /expected one of sharpe, return, calmar/],
+      [['--walk-forward', '2', '--to-time', '1'], /cannot take --to-time/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(re);
+      expect(r.err).not.toMatch(/sweep: \d+ point/); // refused before planning any run
+    }
+  });
+});
+
+describe('walk-forward as text', () => {
+  it('prints the split, each fold with its choice and out-of-sample figures, and the top configs', () => {
+    const m = (sharpe: number, ret: number) =>
+      ({
+        ...fig(sharpe, ret, 1, 0.01),
+        trades: 1,
+        winRate: 1,
+        pnl: ret * 1000,
+        fees: 0,
+        funding: 0,
+      }) as Metrics;
+    const rep = walkForwardReport(
+      [['d1'], ['d2']],
+      [
+        { configHash: 'aaaaaaaaaaaa', set: { x: 1 }, days: ['d1'], metrics: m(2, 0.01), equity: [] },
+        { configHash: 'bbbbbbbbbbbb', set: { x: 2 }, days: ['d1'], metrics: m(1, 0.02), equity: [] },
+        { configHash: 'aaaaaaaaaaaa', set: { x: 1 }, days: ['d2'], metrics: m(-1, -0.005), equity: [] },
+      ],
+      'sharpe',
+      5,
+    );
+    const text = walkForwardTable(rep);
+    expect(text).toContain('walk-forward (sharpe): 2 consecutive folds of whole days (fold 0 d1; fold 1 d2)');
+    expect(text).toMatch(/^\s+1 {2}d1 +d2 +aaaaaaaaaa +2\.000 +-0\.50% +-1\.000 +-5\.00$/m);
+    expect(text).toContain('out of sample over 1 fold(s): compounded return -0.50%, net pnl -5.00');
+    // b has no result on the last fold: its out-of-sample figures are shown as missing, not borrowed
+    expect(text).toMatch(/^\s+2 {2}bbbbbbbbbb .* —\s+—\s+—\s+\{"x":2\}$/m);
   });
 });
