@@ -27,7 +27,7 @@ import type { ManualClock } from '../state/clock.ts';
 import { F } from '../state/hotstate-layout.ts';
 import type { HotStateReader } from '../state/hotstate.ts';
 import { HotView } from '../state/hotview.ts';
-import type { FeedHealthEvent } from '../state/pipeline.ts';
+import type { TickEvent } from '../state/pipeline.ts';
 import { type AnyStrategy, type BaseParams, evaluate } from '../strategies/definition.ts';
 import type { DecisionRecord } from './records.ts';
 import { type Registry, STRATEGIES } from './registry.ts';
@@ -75,7 +75,7 @@ export interface TickInput {
   /** Hot-state version at the tick's journal position. */
   version: number;
   /** Feed events gathered by the ingest pipeline since the previous tick, in journal order. */
-  events: readonly FeedHealthEvent[];
+  events: readonly TickEvent[];
   /** Operator commands journaled since the previous tick, in order. */
   commands?: readonly OperatorCommand[];
 }
@@ -663,6 +663,16 @@ export class DecisionEngine {
         });
       else if (e.type === 'BOOK_VALID')
         this.emit({ t, kind: 'book.valid', coin: e.coin, channel: e.channel, seq: e.seq, count: e.count });
+      else if (e.type === 'WALLET_CLASS')
+        // a fact with its evidence, journaled as the tick hands it on (the same in replay: the same pipeline)
+        this.emit({
+          t,
+          kind: 'wallet.class',
+          wallet: e.wallet,
+          class: e.class,
+          coin: e.coin,
+          evidence: { ...e.evidence, grantedAt: e.time },
+        });
       else this.health.send(e);
     }
 

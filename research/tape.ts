@@ -21,7 +21,7 @@ import { readDays } from '../actors/journal/days.ts';
 import type { JournalEntry } from '../actors/journal/reader.ts';
 import type { DecisionEngine, DecisionLine, EngineConfig } from '../decision/engine.ts';
 import { F, SLOT_FLOATS } from '../state/hotstate-layout.ts';
-import type { FeedHealthEvent } from '../state/pipeline.ts';
+import type { TickEvent } from '../state/pipeline.ts';
 import { type JournalRecord, RecordKind } from '../state/records.ts';
 import { DecisionFeed, type RunStart } from '../replay/replay-journal.ts';
 
@@ -45,7 +45,7 @@ export type TapeOp =
       op: 'tick';
       time: number;
       version: number;
-      events: FeedHealthEvent[];
+      events: TickEvent[];
       inputs: TapeInput[];
       /** Pairs (coin index, offset into the slot pool) of the slots that changed since the last tick. */
       slots: number[];

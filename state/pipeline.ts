@@ -18,6 +18,7 @@ import type { StateBuilder } from './builder.ts';
 import type { DerivedEvent } from './detectors.ts';
 import { GapTracker, type Verdict } from './gaps.ts';
 import { SourceHealth } from './heights.ts';
+import type { WalletClassFact } from './wallets.ts';
 import type { WsTrade } from './inputs.ts';
 import { bytesJson, type ConnEvent, type JournalRecord, RecordKind } from './records.ts';
 import { isVenueReport, type VenueReport } from './venue-report.ts';
@@ -50,6 +51,20 @@ export interface BookRejectedEvent {
   seq: number;
   count: number;
 }
+
+/** A behaviour class the wallet tracker granted (state/wallets.ts), with its evidence. */
+export interface WalletClassEvent {
+  type: 'WALLET_CLASS';
+  /** Journal time the class's rule became true. */
+  time: number;
+  wallet: string;
+  class: WalletClassFact['class'];
+  coin: string;
+  evidence: Record<string, number | string>;
+}
+
+/** What a control tick hands the decision side: health events, then the wallet classes granted since. */
+export type TickEvent = FeedHealthEvent | WalletClassEvent;
 
 /**
  * A valid l2Book (or bbo) lifted the coin's gate. At most one per coin per tick: `count` times since
@@ -168,10 +183,23 @@ export class IngestPipeline {
     this.counters.sourceGaps = this.sources.counters.gapsBySource;
   }
 
-  /** Health events gathered since the last drain (handed to the decision side at a tick). */
-  drainEvents(): FeedHealthEvent[] {
-    const out = this.pending;
+  /**
+   * Health events gathered since the last drain (handed to the decision side at a tick), then the wallet
+   * classes the tracker granted since (facts with evidence: the decision side journals them as `wallet.class`).
+   */
+  drainEvents(): TickEvent[] {
+    const out: TickEvent[] = this.pending;
     this.pending = [];
+    const facts = this.builder.wallets?.drainFacts() ?? [];
+    for (const f of facts)
+      out.push({
+        type: 'WALLET_CLASS',
+        time: f.t,
+        wallet: f.wallet,
+        class: f.class,
+        coin: f.coin,
+        evidence: f.evidence,
+      });
     this.derivedSinceDrain = 0;
     this.bookRejects.clear();
     this.bookValids.clear();

@@ -1,7 +1,7 @@
 /** Messages between the main thread and the ingest worker (structured-clone data only). */
 import type { HistogramSnapshot } from './histogram.ts';
 import type { HotStateLayout } from '../../state/hotstate-layout.ts';
-import type { FeedHealthEvent, PipelineCounters } from '../../state/pipeline.ts';
+import type { PipelineCounters, TickEvent } from '../../state/pipeline.ts';
 
 export interface IngestWorkerData {
   entry: string;
@@ -30,7 +30,7 @@ export interface TickMessage {
   time: number;
   version: number;
   cause: 'timer' | 'event';
-  events: FeedHealthEvent[];
+  events: TickEvent[];
   commands: unknown[];
 }
 

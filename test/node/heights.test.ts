@@ -4,7 +4,7 @@ import { healthMachine } from '../../machines/health.machine.ts';
 import { FAST_BOOK } from '../../machines/health.types.ts';
 import { StateBuilder } from '../../state/builder.ts';
 import { blockStamp, HeightTracker, nodeTimeMs, tradesOfFills } from '../../state/heights.ts';
-import { type FeedHealthEvent, IngestPipeline } from '../../state/pipeline.ts';
+import { type TickEvent, IngestPipeline } from '../../state/pipeline.ts';
 import { type JournalRecord, jsonBytes, RecordKind } from '../../state/records.ts';
 
 const enc = new TextEncoder();
@@ -69,7 +69,7 @@ function journal() {
   };
 }
 
-const gaps = (events: FeedHealthEvent[]) =>
+const gaps = (events: TickEvent[]) =>
   events.filter((e) => e.type === 'GAP').map((e) => (e.type === 'GAP' ? `${e.key} | ${e.reason}` : ''));
 
 describe('block heights as sequence', () => {
@@ -242,7 +242,7 @@ describe('node and book sources in the ingest pipeline', () => {
       j.tick(t);
       const events = j.p.drainEvents();
       lastGaps = gaps(events);
-      for (const e of events) health.send(e);
+      for (const e of events) if (e.type !== 'WALLET_CLASS') health.send(e);
       health.send({ type: 'TICK', now: t, lastUpdate: { 'l2Book:BTC': last } });
     };
     j.feedConn(0, 'subscribed');

@@ -14,7 +14,7 @@ import { ManualClock } from '../../state/clock.ts';
 import { F, SLOT_FLOATS } from '../../state/hotstate-layout.ts';
 import { HotStateReader, HotStateWriter } from '../../state/hotstate.ts';
 import { HotView } from '../../state/hotview.ts';
-import { type FeedHealthEvent, IngestPipeline } from '../../state/pipeline.ts';
+import { type TickEvent, IngestPipeline } from '../../state/pipeline.ts';
 import { type JournalRecord, RecordKind } from '../../state/records.ts';
 
 const enc = new TextEncoder();
@@ -85,7 +85,7 @@ const bookCases: ReadonlyArray<readonly [string, string, Lvl[], Lvl[]]> = [
   ['duplicate ask level', 'duplicate_level', GOOD_BIDS, [L('101'), L('102'), L('102')]],
 ];
 
-function rejectedEvents(events: readonly FeedHealthEvent[]) {
+function rejectedEvents(events: readonly TickEvent[]) {
   return events.filter((e) => e.type === 'BOOK_REJECTED');
 }
 

@@ -116,3 +116,40 @@ describe('the wallet filter in the engine', () => {
     expect(entries(on)).toBeLessThan(entries(off));
   });
 });
+
+describe('wallet classes in the decision log', () => {
+  it('each class the tracker grants is a wallet.class record at the next tick, with its evidence, once per wallet and class', () => {
+    const base = engineConfigFrom(parseConfig({ coins: ['BTC'] }));
+    const lines: DecisionLine[] = [];
+    const v = validateStrategies({
+      scenario: 'cascade',
+      seed: 7,
+      config: base,
+      durationMs: 90 * 60_000,
+      onLine: (l) => lines.push(l),
+    });
+    const classes = lines.filter((l) => l.kind === 'wallet.class');
+    console.log(
+      JSON.stringify({
+        facts: classes.length,
+        byClass: Object.fromEntries(
+          ['short-hold', 'pre-liquidation', 'post-cascade-exit', 'manipulator'].map((c) => [
+            c,
+            classes.filter((l) => l.class === c).length,
+          ]),
+        ),
+      }),
+    );
+    expect(v).toBeDefined();
+    expect(classes.some((l) => l.class === 'manipulator')).toBe(true);
+    for (const l of classes) {
+      expect(parseDecisionRecord(l).ok, JSON.stringify(l)).toBe(true);
+      const at = (l.evidence as { grantedAt: number }).grantedAt;
+      // no later than the tick that journals it, and no earlier than one tick before
+      expect(at).toBeLessThanOrEqual(l.t);
+      expect(l.t - at).toBeLessThanOrEqual(base.tickMs);
+    }
+    const keys = classes.map((l) => `${l.wallet}:${l.class}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
