@@ -18,9 +18,20 @@ import {
 import { createProgress } from '../progress.ts';
 import { guarded, type Io, parse, UsageError } from './common.ts';
 
-const TABLE_HELP = TABLE_NAMES.map((t) => `  ${t.padEnd(14)} ${Object.keys(TABLES[t]).join(', ')}`).join(
-  '\n',
-);
+/** Each table and its columns, wrapped at 100 characters. */
+const TABLE_HELP = TABLE_NAMES.map((t) => {
+  const lines: string[] = [];
+  let line = `  ${t.padEnd(14)}`;
+  for (const c of Object.keys(TABLES[t])) {
+    if (line.length + c.length + 2 > 100) {
+      lines.push(line.trimEnd());
+      line = ' '.repeat(16);
+    }
+    line += ` ${c},`;
+  }
+  lines.push(line.slice(0, -1));
+  return lines.join('\n');
+}).join('\n');
 
 export const QUERY_USAGE = `usage: runtime query <data dir | journal day folder> "<SQL>" [options]
 
