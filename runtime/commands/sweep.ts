@@ -70,7 +70,8 @@ options:
   --queue NAME        the BullMQ queue (default hlt-sweep)
   --full              replay the journal for every config (default: the fast path — the range's tick tape,
                       recorded once, replayed per config; the same decision logs)
-  --top N             configs listed (default 20; --json lists all)
+  --top N             configs listed (default 20; --json lists all; with --walk-forward: the top configs
+                      on the page and in walkForward.top, default 10)
   --json              print the whole sweep (range, configs, every result) as one JSON object
   --walk-forward K    split the days into K consecutive folds (whole days); for each fold after the first,
                       rank the configs on every fold before it and report the top one's figures on the fold
