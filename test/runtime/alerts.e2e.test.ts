@@ -80,7 +80,8 @@ describe('alerts on the live stack', () => {
   beforeAll(async () => {
     ops = await rx('fail-first');
     hang = await rx('hang');
-    const clock = new WarpClock(Math.floor(new SystemClock().now() / 1000) * 1000, 50, 3_600_000, 50);
+    // ×50 from the start: a halt needs no warmed-up market (a control tick every 20 ms of wall time)
+    const clock = new WarpClock(Math.floor(new SystemClock().now() / 1000) * 1000, 50, 0, 50);
     sim = await startSim({ seed: 7, scenario: 'sideways', clock, speed: 1, coins: ['BTC'] });
     const config = parseConfig({
       dataDir: dir,

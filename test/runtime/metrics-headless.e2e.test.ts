@@ -109,10 +109,16 @@ describe('runtime start --no-dashboard', () => {
       );
       await p.waitForJournalBytes(100_000);
       const url = /^metrics: (\S+)$/m.exec(p.stdout())![1]!;
-      const res = await fetch(url);
-      expect(res.status).toBe(200);
-      const text = await res.text();
-      expect(text).toMatch(/^hl_frames_total\{channel="l2Book"\} \d+/m);
+      // the frame counters move with the ingest worker's stats (every statsEveryMs): poll until they have
+      const scrape = async () => {
+        const res = await fetch(url);
+        expect(res.status).toBe(200);
+        return res.text();
+      };
+      await expect
+        .poll(scrape, { timeout: 30_000, interval: 250 })
+        .toMatch(/^hl_frames_total\{channel="l2Book"\} \d+/m);
+      const text = await scrape();
       // the served names cover everything the Grafana dashboard charts
       const names = servedNames(text);
       for (const panel of GRAFANA.panels)
