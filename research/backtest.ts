@@ -121,6 +121,53 @@ export function stableJson(x: unknown): string {
   });
 }
 
+/** Set `value` at a dotted path of `out`, creating (or replacing non-object) parents on the way. */
+export function setPath(out: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let o = out;
+  for (const p of path.slice(0, -1)) {
+    const next = o[p];
+    if (next !== null && typeof next === 'object' && !Array.isArray(next))
+      o = next as Record<string, unknown>;
+    else {
+      const fresh: Record<string, unknown> = {};
+      o[p] = fresh;
+      o = fresh;
+    }
+  }
+  o[path[path.length - 1]!] = value;
+}
+
+/**
+ * The facts the figures are computed from, read from a decision log once: regimes per coin, fills with the
+ * regime they traded in, funding payments, closed trades (net of fees and funding) — shared by the backtest
+ * and the sweep's runs so both compute the same figures.
+ */
+export function decisionFacts(
+  d: ReturnType<typeof analyseDecisions>,
+  lines: readonly DecisionLine[],
+): {
+  regimes: Record<string, { time: number; regime: string }[]>;
+  fills: FillFact[];
+  funding: (FundingFact & FundingPayment)[];
+  trades: ReturnType<typeof closedTrades>;
+} {
+  const regimes: Record<string, { time: number; regime: string }[]> = {};
+  for (const [coin, list] of d.regimes) regimes[coin] = list;
+  const fills: FillFact[] = d.fills.map((f) => ({
+    time: f.time,
+    coin: f.coin,
+    strategy: f.strategy,
+    regime: regimeAt(regimes[f.coin], f.time),
+    notional: f.px * f.size,
+    fee: f.fee,
+  }));
+  const funding: (FundingFact & FundingPayment)[] = fundingPayments(lines).map((f) => ({
+    ...f,
+    regime: regimeAt(regimes[f.coin], f.time),
+  }));
+  return { regimes, fills, funding, trades: closedTrades(d.trades, funding, regimes) };
+}
+
 export function configHash(config: unknown): string {
   return createHash('sha256').update(stableJson(config)).digest('hex');
 }
@@ -144,18 +191,7 @@ export function setOverrides(set: Readonly<Record<string, string>>): Record<stri
     } catch {
       value = raw;
     }
-    let o = out;
-    for (const p of path.slice(0, -1)) {
-      const next = o[p];
-      if (next !== null && typeof next === 'object' && !Array.isArray(next))
-        o = next as Record<string, unknown>;
-      else {
-        const fresh: Record<string, unknown> = {};
-        o[p] = fresh;
-        o = fresh;
-      }
-    }
-    o[path[path.length - 1]!] = value;
+    setPath(out, path, value);
   }
   return out;
 }
@@ -280,22 +316,7 @@ export function backtest(opts: BacktestOptions): BacktestResult {
   r.engine?.stop();
 
   const d = analyseDecisions(lines);
-  const regimes: Record<string, { time: number; regime: string }[]> = {};
-  for (const [coin, list] of d.regimes) regimes[coin] = list;
-
-  const fills: FillFact[] = d.fills.map((f) => ({
-    time: f.time,
-    coin: f.coin,
-    strategy: f.strategy,
-    regime: regimeAt(regimes[f.coin], f.time),
-    notional: f.px * f.size,
-    fee: f.fee,
-  }));
-  const funding: (FundingFact & FundingPayment)[] = fundingPayments(lines).map((f) => ({
-    ...f,
-    regime: regimeAt(regimes[f.coin], f.time),
-  }));
-  const trades = closedTrades(d.trades, funding, regimes);
+  const { regimes, fills, funding, trades } = decisionFacts(d, lines);
 
   const names = days.map((p) => dayName(p, r.firstTime));
   const range: BacktestRange = {

@@ -14,6 +14,7 @@
  *     "fixed":  { "risk.startEquity": 50000 } }
  */
 import { z } from 'zod';
+import { setPath } from './backtest.ts';
 
 /** The config sections a sweep may vary: the decision side's, none that changes the market state. */
 export const SWEEP_SECTIONS = ['strategy', 'strategies', 'regime', 'risk', 'paper', 'health'] as const;
@@ -132,18 +133,7 @@ export function nestSet(set: ParamSet): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(set)) {
     const path = key.split('.');
-    let o = out;
-    for (const p of path.slice(0, -1)) {
-      const next = o[p];
-      if (next !== null && typeof next === 'object' && !Array.isArray(next))
-        o = next as Record<string, unknown>;
-      else {
-        const fresh: Record<string, unknown> = {};
-        o[p] = fresh;
-        o = fresh;
-      }
-    }
-    o[path[path.length - 1]!] = v;
+    setPath(out, path, v);
   }
   return out;
 }

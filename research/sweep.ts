@@ -18,10 +18,10 @@ import { existsSync } from 'node:fs';
 import type { DecisionLine, EngineConfig } from '../decision/engine.ts';
 import { analyseDecisions } from '../replay/decision-log.ts';
 import { replayJournal } from '../replay/replay-journal.ts';
-import { closedTrades, fundingPayments, holdingsOf } from './backtest.ts';
+import { decisionFacts, holdingsOf } from './backtest.ts';
 import { configHash, type JournalRange, type ResultCache, resultKey } from './cache.ts';
 import type { ParamSet } from './grid.ts';
-import { computeMetrics, type EquityPoint, type FillFact, type Metrics } from './metrics.ts';
+import { computeMetrics, type EquityPoint, type Metrics } from './metrics.ts';
 import { loadTape, recordTape, replayTape, saveTape, type Tape } from './tape.ts';
 
 export interface RunJob {
@@ -200,17 +200,7 @@ export function runJob(job: RunJob): RunResult {
     strategies,
   };
   if (sampler && job.figures) {
-    const regimes: Record<string, { time: number; regime: string }[]> = {};
-    for (const [coin, list] of d.regimes) regimes[coin] = list;
-    const fills: FillFact[] = d.fills.map((f) => ({
-      time: f.time,
-      coin: f.coin,
-      strategy: f.strategy,
-      regime: regimeAt(regimes[f.coin], f.time),
-      notional: f.px * f.size,
-      fee: f.fee,
-    }));
-    const funding = fundingPayments(kept).map((f) => ({ ...f, regime: regimeAt(regimes[f.coin], f.time) }));
+    const { fills, funding, trades } = decisionFacts(d, kept);
     result.figures = {
       sampleMs: job.figures.sampleMs,
       firstTime,
@@ -218,7 +208,7 @@ export function runJob(job: RunJob): RunResult {
       equity: sampler.equity,
       metrics: computeMetrics({
         equity: sampler.equity,
-        trades: closedTrades(d.trades, funding, regimes),
+        trades,
         fills,
         funding,
         holdings: holdingsOf(d.trades, lastTime),
@@ -251,17 +241,6 @@ function equitySampler(sampleMs: number) {
       if (t > lastSample) sample(engine, t);
     },
   };
-}
-
-/** The coin's regime at a time (the last `regime` record at or before it; DISABLED before any), as `backtest` reads it. */
-function regimeAt(timeline: readonly { time: number; regime: string }[] | undefined, time: number): string {
-  let out = 'DISABLED';
-  if (!timeline) return out;
-  for (const x of timeline) {
-    if (x.time > time) break;
-    out = x.regime;
-  }
-  return out;
 }
 
 /** The decision-log kinds the figures read (the rest is hashed, not kept). */
