@@ -112,6 +112,21 @@ function coinOf(channel: string, data: unknown): string {
   return isObj(data) && typeof data.coin === 'string' ? data.coin : '';
 }
 
+/** A line that must be a JSON object carrying an ISO time in `field`: the object and the time, or why not. */
+function timedObject(text: string, field: string): { obj: Record<string, unknown>; time: number } | string {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    return `not JSON (${errText(e)}): ${preview(text)}`;
+  }
+  if (!isObj(obj)) return 'not a JSON object';
+  const time = parseIsoTime(obj[field]);
+  if (Number.isNaN(time))
+    return `${field}: expected an ISO time, got ${JSON.stringify(obj[field])?.slice(0, 40)}`;
+  return { obj, time };
+}
+
 // ------------------------------------------------------------------ archive-l2book
 
 function archiveL2Book(): LineParser {
@@ -120,16 +135,9 @@ function archiveL2Book(): LineParser {
     stats: {},
     notes: [],
     line(text) {
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch (e) {
-        return `not JSON (${errText(e)}): ${preview(text)}`;
-      }
-      if (!isObj(obj)) return 'not a JSON object';
-      const time = parseIsoTime(obj.time);
-      if (Number.isNaN(time))
-        return `time: expected an ISO time, got ${JSON.stringify(obj.time)?.slice(0, 40)}`;
+      const parsed = timedObject(text, 'time');
+      if (typeof parsed === 'string') return parsed;
+      const { obj, time } = parsed;
       const raw = obj.raw;
       if (!isObj(raw)) return 'raw: expected the venue frame object';
       if (raw.channel !== 'l2Book')
@@ -269,16 +277,9 @@ function nodeFills(): LineParser {
     if (p.notes.length < MAX_NOTES) p.notes.push(s);
   };
   p.line = (text) => {
-    let obj: unknown;
-    try {
-      obj = JSON.parse(text);
-    } catch (e) {
-      return `not JSON (${errText(e)}): ${preview(text)}`;
-    }
-    if (!isObj(obj)) return 'not a JSON object';
-    const time = parseIsoTime(obj.block_time);
-    if (Number.isNaN(time))
-      return `block_time: expected an ISO time, got ${JSON.stringify(obj.block_time)?.slice(0, 40)}`;
+    const parsed = timedObject(text, 'block_time');
+    if (typeof parsed === 'string') return parsed;
+    const { obj, time } = parsed;
     const events = obj.events;
     if (!Array.isArray(events)) return 'events: expected an array';
     count('blocks');

@@ -96,16 +96,8 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
     if (values.refresh) opts.refresh = true;
     if (values.sweep !== undefined) opts.sweepDir = values.sweep;
     // progress only while an export runs (a query over a current export prints nothing but its answer)
-    const shown: { progress: ReturnType<typeof createProgress> | null } = { progress: null };
-    opts.onProgress = (records) => {
-      shown.progress ??= createProgress({
-        total: 0,
-        label: 'export',
-        stream: process.stderr,
-        unit: 'records',
-      });
-      shown.progress.update(records);
-    };
+    const shown = exportProgress();
+    opts.onProgress = shown.update;
     let r: Awaited<ReturnType<typeof queryDataDir>>;
     try {
       r = await queryDataDir(opts);
@@ -117,7 +109,7 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
       }
       throw e;
     } finally {
-      shown.progress?.finish();
+      shown.finish();
     }
     if (r.export.exported)
       io.stderr(
@@ -132,6 +124,18 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
     );
     return 0;
   });
+}
+
+/** The export's progress line on stderr, shown from its first report on (nothing when nothing is exported). */
+function exportProgress(): { update: (records: number) => void; finish: () => void } {
+  let progress: ReturnType<typeof createProgress> | null = null;
+  return {
+    update: (records) => {
+      progress ??= createProgress({ total: 0, label: 'export', stream: process.stderr, unit: 'records' });
+      progress.update(records);
+    },
+    finish: () => progress?.finish(),
+  };
 }
 
 export async function exportCommand(argv: string[], io: Io): Promise<number> {
@@ -156,16 +160,8 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
     if (values.sweep !== undefined) opts.sweepDir = values.sweep;
     if (values.from !== undefined) opts.from = values.from;
     if (values.to !== undefined) opts.to = values.to;
-    const shown: { progress: ReturnType<typeof createProgress> | null } = { progress: null };
-    opts.onProgress = (records) => {
-      shown.progress ??= createProgress({
-        total: 0,
-        label: 'export',
-        stream: process.stderr,
-        unit: 'records',
-      });
-      shown.progress.update(records);
-    };
+    const shown = exportProgress();
+    opts.onProgress = shown.update;
     let r: Awaited<ReturnType<typeof exportParquet>>;
     try {
       r = await exportParquet(opts);
@@ -177,7 +173,7 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
       }
       throw e;
     } finally {
-      shown.progress?.finish();
+      shown.finish();
     }
     if (values.json) io.stdout(JSON.stringify(r));
     else {
