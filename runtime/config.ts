@@ -94,6 +94,15 @@ export const ConfigSchema = z
          * stale (a gap, again at every tick). The ingest pipeline takes it from the run's `run.start` record.
          */
         staleMs: z.number().min(500).max(600_000).default(DEFAULT_STALE_MS),
+        /**
+         * Which L4 book drives each coin's hot-state book while it is whole (the public l2Book otherwise):
+         * `book` the order_book_server's l4Book, `files` the node's order statuses and book diffs with L4
+         * snapshots fetched from `infoUrl`, `auto` the first of these the config allows, `off` none (the
+         * node then only adds heights, health and trades).
+         */
+        l4: z.enum(['auto', 'book', 'files', 'off']).default('auto'),
+        /** With the files' L4 book: how often an L4 snapshot is fetched from the info server (load or check), ms. */
+        snapshotMs: z.number().min(1_000).max(3_600_000).default(60_000),
       })
       .strict()
       .prefault({}),
