@@ -27,6 +27,8 @@ export interface SimCommandArgs {
   nodeDir?: string;
   /** Port of that order_book_server (default 0: any free port). */
   nodePort?: number;
+  /** Port of the node's local info server (`POST /info`: exchangeStatus, fileSnapshot; default 0). */
+  nodeInfoPort?: number;
   /** With `nodeDir`: a seeded node fault every this many seconds of play on average (none when absent). */
   nodeFaultsEverySec?: number;
 }
@@ -34,7 +36,7 @@ export interface SimCommandArgs {
 export async function runSimCommand(
   args: SimCommandArgs,
   print: (line: string) => void = (l) => process.stdout.write(l + '\n'),
-): Promise<{ close(): Promise<void>; url: string; bookServerUrl?: string }> {
+): Promise<{ close(): Promise<void>; url: string; bookServerUrl?: string; nodeInfoUrl?: string }> {
   if (!scenarioNames().includes(args.scenario)) {
     throw new Error(`unknown scenario "${args.scenario}"; known: ${scenarioNames().join(', ')}`);
   }
@@ -63,11 +65,13 @@ export async function runSimCommand(
           engine: sim.engine,
           dir: args.nodeDir,
           port: args.nodePort ?? 0,
+          infoPort: args.nodeInfoPort ?? 0,
           host: args.host ?? '127.0.0.1',
         });
   if (node !== null) {
     node.attachToEngine();
     print(`sim: node order_book_server ${node.server!.url} node files under ${args.nodeDir}`);
+    print(`sim: node info server ${node.info!.url}`);
     if (args.nodeFaultsEverySec !== undefined && args.nodeFaultsEverySec > 0) {
       node.faults.onFault = (r) =>
         print(
@@ -82,7 +86,7 @@ export async function runSimCommand(
   }
   return {
     url: sim.wsUrl,
-    ...(node !== null ? { bookServerUrl: node.server!.url } : {}),
+    ...(node !== null ? { bookServerUrl: node.server!.url, nodeInfoUrl: node.info!.url } : {}),
     close: async () => {
       await node?.close();
       await sim.close();

@@ -1,7 +1,8 @@
 /**
  * The simulator's node (issue 17): from the same seeded market as the public simulator, the
- * order model's blocks go to the node's hourly files (`dir`, laid out as `~/hl/data`) and to an
- * order_book_server-compatible WebSocket, with scriptable faults.
+ * order model's blocks go to the node's hourly files (`dir`, laid out as `~/hl/data`), to an
+ * order_book_server-compatible WebSocket and to the node's local info server (`exchangeStatus`,
+ * `fileSnapshot` of the L4 books: sim/node/info-server.ts), with scriptable faults.
  *
  * Drive it by calling `onBlock()` after each `engine.step()`, or let `attachToEngine` do that for an
  * engine someone else steps (the public simulator's server).
@@ -11,6 +12,7 @@ import type { Engine } from '../engine.ts';
 import { type NodeBookServer, startNodeBookServer } from './book-server.ts';
 import { NodeFaults, type NodeFaultHost } from './faults.ts';
 import { NodeFileWriter } from './files.ts';
+import { type NodeInfoServer, startNodeInfoServer } from './info-server.ts';
 import { type NodeBlock, OrderModel } from './orders.ts';
 
 export interface NodeSimOptions {
@@ -24,6 +26,13 @@ export interface NodeSimOptions {
   host?: string;
   /** Clock of the book server's restart timing; default the wall clock. */
   clock?: SimClock;
+  /**
+   * Also serve the node's local info server (`exchangeStatus`, `fileSnapshot` of the L4 books):
+   * default true when serving.
+   */
+  info?: boolean;
+  /** Its port (default 0: any free port). */
+  infoPort?: number;
 }
 
 export class NodeSim implements NodeFaultHost {
@@ -31,6 +40,8 @@ export class NodeSim implements NodeFaultHost {
   readonly faults: NodeFaults;
   readonly files: NodeFileWriter | null;
   server: NodeBookServer | null = null;
+  /** The node's local info server (`url` is its `http://…/info`). */
+  info: NodeInfoServer | null = null;
   /** Called with every block the model produced (before faults), e.g. by tests. */
   onNodeBlock: ((b: NodeBlock) => void) | null = null;
   /** File writes that failed (the block is missing from the files), and the last reason. */
@@ -68,6 +79,8 @@ export class NodeSim implements NodeFaultHost {
       this.writeErrors++;
       this.lastWriteError = e instanceof Error ? e.message : String(e);
     }
+    // the node itself has the block whatever its book server sends
+    this.info?.publish(block);
     if (this.serverSkips > 0) {
       this.serverSkips--;
       this.server?.skip(block);
@@ -100,6 +113,7 @@ export class NodeSim implements NodeFaultHost {
     this.files?.flush();
     this.files?.close();
     await this.server?.close();
+    await this.info?.close();
   }
 }
 
@@ -112,6 +126,18 @@ export async function startNodeSim(opts: NodeSimOptions): Promise<NodeSim> {
       ...(opts.host !== undefined ? { host: opts.host } : {}),
       ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
     });
+    if (opts.info ?? true) {
+      try {
+        sim.info = await startNodeInfoServer({
+          model: sim.model,
+          ...(opts.infoPort !== undefined ? { port: opts.infoPort } : {}),
+          ...(opts.host !== undefined ? { host: opts.host } : {}),
+        });
+      } catch (e) {
+        await sim.close();
+        throw e;
+      }
+    }
   }
   return sim;
 }
