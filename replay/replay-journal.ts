@@ -273,7 +273,9 @@ export class DecisionFeed {
   }
 
   record(rec: JournalRecord): void {
-    if (rec.kind === RecordKind.Tick || rec.kind === RecordKind.Decision) this.pipeline.process(rec);
+    // a run.start goes to the pipeline of the run it starts (below, after `startRun` made it), as the live worker's
+    if (rec.kind === RecordKind.Tick || (rec.kind === RecordKind.Decision && rec.channel !== 'run.start'))
+      this.pipeline.process(rec);
     switch (rec.kind) {
       case RecordKind.Frame:
       case RecordKind.Conn:
@@ -287,6 +289,7 @@ export class DecisionFeed {
           } catch {
             this.startRun({ restore: [] });
           }
+          this.pipeline.process(rec);
           return;
         }
         // the live run's own orders: what the replay must ask the venue for
