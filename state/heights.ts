@@ -12,7 +12,11 @@
  */
 
 import { parseNodeBlockLine } from '../hyperliquid/node-parse.ts';
-import type { NodeFillEvent } from '../hyperliquid/node-schemas.ts';
+import type {
+  NodeBookDiffsBlock,
+  NodeFillEvent,
+  NodeOrderStatusesBlock,
+} from '../hyperliquid/node-schemas.ts';
 import type { WsTrade } from '../hyperliquid/ws-schemas.ts';
 
 export interface HeightGap {
@@ -238,6 +242,11 @@ export interface SourceVerdict {
   duplicate: boolean;
   /** Why the record could not be read (counted by the caller), '' when it could. */
   malformed: string;
+  /** An l4Book frame's `data` as parsed (for the L4 books, state/node-books.ts). */
+  l4?: unknown;
+  /** A kept block of order statuses or book diffs, as parsed (for the L4 books). */
+  statuses?: NodeOrderStatusesBlock;
+  diffs?: NodeBookDiffsBlock;
 }
 
 export interface SourceHealthCounters {
@@ -285,6 +294,8 @@ export class SourceHealth {
   frame(source: string, channel: string, data: Uint8Array, time: number): SourceVerdict {
     this.counters.frames++;
     if (channel.endsWith('_by_block')) return this.nodeLine(source, channel, data, time);
+    // an L4 snapshot of the node (actors/node/snapshot.ts): read by the L4 books, no height of its own here
+    if (channel === 'l4Snapshot') return ok();
     let msg: unknown;
     try {
       msg = JSON.parse(utf8.decode(data));
@@ -293,8 +304,11 @@ export class SourceHealth {
     }
     const d = isObj(msg) ? msg.data : undefined;
     switch (channel) {
-      case 'l4Book':
-        return this.l4(source, d, time);
+      case 'l4Book': {
+        const v = this.l4(source, d, time);
+        if (v.malformed === '') v.l4 = d;
+        return v;
+      }
       case 'l2Book':
         if (isObj(d) && typeof d.time === 'number') this.heights.observe(source, d.time, time);
         else return this.bad(`${source}:l2Book: no data.time`);
@@ -359,6 +373,8 @@ export class SourceHealth {
     let height: number;
     let blockTime: number;
     let trades: WsTrade[] | undefined;
+    let statuses: NodeOrderStatusesBlock | undefined;
+    let diffs: NodeBookDiffsBlock | undefined;
     if (stream === 'node_fills_by_block') {
       const r = parseNodeBlockLine(stream, data);
       if (!r.ok) return this.bad(`${source}:${stream}: ${r.error.message}`);
@@ -367,11 +383,18 @@ export class SourceHealth {
       const t = tradesOfFills(r.value.events);
       trades = t.trades;
       this.counters.unpairedFills += t.unpaired;
-    } else if (stream === 'node_order_statuses_by_block' || stream === 'node_raw_book_diffs_by_block') {
+    } else if (stream === 'node_order_statuses_by_block') {
       const r = parseNodeBlockLine(stream, data);
       if (!r.ok) return this.bad(`${source}:${stream}: ${r.error.message}`);
       height = r.value.block_number;
       blockTime = nodeTimeMs(r.value.block_time);
+      statuses = r.value;
+    } else if (stream === 'node_raw_book_diffs_by_block') {
+      const r = parseNodeBlockLine(stream, data);
+      if (!r.ok) return this.bad(`${source}:${stream}: ${r.error.message}`);
+      height = r.value.block_number;
+      blockTime = nodeTimeMs(r.value.block_time);
+      diffs = r.value;
     } else {
       // another by-block stream: its height and time from the line's head
       const st = blockStamp(utf8.decode(data));
@@ -393,6 +416,8 @@ export class SourceHealth {
       this.counters.fillTrades += trades.length;
       out.trades = trades;
     }
+    if (statuses !== undefined) out.statuses = statuses;
+    if (diffs !== undefined) out.diffs = diffs;
     return out;
   }
 
@@ -425,6 +450,11 @@ export class SourceHealth {
     }
     const v = this.heights.block(source, 'l4Book', h, venueTime, time);
     return { gaps: v.gap ? this.gap(`${source}:l4Book`, v.gap.reason) : [], duplicate: false, malformed: '' };
+  }
+
+  /** A gap found elsewhere (the L4 books) for the source its key names (`source:…`), counted per source. */
+  noteGap(key: string, reason: string): SourceGap[] {
+    return this.gap(key, reason);
   }
 
   /** A gap of the source its key names (`source:…`), counted per source. */

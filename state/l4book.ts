@@ -422,6 +422,45 @@ export class L4Book {
     return L4Apply.Ok;
   }
 
+  /**
+   * Blocks up to `height` had nothing for this coin: the held book is the book as of `height` (time `time`).
+   * order_book_server sends a coin no `Updates` for a block without its events, and within one connection
+   * nothing is dropped (a lagging client is disconnected), so a height it skipped for this coin is a quiet
+   * block. False (nothing changed) when the book is not ready or already at or past `height`.
+   */
+  advanceTo(height: number, time: number): boolean {
+    if (!this.ready || !(height > this.height)) return false;
+    this.height = height;
+    if (Number.isFinite(time)) this.time = time;
+    return true;
+  }
+
+  /** Mark the book as no longer whole (a lost block, a connection loss): blocks are refused until a snapshot. */
+  invalidate(): void {
+    this.ready = false;
+  }
+
+  /**
+   * '' when this book holds the same orders as `other` (oid, side, price, size, in priority order), else the
+   * first difference in words. Users and times are not compared (a node snapshot file carries no time).
+   */
+  differenceFrom(other: L4Book): string {
+    for (const ix of [BID, ASK] as const) {
+      const a = this.ordersOf(ix);
+      const b = other.ordersOf(ix);
+      const name = ix === BID ? 'bids' : 'asks';
+      const n = Math.min(a.length, b.length);
+      for (let i = 0; i < n; i++) {
+        const x = a[i] as L4OrderView;
+        const y = b[i] as L4OrderView;
+        if (x.oid !== y.oid || x.px !== y.px || x.sz !== y.sz)
+          return `${name}[${i}]: oid ${x.oid} ${x.sz}@${x.px}, expected oid ${y.oid} ${y.sz}@${y.px}`;
+      }
+      if (a.length !== b.length) return `${name}: ${a.length} orders, expected ${b.length}`;
+    }
+    return '';
+  }
+
   private applyDiff(d: NodeBookDiff, height: number): boolean {
     const raw = d.raw_book_diff;
     const oid = d.oid;

@@ -18,6 +18,8 @@ import type { StateBuilder } from './builder.ts';
 import type { DerivedEvent } from './detectors.ts';
 import { GapTracker, type Verdict } from './gaps.ts';
 import { SourceHealth } from './heights.ts';
+import { l4SourceOf, NodeBooks } from './node-books.ts';
+import { parseNodeL4FileSnapshot } from '../hyperliquid/node-parse.ts';
 import type { WalletClassFact } from './wallets.ts';
 import type { WsTrade } from './inputs.ts';
 import { bytesJson, type ConnEvent, type JournalRecord, RecordKind } from './records.ts';
@@ -113,6 +115,8 @@ export interface PipelineCounters {
   sourcedFrames: number;
   /** Gaps of the further sources by source: heights, connection losses, staleness (state/heights.ts). */
   sourceGaps: Record<string, number>;
+  /** Public l2Book frames not applied because the node's L4 book drove their coin's book (state/node-books.ts). */
+  l2Shadowed: number;
   lastRejection: string;
   lastVenueError: string;
 }
@@ -158,12 +162,18 @@ export class IngestPipeline {
     badVenueRecords: 0,
     sourcedFrames: 0,
     sourceGaps: {},
+    l2Shadowed: 0,
     lastRejection: '',
     lastVenueError: '',
   };
   readonly gaps = new GapTracker();
   /** The further sources' heights, connection losses and staleness (the public feed is only their reference). */
   readonly sources: SourceHealth;
+  /**
+   * The node's L4 books, where the run's config has one drive the hot-state book (`node.l4`, read from its
+   * `run.start` record); null before a run start names one.
+   */
+  nodeBooks: NodeBooks | null = null;
   /** The connection epoch of the records without a source of their own (the feed's stamper stamps them). */
   private feedEpoch: number | null = null;
   readonly conn: ConnStatus = { connected: false, epoch: -1, since: 0, lastEvent: 'none' };
@@ -248,15 +258,44 @@ export class IngestPipeline {
   private runStart(rec: JournalRecord): void {
     let staleMs: unknown;
     let wallets: unknown;
+    let node: { readonly [key: string]: unknown } | undefined;
+    let sources: unknown;
     try {
       const r: unknown = bytesJson(rec.data);
       const cfg = isRecord(r) && isRecord(r.run) ? r.run.config : undefined;
-      staleMs = isRecord(cfg) && isRecord(cfg.node) ? cfg.node.staleMs : undefined;
+      node = isRecord(cfg) && isRecord(cfg.node) ? cfg.node : undefined;
+      staleMs = node?.staleMs;
       wallets = isRecord(cfg) ? cfg.wallets : undefined;
+      sources = isRecord(cfg) ? cfg.sources : undefined;
     } catch {
       return;
     }
     if (typeof staleMs === 'number' && staleMs > 0) this.sources.heights.staleMs = staleMs;
+    // which L4 book (if any) drives the hot-state book: the run's own choice, live and in replay (issue 17)
+    this.nodeBooks = null;
+    if (node !== undefined && Array.isArray(sources)) {
+      const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      const from = l4SourceOf(
+        sources.filter((x): x is string => typeof x === 'string'),
+        {
+          l4: str(node.l4),
+          bookServer: str(node.bookServer),
+          dir: str(node.dir),
+          streams: Array.isArray(node.streams)
+            ? node.streams.filter((x): x is string => typeof x === 'string')
+            : undefined,
+          infoUrl: str(node.infoUrl),
+        },
+      );
+      if (from !== 'off') {
+        const nLevels = typeof node.nLevels === 'number' ? node.nLevels : 20;
+        this.nodeBooks = new NodeBooks(
+          this.builder.coins().map((c) => c.coin),
+          from,
+          { nLevels },
+        );
+      }
+    }
     // the wallet tracker runs with the run's own wallet config (issue 18), the same live and in replay
     if (isRecord(wallets)) {
       try {
@@ -280,6 +319,11 @@ export class IngestPipeline {
       this.counters.connEvents++;
       for (const g of this.sources.conn(source, ev.type, ev.reason, ev.key))
         this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+      const nb = this.nodeBooks;
+      if (nb?.owns(source) && (ev.type === 'closed' || ev.type === 'error')) {
+        nb.lost(source, `${source} ${ev.type}: its L4 book waits for a new snapshot`);
+        this.nodeBookOutcome(rec, source);
+      }
       return;
     }
     this.counters.frames++;
@@ -288,6 +332,8 @@ export class IngestPipeline {
     if (v.malformed !== '') this.reject(`${source}.malformed`, `record ${rec.seq}: ${v.malformed}`);
     if (v.duplicate) this.counters.dropped++;
     for (const g of v.gaps) this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+    const nb = this.nodeBooks;
+    if (nb?.owns(source)) this.nodeBookRecord(nb, rec, source, v);
     // the node's fills are the venue's trades, often before the public feed's copy (deduplicated on coin, time, tid)
     if (v.trades === undefined || v.trades.length === 0) return;
     const fresh = this.gaps.tradesOf(v.trades).trades;
@@ -296,6 +342,51 @@ export class IngestPipeline {
     for (const e of this.builder.onTrades(fresh, rec.time, rec.seq)) {
       this.derivedSinceDrain++;
       this.onDerived?.(e);
+    }
+  }
+
+  /** A further source's record for the node's L4 books (state/node-books.ts): they may drive the hot-state book. */
+  private nodeBookRecord(
+    nb: NodeBooks,
+    rec: JournalRecord,
+    source: string,
+    v: ReturnType<SourceHealth['frame']>,
+  ): void {
+    if (rec.channel === 'l4Book' && v.malformed === '') {
+      // a height missing from the whole stream: every book lost a block
+      if (v.gaps.length > 0) {
+        nb.lost(source, `${v.gaps[0]?.reason ?? 'a height gap'}: its L4 book waits for a new snapshot`);
+        this.nodeBookOutcome(rec, source);
+      }
+      nb.obsL4(v.l4);
+    } else if (v.statuses !== undefined) nb.statusesBlock(v.statuses);
+    else if (v.diffs !== undefined) nb.diffsBlock(v.diffs);
+    else if (rec.channel === 'l4Snapshot') {
+      const r = parseNodeL4FileSnapshot(rec.data);
+      if (!r.ok) {
+        this.reject(`${source}.l4Snapshot`, `record ${rec.seq}: ${r.error.message}`);
+        return;
+      }
+      nb.fileSnapshot(r.value);
+    } else return;
+    this.nodeBookOutcome(rec, source);
+  }
+
+  /** After the L4 books took a record: their losses are gaps, their changed coins go to the hot-state book. */
+  private nodeBookOutcome(rec: JournalRecord, source: string): void {
+    const nb = this.nodeBooks;
+    if (nb === null) return;
+    for (const p of nb.problems)
+      for (const g of this.sources.noteGap(`${source}:l4Book:${p.coin}`, p.reason))
+        this.pending.push({ type: 'GAP', time: rec.time, key: g.key, reason: g.reason });
+    for (const coin of nb.publish) {
+      const events = this.builder.onBook(nb.l2(coin), rec.time, rec.seq);
+      if (this.bookOutcome(rec)) continue;
+      this.counters.applied++;
+      for (const e of events) {
+        this.derivedSinceDrain++;
+        this.onDerived?.(e);
+      }
     }
   }
 
@@ -352,6 +443,11 @@ export class IngestPipeline {
     switch (f.channel) {
       case 'l2Book':
         this.sources.reference('feed', f.data.time, rec.time);
+        // the node's L4 book drives this coin's book while it is whole: the public copy is not applied
+        if (this.nodeBooks?.drives(f.data.coin)) {
+          this.counters.l2Shadowed++;
+          return;
+        }
         events = this.builder.onBook(f.data, rec.time, rec.seq);
         if (this.bookOutcome(rec)) return;
         break;

@@ -108,6 +108,16 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
         ? { venue: { ...r.venue.counters }, venueMismatchNotes: r.venue.mismatchNotes.slice(0, 5) }
         : {}),
       undeliveredReports: r.undeliveredReports,
+      // the node's L4 book as the hot-state book's source (issue 17): what drove it and how often
+      ...(r.pipeline.nodeBooks
+        ? {
+            nodeBooks: {
+              from: r.pipeline.nodeBooks.from,
+              ...r.pipeline.nodeBooks.counters,
+              publicL2Shadowed: r.pipeline.counters.l2Shadowed,
+            },
+          }
+        : {}),
     };
     io.stderr(values.json ? JSON.stringify(summary) : `replay: ${JSON.stringify(summary)}`);
     return r.versionMismatches > 0 || venueMismatches > 0 ? 1 : 0;

@@ -8,7 +8,7 @@
  * validation again).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,9 +51,15 @@ describe('node + public sources: live → replay parity', () => {
       const url = /serving (ws:\/\/\S+)/.exec(sim.stdout())![1]!;
       const book = /node order_book_server (ws:\/\/\S+)/.exec(sim.stdout())![1]!;
       const live = join(dir, 'live.jsonl');
+      // the seeded node faults come every few seconds of wall time: a 1 s validation window lets health
+      // turn HEALTHY between them (the default 5 s may never fit), so the log has health transitions to compare
+      const cfg = join(dir, 'config.json');
+      writeFileSync(cfg, JSON.stringify({ health: { validationMs: 1_000 } }));
       const r = runtime([
         'start',
         'live',
+        '--config',
+        cfg,
         '--network',
         'sim',
         '--url',
@@ -88,6 +94,13 @@ describe('node + public sources: live → replay parity', () => {
       const replayed = join(dir, 'replay.jsonl');
       const rr = runtime(['replay', data, '--decisions', replayed]);
       expect(rr.status, rr.stderr).toBe(0);
+      // the order_book_server's L4 book drove the hot-state book (the public l2Book shadowed), and the node's
+      // seeded faults took it out of service and back
+      const replaySummary = JSON.parse(rr.stderr.slice(rr.stderr.indexOf('replay: {') + 'replay: '.length));
+      console.log(`replay nodeBooks: ${JSON.stringify(replaySummary.nodeBooks)}`);
+      expect(replaySummary.nodeBooks.from).toBe('book');
+      expect(replaySummary.nodeBooks.published).toBeGreaterThan(100);
+      expect(replaySummary.nodeBooks.publicL2Shadowed).toBeGreaterThan(0);
       const a = readFileSync(live, 'utf8');
       const b = readFileSync(replayed, 'utf8');
       expect(a.length).toBeGreaterThan(0);
