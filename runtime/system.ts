@@ -331,7 +331,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     throw new ConfigError('runtime: sources must include public (the node runs beside the public feed)', [
       'sources',
     ]);
-  const nodeProblem = config.sources.includes('node') ? nodeConfigProblem(config.node) : null;
+  const nodeProblem = config.sources.includes('node') ? nodeConfigProblem(config.node, config.sources) : null;
   if (nodeProblem !== null) throw new ConfigError(`runtime: ${nodeProblem}`, ['node']);
   let diskGuard: DiskGuard | null = null;
 
@@ -399,6 +399,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const nodeSources: NodeSources | null = config.sources.includes('node')
     ? startNodeSources({
         config: config.node,
+        sources: config.sources,
         coins,
         clock,
         inlet: feed.stamper,

@@ -4,13 +4,15 @@
  * liveness poll, each where configured, all through the one journal inlet with their own source names.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Clock } from '../../state/clock.ts';
+import { l4ConfigProblem, l4SourceOf } from '../../state/node-books.ts';
 import { jsonBytes, RecordKind } from '../../state/records.ts';
 import type { FeedLogger } from '../feed/socket.ts';
 import { type BookServerSource, type SourceInlet, startBookServer } from './book-server.ts';
 import { type FetchLike, type InfoPoll, startInfoPoll } from './info-poll.ts';
 import { lastJournaledHeights } from './resume.ts';
+import { type L4SnapshotPoll, startL4SnapshotPoll } from './snapshot.ts';
 import { type NodeStream, type NodeTail, startNodeTail } from './tail.ts';
 
 /** The tail reads nothing while more records than this wait in the inlet's overflow queue. */
@@ -26,6 +28,10 @@ export interface NodeSourcesConfig {
   infoUrl?: string | undefined;
   infoPollMs: number;
   staleMs: number;
+  /** Which L4 book drives the hot-state book (state/node-books.ts `l4SourceOf`); default `auto`. */
+  l4?: 'auto' | 'book' | 'files' | 'off';
+  /** With the files' L4 book: how often an L4 snapshot is asked of the info server (ms). */
+  snapshotMs?: number;
 }
 
 export interface NodeSourcesOptions {
@@ -39,6 +45,8 @@ export interface NodeSourcesOptions {
   fetch?: FetchLike;
   /** The book server's connection timings (the feed's). */
   timings?: Parameters<typeof startBookServer>[0]['timings'];
+  /** The config's `sources` (default `['public', 'node']`): with them `node.l4` resolves. */
+  sources?: readonly string[];
 }
 
 /** What the system reports per source (runtime SourceStatus fields). */
@@ -52,6 +60,8 @@ export interface NodeSources {
   readonly tail: NodeTail | null;
   readonly book: BookServerSource | null;
   readonly info: InfoPoll | null;
+  /** The L4 snapshot poll (the files' L4 book: `node.l4` resolves to `files`). */
+  readonly snapshots: L4SnapshotPoll | null;
   /** Where the tail resumed (the last journaled height per stream). */
   readonly resumedFrom: Partial<Record<NodeStream, number>>;
   status(): Record<string, NodeSourceStatus>;
@@ -59,17 +69,21 @@ export interface NodeSources {
 }
 
 /** Why the config cannot run the node source, or null. */
-export function nodeConfigProblem(c: NodeSourcesConfig): string | null {
+export function nodeConfigProblem(
+  c: NodeSourcesConfig,
+  sources: readonly string[] = ['public', 'node'],
+): string | null {
   if (c.dir === undefined && c.bookServer === undefined)
     return 'sources has node but neither node.dir (--node-dir) nor node.bookServer (--book-server) is set';
   if (c.infoUrl !== undefined && c.infoPollMs >= c.staleMs)
     return `node.infoPollMs (${c.infoPollMs}) must be below node.staleMs (${c.staleMs}): a poll that slow reads as a stale node`;
-  return null;
+  return l4ConfigProblem(sources, c);
 }
 
 export function startNodeSources(opts: NodeSourcesOptions): NodeSources {
   const { config: c, clock, inlet, logger } = opts;
-  const problem = nodeConfigProblem(c);
+  const sources = opts.sources ?? ['public', 'node'];
+  const problem = nodeConfigProblem(c, sources);
   if (problem !== null) throw new RangeError(problem);
   let tail: NodeTail | null = null;
   let resumedFrom: Partial<Record<NodeStream, number>> = {};
@@ -142,10 +156,25 @@ export function startNodeSources(opts: NodeSourcesOptions): NodeSources {
           fetch: opts.fetch ?? globalThis.fetch,
         })
       : null;
+  // the files' L4 book starts from the node's own snapshots (state/node-books.ts): asked of its info server
+  const snapshots =
+    l4SourceOf(sources, c) === 'files' && c.infoUrl !== undefined
+      ? startL4SnapshotPoll({
+          url: c.infoUrl,
+          outDir: join(dirname(opts.journalRoot), 'node-snapshots'),
+          coins: opts.coins,
+          clock,
+          inlet,
+          everyMs: c.snapshotMs ?? 60_000,
+          fetch: opts.fetch ?? globalThis.fetch,
+          ...(logger ? { logger } : {}),
+        })
+      : null;
   return {
     tail,
     book,
     info,
+    snapshots,
     resumedFrom,
     status() {
       // their gaps are counted where they are judged, in the ingest pipeline (journaled, so the tail's too)
@@ -154,12 +183,19 @@ export function startNodeSources(opts: NodeSourcesOptions): NodeSources {
       if (book)
         out[book.source] = { connection: stateText(book.state()), reconnects: book.counters().reconnects };
       if (info) out['node-info'] = { connection: info.up() ? 'answering' : 'not answering' };
+      if (snapshots) {
+        const k = snapshots.counters;
+        out['node-l4'] = {
+          connection: `${k.snapshots} L4 snapshots${Number.isNaN(k.lastHeight) ? '' : ` (last at height ${k.lastHeight})`}${k.failures > 0 ? `, ${k.failures} failed: ${k.lastError}` : ''}`,
+        };
+      }
       return out;
     },
     stop() {
       tail?.stop();
       book?.stop();
       info?.stop();
+      snapshots?.stop();
     },
   };
 }

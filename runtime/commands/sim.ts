@@ -22,6 +22,8 @@ options:
                         files under DIR (as ~/hl/data) and serve an order_book_server WebSocket
                         (l2Book, trades, l4Book), printing its ws:// URL
   --node-port N         that order_book_server's port (default 0: any free port)
+  --node-info-port N    the node's info server's port (POST /info: exchangeStatus, fileSnapshot of the
+                        L4 books; default 0: any free port), printed as a third line
   --node-faults S       with --node-dir: a seeded node fault every S seconds of play on average
                         (skipped block, stalled writer, part-written line, hour rollover inside a
                         block, book-server restart), each printed as it happens
@@ -41,6 +43,7 @@ export async function simCommand(argv: string[], io: Io): Promise<number> {
       prerender: { type: 'string' },
       'node-dir': { type: 'string' },
       'node-port': { type: 'string' },
+      'node-info-port': { type: 'string' },
       'node-faults': { type: 'string' },
     });
     if (values.help) {
@@ -75,6 +78,8 @@ export async function simCommand(argv: string[], io: Io): Promise<number> {
     if (values['ground-truth']) args.groundTruth = values['ground-truth'];
     if (values['node-dir'] !== undefined) args.nodeDir = values['node-dir'];
     if (values['node-port'] !== undefined) args.nodePort = num(values['node-port'], 'node-port', 0);
+    if (values['node-info-port'] !== undefined)
+      args.nodeInfoPort = num(values['node-info-port'], 'node-info-port', 0);
     if (values['node-faults'] !== undefined) {
       if (values['node-dir'] === undefined) throw new UsageError('--node-faults needs --node-dir');
       args.nodeFaultsEverySec = num(values['node-faults'], 'node-faults', 0);

@@ -77,7 +77,11 @@ options:
   --book-server URL     the node's order_book_server (ws://127.0.0.1:8000/ws): l2Book, trades, l4Book
                         (implies --source node)
   --node-info URL       the node's info server (http://localhost:3001/info): exchangeStatus polled as a
-                        liveness check
+                        liveness check, and (with --node-dir and no --book-server) the L4 snapshots the
+                        node's files rebuild its books from
+  --node-l4 WHICH       book | files | auto | off: which L4 book drives each coin's hot-state book while
+                        it is whole (the public l2Book otherwise; default auto: the book server where
+                        set, else the files with --node-info)
   --live-trading        place real orders (live; needs the key named in the config)
   --no-dashboard        do not serve the dashboard
   --inspect             stream the decision side's actors to the Stately inspector (WebSocket)
@@ -96,6 +100,7 @@ const OPTIONS = {
   'node-dir': { type: 'string' },
   'book-server': { type: 'string' },
   'node-info': { type: 'string' },
+  'node-l4': { type: 'string' },
   'live-trading': { type: 'boolean' },
   'no-dashboard': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -122,10 +127,16 @@ export function formatSummary(s: SystemSummary): string {
 
 /**
  * The source flags as config overrides: `--source` names added to the config's sources (the public feed
- * stays), `--node-dir`, `--book-server` and `--node-info` into `node` (each implies the node source).
+ * stays), `--node-dir`, `--book-server`, `--node-info` and `--node-l4` into `node` (each implies the node source).
  */
 export function sourceOverrides(
-  values: { source?: string[]; 'node-dir'?: string; 'book-server'?: string; 'node-info'?: string },
+  values: {
+    source?: string[];
+    'node-dir'?: string;
+    'book-server'?: string;
+    'node-info'?: string;
+    'node-l4'?: string;
+  },
   base: readonly string[],
 ): Record<string, unknown> | null {
   const named = (values.source ?? []).flatMap((v) =>
@@ -138,6 +149,8 @@ export function sourceOverrides(
   if (values['node-dir'] !== undefined) node.dir = values['node-dir'].replace(/^~(?=$|\/)/, homedir());
   if (values['book-server'] !== undefined) node.bookServer = values['book-server'];
   if (values['node-info'] !== undefined) node.infoUrl = values['node-info'];
+  // the config's schema judges the value (book | files | auto | off)
+  if (values['node-l4'] !== undefined) node.l4 = values['node-l4'];
   if (Object.keys(node).length > 0) named.push('node');
   if (named.length === 0) return null;
   const sources = [...base];
