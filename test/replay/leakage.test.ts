@@ -57,12 +57,19 @@ function replay(opts: { toTime?: number; alter?: (r: JournalRecord) => JournalRe
   return out;
 }
 
+/**
+ * The untouched full replay, computed once: the determinism test replays a second time and compares, so
+ * the leakage tests compare their cut or altered replays against this one (it equals every other full replay).
+ */
+let fullMemo: string[] | null = null;
+const fullReplay = (): string[] => (fullMemo ??= replay());
+
 const atOrBefore = (lines: string[], t: number) =>
   lines.filter((l) => (JSON.parse(l) as { t: number }).t <= t);
 
 describe('replay validation', () => {
   it('determinism: two replays of the journal give identical decision logs, equal to the live run', () => {
-    const a = replay();
+    const a = fullReplay();
     const b = replay();
     expect(a.length).toBeGreaterThan(50);
     expect(b).toEqual(a);
@@ -70,7 +77,7 @@ describe('replay validation', () => {
   }, 120_000);
 
   it('no leakage: truncating after t never changes a decision at or before t', () => {
-    const full = replay();
+    const full = fullReplay();
     const entries = full
       .map((l) => JSON.parse(l) as { t: number; kind: string; to?: string })
       .filter((l) => l.to === 'ENTERED');
@@ -82,7 +89,7 @@ describe('replay validation', () => {
   }, 180_000);
 
   it('no leakage: altering every record after t (prices, OI, trades) never changes a decision at or before t', () => {
-    const full = replay();
+    const full = fullReplay();
     const first = full
       .map((l) => JSON.parse(l) as { t: number; to?: string })
       .find((l) => l.to === 'ENTERED')!;
