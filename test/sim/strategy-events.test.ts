@@ -34,11 +34,23 @@ const SEED = 11;
 const count = <T>(xs: readonly T[], f: (x: T) => boolean) => xs.filter(f).length;
 const pct = (a: number, b: number) => (b === 0 ? 0 : Number(((100 * a) / b).toFixed(3)));
 
+/**
+ * A scenario's labelled events over its whole run (`strategyEventsOf` with the default duration), computed
+ * once per scenario: the listing test reads every scenario's, the hot-state tests the same exhaustion and
+ * cascade ones again (deterministic: the same seed gives the same events).
+ */
+const wholeRunEvents = new Map<string, StrategyEvent[]>();
+const eventsOfWholeRun = (scenario: string): StrategyEvent[] => {
+  let events = wholeRunEvents.get(scenario);
+  if (!events) wholeRunEvents.set(scenario, (events = strategyEventsOf({ seed: SEED, scenario })));
+  return events;
+};
+
 describe('labelled strategy events in the ground truth', () => {
   it('every scenario lists its events, typed, with unique ids and windows inside the run', () => {
     const reach: Record<string, Record<string, number>> = {};
     for (const scenario of scenarioNames()) {
-      const events = strategyEventsOf({ seed: SEED, scenario });
+      const events = eventsOfWholeRun(scenario);
       const byKind: Record<string, number> = {};
       for (const e of events) {
         expect(StrategyEventSchema.parse(e)).toEqual(e);
@@ -144,9 +156,8 @@ describe('the RULEBOOK setups hold in the hot state inside the labelled events, 
   it('exhaustion: Kinematics setup, trigger and outcome inside every spike, regime SIDEWAYS', () => {
     const scenario = 'exhaustion';
     const durationMs = scenarioDurationMs(scenario);
-    const events = strategyEventsOf({ seed: SEED, scenario, durationMs }).filter(
-      (e) => e.kind === 'exhaustion',
-    );
+    // the whole run's events: strategyEventsOf's default duration is scenarioDurationMs(scenario)
+    const events = eventsOfWholeRun(scenario).filter((e) => e.kind === 'exhaustion');
     const p = probeScenario({ seed: SEED, scenario, durationMs });
     const checks = events.map((e) => ({ e, c: checkExhaustion(p.samples.get(e.coin)!, e) }));
     const out = outside(p.samples, events, p.startTime + WARM_MS, kinematicsSetup);
@@ -190,7 +201,7 @@ describe('the RULEBOOK setups hold in the hot state inside the labelled events, 
   it('cascade: Cascade setup, trigger, OI stopping and refill inside every cascade, regime EXPANSION', () => {
     const scenario = 'cascade';
     const durationMs = scenarioDurationMs(scenario);
-    const events = strategyEventsOf({ seed: SEED, scenario, durationMs }).filter((e) => e.kind === 'cascade');
+    const events = eventsOfWholeRun(scenario).filter((e) => e.kind === 'cascade');
     const p = probeScenario({ seed: SEED, scenario, durationMs });
     const checks = events.map((e) => ({ e, c: checkCascade(p.samples.get(e.coin)!, e) }));
     const out = outside(p.samples, events, p.startTime + WARM_MS, cascadeSetup);
