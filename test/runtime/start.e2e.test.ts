@@ -114,10 +114,12 @@ describe('runtime start (embedded default) → journal → replay', () => {
   }, 120_000);
 
   it('a restart appends to the same journal (run.start carries the recovered ledger); the replay of both runs equals both live logs', () => {
+    // 6 s of the warm-up hour (at ×300: half an hour of market) is enough for what this checks: the run.start
+    // record with the recovered ledger, and a second live log the replay of both runs must reproduce
     const r = runtime([
       'start',
       '--duration',
-      '12',
+      '6',
       '--warmup-rate',
       '300',
       '--data',
