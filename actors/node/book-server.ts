@@ -13,7 +13,12 @@ import { connectionMachine } from '../../machines/connection.machine.ts';
 import type { ConnectionInput } from '../../machines/connection.types.ts';
 import type { Clock } from '../../state/clock.ts';
 import { jsonBytes, RecordKind, type SourceName, sniffChannel } from '../../state/records.ts';
-import { type RegistryLimits, type Subscription, SubscriptionRegistry } from '../feed/registry.ts';
+import {
+  type RegistryLimits,
+  type Subscription,
+  SubscriptionRegistry,
+  subscriptionKey,
+} from '../feed/registry.ts';
 import {
   createSocketLogic,
   type FeedLogger,
@@ -72,6 +77,11 @@ export interface BookServerOptions {
 
 export interface BookServerCounters {
   frames: number;
+  /**
+   * Times a height missing from the whole l4Book stream within one session made the source ask for new
+   * snapshots (unsubscribe, then subscribe again, each coin's l4Book).
+   */
+  l4Resyncs: number;
   connEvents: number;
   /** Sessions after the first (each a gap for the source's channels). */
   reconnects: number;
@@ -98,6 +108,24 @@ export function startBookServer(opts: BookServerOptions): BookServerSource {
   let epoch = 0;
   let frames = 0;
   let connEvents = 0;
+  // l4Book resync: the session's latest height, and the l4Book subscriptions waiting for their unsubscribe ack
+  let l4Height = Number.NaN;
+  let l4Resyncs = 0;
+  const resyncing = new Map<string, Subscription>();
+  const resync = (after: number, height: number) => {
+    l4Resyncs++;
+    logger?.warn(
+      { source, after, height },
+      `book server: l4Book height ${height} after ${after} (heights missing from the stream): asking for new snapshots`,
+    );
+    for (const coin of opts.coins) {
+      const sub: Subscription = { type: 'l4Book', coin };
+      if (!registry.has(sub)) continue;
+      registry.remove(sub);
+      resyncing.set(subscriptionKey(sub), sub);
+    }
+    actor.send({ type: 'SYNC' });
+  };
 
   const logic = createSocketLogic({
     clock,
@@ -107,9 +135,24 @@ export function startBookServer(opts: BookServerOptions): BookServerSource {
       frames++;
       const channel = sniffChannel(data);
       inlet.sourced(RecordKind.Frame, source, channel, data, epoch);
+      if (channel === 'l4Book') {
+        const h = l4HeightOf(data);
+        if (h.kind === 'updates' && h.height > l4Height + 1 && resyncing.size === 0)
+          resync(l4Height, h.height);
+        if (h.height > l4Height || (Number.isNaN(l4Height) && !Number.isNaN(h.height))) l4Height = h.height;
+      }
       return channel;
     },
     onControl: (o) => {
+      // the server dropped an l4Book we resync: subscribe it again (its new Snapshot follows the ack)
+      if (o.kind === 'unsubscribed') {
+        const sub = resyncing.get(o.key);
+        if (sub !== undefined) {
+          resyncing.delete(o.key);
+          registry.add(sub);
+          actor.send({ type: 'SYNC' });
+        }
+      }
       if (o.kind === 'rejected')
         logger?.warn({ source, key: o.key, message: o.message }, 'book server: rejected');
       else if (o.kind === 'venueError' || o.kind === 'unmatched')
@@ -125,6 +168,12 @@ export function startBookServer(opts: BookServerOptions): BookServerSource {
   if (opts.seed !== undefined) input.seed = opts.seed;
   const actor = createActor(connectionMachine.provide({ actors: { socket: logic } }), { clock, input });
   actor.on('conn', (e) => {
+    if (e.epoch !== epoch) {
+      // a new session: subscriptions (and their snapshots) start afresh
+      l4Height = Number.NaN;
+      for (const sub of resyncing.values()) registry.add(sub);
+      resyncing.clear();
+    }
     epoch = e.epoch;
     connEvents++;
     inlet.sourced(RecordKind.Conn, source, e.event.type, jsonBytes(e.event), e.epoch);
@@ -148,6 +197,7 @@ export function startBookServer(opts: BookServerOptions): BookServerSource {
       const c = actor.getSnapshot().context;
       return {
         frames,
+        l4Resyncs,
         connEvents,
         reconnects: Math.max(0, c.epoch - 1),
         epoch: c.epoch,
@@ -161,4 +211,22 @@ export function startBookServer(opts: BookServerOptions): BookServerSource {
       actor.stop();
     },
   };
+}
+
+const HEAD_BYTES = 160;
+const ascii = new TextDecoder('latin1');
+const UPDATES_HEIGHT = /"Updates":\{"time":\d+,"height":(\d+)/;
+const SNAPSHOT_HEIGHT = /"Snapshot":\{"coin":"[^"]*","time":\d+,"height":(\d+)/;
+
+/**
+ * The height of an l4Book frame from its head (order_book_server serialises `time`, then `height`, first):
+ * no parse of the block's statuses and diffs. `kind` '' and NaN when the head does not show it.
+ */
+export function l4HeightOf(data: Uint8Array): { kind: 'updates' | 'snapshot' | ''; height: number } {
+  const head = ascii.decode(data.subarray(0, HEAD_BYTES));
+  const u = UPDATES_HEIGHT.exec(head);
+  if (u !== null) return { kind: 'updates', height: Number(u[1]) };
+  const s = SNAPSHOT_HEIGHT.exec(head);
+  if (s !== null) return { kind: 'snapshot', height: Number(s[1]) };
+  return { kind: '', height: Number.NaN };
 }

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRingBuffer, RingConsumer, RingProducer } from '../../actors/feed/ring.ts';
 import { Stamper } from '../../actors/feed/stamper.ts';
-import { bookServerSubscriptions, startBookServer } from '../../actors/node/book-server.ts';
+import { bookServerSubscriptions, l4HeightOf, startBookServer } from '../../actors/node/book-server.ts';
 import { Engine, SIM_EPOCH } from '../../sim/engine.ts';
 import { type NodeSim, startNodeSim } from '../../sim/node/node-sim.ts';
 import { StateBuilder } from '../../state/builder.ts';
@@ -74,6 +74,31 @@ describe('order_book_server source', () => {
     ]);
     expect(bookServerSubscriptions(['BTC'], 100)[0]).toEqual({ type: 'l2Book', coin: 'BTC', nLevels: 100 });
     expect(() => bookServerSubscriptions(['BTC'], 101)).toThrow(/nLevels 101: an integer from 1 to 100/);
+  });
+
+  it('reads an l4Book frame’s height from its head (Updates and Snapshot as the server serialises them), nothing else', () => {
+    const enc = (t: string) => new TextEncoder().encode(t);
+    expect(
+      l4HeightOf(
+        enc(
+          l4({ Updates: { time: 1_700_000_000_000, height: 812_345, order_statuses: [], book_diffs: [] } }),
+        ),
+      ),
+    ).toEqual({
+      kind: 'updates',
+      height: 812_345,
+    });
+    expect(l4HeightOf(enc(l4({ Snapshot: { coin: 'BTC', time: 1, height: 77, levels: [[], []] } })))).toEqual(
+      {
+        kind: 'snapshot',
+        height: 77,
+      },
+    );
+    expect(l4HeightOf(enc(l4({ Updates: { height: 5, time: 1 } })))).toEqual({
+      kind: '',
+      height: Number.NaN,
+    });
+    expect(l4HeightOf(enc('not json'))).toEqual({ kind: '', height: Number.NaN });
   });
 
   it('journals every frame and connection event tagged `book`, reconnects, resubscribes, and the loss is a gap', async () => {
@@ -212,7 +237,10 @@ describe('order_book_server source', () => {
     step();
     for (let i = 0; i < 3; i++) step();
     await settle(() => l4Heights().at(-1) === 9, 'height 9');
-    expect(l4Heights()).toEqual(['snapshot 0', 1, 2, 3, 4, 5, 7, 8, 9]);
+    // the source saw height 6 missing and asked for a new snapshot (unsubscribe, subscribe again)
+    await settle(() => l4Heights().at(-1) === 'snapshot 9', 'the resync snapshot');
+    expect(l4Heights()).toEqual(['snapshot 0', 1, 2, 3, 4, 5, 7, 8, 9, 'snapshot 9']);
+    expect(src.counters().l4Resyncs).toBe(1);
 
     // the server restarts: down 2 s, then turning connections away until its snapshot is ready
     const restarted = sim.faults.restartBookServer({ downMs: 2_000, notReadyMs: 1_000 });
@@ -224,7 +252,7 @@ describe('order_book_server source', () => {
     });
     await settle(() => listening, 'the server listening again');
     await settle(live, 'live again');
-    await settle(() => l4Heights().filter((h) => typeof h === 'string').length === 2, 'a new snapshot');
+    await settle(() => l4Heights().filter((h) => typeof h === 'string').length === 3, 'a new snapshot');
     step();
     await settle(() => l4Heights().at(-1) === 11, 'height 11');
     src.stop();

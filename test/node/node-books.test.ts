@@ -231,6 +231,14 @@ describe('the order_book_server l4Book drives the hot-state book', () => {
     await settle(() => builder.coin('BTC')!.book.bestBid === 1, 'the public book applied');
     expect(p.counters.l2Shadowed).toBe(shadowedBefore);
 
+    // the source saw the hole too and asked for new snapshots (unsubscribe, subscribe): whole again, no restart
+    await settle(() => coins.every((c) => nb.drives(c)), 'whole again after the resync');
+    expect(src.counters().l4Resyncs).toBe(1);
+    const c1 = compared;
+    for (let i = 0; i < 10; i++) await step();
+    expect(compared).toBe(c1 + 10 * coins.length);
+    expect(mismatches).toEqual([]);
+
     // the server restarts: new snapshots make the books whole again, and they drive once more
     const restarted = sim.faults.restartBookServer({ downMs: 1_000, notReadyMs: 0 });
     await settle(() => src.actor.getSnapshot().value === 'backoff', 'dropped');
@@ -244,7 +252,8 @@ describe('the order_book_server l4Book drives the hot-state book', () => {
     for (let i = 0; i < 10; i++) await step();
     await settle(() => compared >= c0 + 10 * coins.length, 'compared again');
     expect(mismatches).toEqual([]);
-    expect(nb.counters.snapshots).toBe(4);
+    expect(nb.counters.snapshots).toBe(6);
+    expect(src.counters().l4Resyncs).toBe(1);
     src.stop();
   });
 });
