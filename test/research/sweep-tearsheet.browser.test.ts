@@ -28,6 +28,13 @@ import { simDataDir } from './sweep-fixture.ts';
 const avail = browserAvailability();
 if (!avail.run) warnSkipped('sweep tearsheet headless-Chromium test', avail.reason);
 
+/** One headless Chromium for both browser groups (each page its own context), launched when first asked for. */
+let launched: Promise<Browser> | null = null;
+const sharedBrowser = (): Promise<Browser> => (launched ??= launchBrowser());
+afterAll(async () => {
+  if (launched) await (await launched).close();
+});
+
 const DAYS = ['2026-11-18', '2026-11-19', '2026-11-20'];
 /** Size and fee: a fee moves Sharpe (a size alone scales every return, and Sharpe with them, not at all). */
 const GRID = { grid: { 'risk.riskPerTrade': [0.0025, 0.01], 'paper.takerFee': [0.00035, 0.0015] } };
@@ -149,7 +156,6 @@ describe('sweep tearsheet: walk-forward', () => {
 });
 
 describe.skipIf(!avail.run)('sweep tearsheet: walk-forward in headless Chromium', () => {
-  let browser: Browser;
   let page: Page;
   const requests: string[] = [];
   const pageErrors: string[] = [];
@@ -158,15 +164,14 @@ describe.skipIf(!avail.run)('sweep tearsheet: walk-forward in headless Chromium'
     const file = json.walkForward.tearsheet;
     expect(file).toBe(join(out, 'sweep.html')); // the --out folder (the sweep's cache) gets the page
     expect(readFileSync(file, 'utf8')).toContain('<table class="heatmap"');
-    browser = await launchBrowser();
-    page = await browser.newPage();
+    page = await (await sharedBrowser()).newPage();
     page.on('request', (r) => requests.push(r.url()));
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(pathToFileURL(file).href);
     await page.waitForFunction('window.CHARTS_DRAWN !== undefined', undefined, { timeout: 20_000 });
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
+    await page?.close();
   });
 
   it('no network, no script error', () => {
@@ -284,11 +289,7 @@ describe.skipIf(!avail.run)(
   'sweep tearsheet: one swept parameter is a line (options chart) in headless Chromium',
   () => {
     const t = tempDir('sweep-tearsheet-line');
-    let browser: Browser;
-    afterAll(async () => {
-      await browser?.close();
-      t.cleanup();
-    });
+    afterAll(() => t.cleanup());
 
     it('the surface line is drawn over the parameter values, no network', async () => {
       const days = ['2026-01-01', '2026-01-02'];
@@ -319,8 +320,7 @@ describe.skipIf(!avail.run)(
       expect(report.steps[0]!.chosen?.configHash).toBe('h1');
       const file = join(t.dir, 'sweep.html');
       writeFileSync(file, renderSweepTearsheet(report, { configs: 4, days, runs: 8, cached: 0 }));
-      browser = await launchBrowser();
-      const page = await browser.newPage();
+      const page = await (await sharedBrowser()).newPage();
       const requests: string[] = [];
       const errors: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
