@@ -1,13 +1,14 @@
 /**
  * The node as a source (issue 17): its by-block hourly files through the real tail, parser and L4 book.
- *  - node.tail_parse_l4: lines/s of `startNodeTail` (reading the files from disk) + `parseNodeBlockLine` +
- *    `L4Books.applyNodeBlock` (statuses and diffs paired by height) + fills parsed, beside `JSON.parse` alone on
- *    the same lines in the same run (baseline; ratio = tail+parse+L4 / JSON.parse in lines/s).
+ *  - node.tail_parse_l4: lines/s of `startNodeTail` (reading the files from disk) + the ingest pipeline as the
+ *    worker runs it (heights, parse, statuses and diffs paired by height into the L4 books, fills into trades,
+ *    each coin's L2 view published into the hot state), beside `JSON.parse` alone on the same lines in the same
+ *    run (baseline; ratio = tail+pipeline / JSON.parse in lines/s).
  *  - node.block_latency[.x50]: block → L4 book latency on the wall clock: a writer appends each block's three
  *    lines at the venue's pace (the simulator's block times) or ×50 and the tail, polling on the system clock
- *    (`node.pollMs`, 50 ms by default, and 5 ms), reads, parses and applies them; latency = the block applied in
- *    the L4 book minus its last line written. The rest of the path to the hot state (inlet → ring → ingest
- *    worker → publish) is the one every frame takes, measured by `ingest.latency`.
+ *    (`node.pollMs`, 50 ms by default, and 5 ms), reads them and the pipeline applies them; latency = the block's
+ *    L2 view published in the hot state minus its last line written. The hop from the inlet through the ring to
+ *    the ingest worker is the one every frame takes, measured by `ingest.latency`.
  * The blocks come from the simulator's seeded order model (sim/node), written once before timing.
  */
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -29,7 +30,10 @@ import {
   obsL4SnapshotFrame,
 } from '../sim/node/wire.ts';
 import { ManualClock } from '../state/clock.ts';
-import { L4Books } from '../state/l4book.ts';
+import { StateBuilder } from '../state/builder.ts';
+import { HotStateWriter } from '../state/hotstate.ts';
+import { IngestPipeline } from '../state/pipeline.ts';
+import { type JournalRecord, jsonBytes, RecordKind } from '../state/records.ts';
 import { type BenchFigure, figure, median, percentile, round, withBaseline } from './lib.ts';
 
 const STREAMS = [
@@ -78,43 +82,64 @@ function generate(n: number): { blocks: Block[]; coins: string[]; snaps: Map<str
   return { blocks, coins: [...engine.coins], snaps };
 }
 
-/** Follows the tail's lines: pairs statuses and diffs by height into the L4 books; parses fills. */
+/**
+ * Follows the tail's lines through the ingest pipeline as the live worker runs it (issue 17): each line is a
+ * `node` frame record; the pipeline checks heights, pairs statuses and diffs by height into the L4 books
+ * (state/node-books.ts, from the L4 snapshot journaled first), makes trades of the fills, and publishes each
+ * coin's L2 view into the hot state (a HotStateWriter). `onApplied(height)` fires when a block is in the hot state.
+ */
 class Consumer {
-  readonly books: L4Books;
-  private readonly pending = new Map<number, { s?: Uint8Array; d?: Uint8Array }>();
+  readonly pipeline: IngestPipeline;
+  readonly hot: HotStateWriter;
+  private readonly coin: string;
+  private seq = 0;
+  private lastHeight = Number.NaN;
   applied = 0;
   refused = 0;
   fills = 0;
   onApplied: ((height: number) => void) | null = null;
 
   constructor(coins: string[], snaps: Map<string, ObsL4Snapshot>) {
-    this.books = new L4Books(coins);
-    for (const c of coins) this.books.get(c)!.loadSnapshot(snaps.get(c)!);
+    this.coin = coins[0]!;
+    this.hot = HotStateWriter.create(coins);
+    this.pipeline = new IngestPipeline({ builder: new StateBuilder({ coins, hot: this.hot }) });
+    const node = { dir: '/node', infoUrl: 'http://127.0.0.1:3001/info', l4: 'files', nLevels: 20 };
+    this.record(
+      RecordKind.Decision,
+      'run.start',
+      jsonBytes({ run: { config: { sources: ['public', 'node'], node } } }),
+    );
+    // the node's L4 snapshot file of the blocks' start, as actors/node/snapshot.ts journals it
+    const first = snaps.get(this.coin)!;
+    const pairs = (os: readonly { user?: string | null | undefined }[]) =>
+      os.map(({ user, ...order }) => [user ?? '0x0000000000000000000000000000000000000000', order]);
+    const file = [
+      first.height,
+      coins.map((c) => [c, [pairs(snaps.get(c)!.levels[0]), pairs(snaps.get(c)!.levels[1])]]),
+    ];
+    this.record(RecordKind.Frame, 'l4Snapshot', jsonBytes(file), 'node');
+  }
+
+  private record(kind: RecordKind, channel: string, data: Uint8Array, source?: 'node'): void {
+    const rec: JournalRecord = { seq: ++this.seq, time: 0, epoch: 0, kind, channel, data };
+    if (source !== undefined) rec.source = source;
+    this.pipeline.process(rec);
   }
 
   line(l: NodeLine): void {
+    const fillsBefore = this.pipeline.sources.counters.fillTrades;
+    this.record(RecordKind.Frame, l.stream, l.bytes, 'node');
     if (l.stream === 'node_fills_by_block') {
-      const r = parseNodeBlockLine('node_fills_by_block', l.bytes);
-      if (r.ok) this.fills += r.value.events.length;
+      this.fills += this.pipeline.sources.counters.fillTrades - fillsBefore;
       return;
     }
-    const p = this.pending.get(l.height) ?? {};
-    if (l.stream === 'node_order_statuses_by_block') p.s = l.bytes;
-    else p.d = l.bytes;
-    if (p.s === undefined || p.d === undefined) {
-      this.pending.set(l.height, p);
-      return;
+    const h = this.pipeline.nodeBooks?.book(this.coin)?.height ?? Number.NaN;
+    if (h !== this.lastHeight && this.pipeline.nodeBooks?.drives(this.coin)) {
+      this.lastHeight = h;
+      this.applied++;
+      this.onApplied?.(h);
     }
-    this.pending.delete(l.height);
-    const s = parseNodeBlockLine('node_order_statuses_by_block', p.s);
-    const d = parseNodeBlockLine('node_raw_book_diffs_by_block', p.d);
-    if (!s.ok || !d.ok) {
-      this.refused++;
-      return;
-    }
-    this.refused += this.books.applyNodeBlock(s.value, d.value);
-    this.applied++;
-    this.onApplied?.(l.height);
+    this.refused = (this.pipeline.nodeBooks?.counters.broken ?? 0) + this.pipeline.counters.rejected;
   }
 }
 
@@ -197,7 +222,7 @@ function throughput(quick: boolean): BenchFigure[] {
           meanLineBytes: Math.round(bytes / lines),
           fillsParsed: check.fills,
           method:
-            'startNodeTail over the hourly files (ManualClock polls) + parseNodeBlockLine + L4Books.applyNodeBlock (statuses and diffs paired by height) + fills parsed',
+            'startNodeTail over the hourly files (ManualClock polls) → IngestPipeline as the ingest worker runs it: heights checked, lines parsed, statuses and diffs paired by height into the L4 books (NodeBooks, from a journaled L4 snapshot), fills made trades into the flow windows, each coin’s L2 view published into the hot state',
         }),
         figure('node.json_parse', 'lines/s', base, {
           method: 'JSON.parse of the same lines, read into memory',
@@ -217,6 +242,11 @@ async function latency(speed: number, pollMs: number, nBlocks: number): Promise<
     // the first block's files exist before the tail starts (it follows from their end)
     writeAll(dir, blocks.slice(0, 1));
     const c = new Consumer(coins, snaps);
+    // …so the pipeline takes the first block's lines directly: the L4 books then continue from it
+    const b0 = blocks[0]!;
+    STREAMS.forEach((stream, k) =>
+      c.line({ stream, bytes: Buffer.from(b0.lines[k] ?? ''), height: b0.height, file: '' }),
+    );
     const written = new Map<number, number>();
     const lat: number[] = [];
     c.onApplied = (h) => {
@@ -225,6 +255,8 @@ async function latency(speed: number, pollMs: number, nBlocks: number): Promise<
     };
     const clock = new SystemClock();
     const tail = startNodeTail({ dir, clock, pollMs, emit: (l) => c.line(l) });
+    // the tail starts at the files' end on its first poll: write nothing before it has polled
+    await new Promise((r) => setTimeout(r, pollMs * 3 + 20));
     const t0 = performance.now();
     const sim0 = blocks[1]!.time;
     for (let i = 1; i < blocks.length; i++) {
@@ -279,7 +311,7 @@ export default async function ({ quick }: { quick: boolean }): Promise<BenchFigu
         pollMs,
         speed,
         method:
-          "block written (its three lines appended) → block applied in the L4 book after the tail read and parsed it; wall clock; medians over runs of each run's p50 / p99 / max",
+          "block written (its three lines appended) → the block's L2 view published in the hot state after the tail read it and the ingest pipeline parsed it and applied it to the L4 books (same thread; the live inlet → ring → worker hop is ingest.latency's); wall clock; medians over runs of each run's p50 / p99 / max",
       });
     }
   }

@@ -277,7 +277,7 @@ export class NodeBooks {
       const r = c.book.loadSnapshot(s);
       if (r !== L4Apply.Ok) {
         this.counters.snapshotsRefused++;
-        this.breakCoin(c, `${s.coin}: l4Book snapshot refused: ${c.book.lastError}`);
+        this.breakCoin(c, `l4Book snapshot refused: ${c.book.lastError}`);
         return;
       }
       c.snapHeight = s.height;
@@ -320,7 +320,7 @@ export class NodeBooks {
     book.advanceTo(u.height - 1, Number.NaN);
     const r = book.applyUpdates(u);
     if (r !== L4Apply.Ok) {
-      this.breakCoin(c, `${coin}: l4Book updates of height ${u.height} refused: ${book.lastError}`);
+      this.breakCoin(c, `l4Book updates of height ${u.height} refused: ${book.lastError}`);
       return;
     }
     this.counters.blocks++;
@@ -413,11 +413,7 @@ export class NodeBooks {
         if (c.pendingCheck !== null && c.pendingCheck.height === c.book.height) this.check(c, c.pendingCheck);
       } else if (r === L4Apply.Gap && was) {
         // applyBlock already took the book out of service: report the loss once
-        this.breakCoin(
-          c,
-          `${c.book.coin}: ${c.book.lastError}: its L4 book waits for the next snapshot`,
-          true,
-        );
+        this.breakCoin(c, `${c.book.lastError}: its L4 book waits for the next snapshot`, true);
       } else if (r === L4Apply.NotReady) this.counters.notReady++;
     }
   }
@@ -442,7 +438,7 @@ export class NodeBooks {
       const fresh = new L4Book(coin, { decimals: c.book.decimals });
       if (fresh.loadSnapshot(snap) !== L4Apply.Ok) {
         this.counters.snapshotsRefused++;
-        this.counters.lastProblem = `${coin}: L4 snapshot of height ${h} refused: ${fresh.lastError}`;
+        this.counters.lastProblem = `L4 snapshot of height ${h} refused: ${fresh.lastError}`;
         continue;
       }
       if (c.book.ready && c.book.height < h) {
@@ -459,7 +455,7 @@ export class NodeBooks {
       }
       if (!fresh.ready) {
         this.counters.snapshotsRefused++;
-        this.counters.lastProblem = `${coin}: L4 snapshot of height ${h} cannot catch up: ${fresh.lastError}`;
+        this.counters.lastProblem = `L4 snapshot of height ${h} cannot catch up: ${fresh.lastError}`;
         continue;
       }
       if (c.book.ready) {
