@@ -326,11 +326,15 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const diskPath = existingPath(opts.journalDir);
   const floorProblem = floorBytes > 0 ? diskFloorProblem(diskPath, floorBytes) : null;
   if (floorProblem !== null) throw new ConfigError(`runtime: ${floorProblem}`, ['journal.minFreeBytes']);
-  // the public feed's connection carries the one inlet: a node source runs beside it, not instead of it (yet)
+  // The node runs beside the public feed, never instead of it: the decision side needs each coin's asset
+  // context (mark, funding, open interest: activeAssetCtx), which only the venue's API serves — a node's
+  // local info server answers no assetCtxs (protocol §6.2) and its order_book_server has none — and orders
+  // go to the venue's API in any case. The public feed's connection also carries the one journal inlet.
   if (!config.sources.includes('public'))
-    throw new ConfigError('runtime: sources must include public (the node runs beside the public feed)', [
-      'sources',
-    ]);
+    throw new ConfigError(
+      'runtime: sources must include public: mark, funding and open interest (activeAssetCtx) come only from the venue’s API (a node serves no asset contexts); the node runs beside it and can drive the books (node.l4)',
+      ['sources'],
+    );
   const nodeProblem = config.sources.includes('node') ? nodeConfigProblem(config.node, config.sources) : null;
   if (nodeProblem !== null) throw new ConfigError(`runtime: ${nodeProblem}`, ['node']);
   let diskGuard: DiskGuard | null = null;
