@@ -220,12 +220,23 @@ describe('node sources', () => {
       node: { infoUrl: 'http://localhost:3001/info' },
     });
     expect(sourceOverrides({ source: ['public,node'] }, ['public'])).toEqual({ sources: ['public', 'node'] });
+    // --node-l4 names the L4 book that drives the hot-state book; the config's schema judges the value
+    const l4 = sourceOverrides({ 'node-dir': '/hl', 'node-l4': 'files' }, ['public']);
+    expect(l4).toEqual({ sources: ['public', 'node'], node: { dir: '/hl', l4: 'files' } });
+    expect(parseConfig(l4 ?? {}).node.l4).toBe('files');
+    expect(() => parseConfig(sourceOverrides({ 'node-l4': 'l3' }, ['public']) ?? {})).toThrow(/node\.l4/);
   });
 
   it('config: sources default to public; node settings are checked and named', () => {
     const c = parseConfig({});
     expect(c.sources).toEqual(['public']);
-    expect(c.node).toMatchObject({ streams: [...NODE_STREAMS], nLevels: 20, staleMs: 5_000 });
+    expect(c.node).toMatchObject({
+      streams: [...NODE_STREAMS],
+      nLevels: 20,
+      staleMs: 5_000,
+      l4: 'auto',
+      snapshotMs: 60_000,
+    });
     expect(() => parseConfig({ sources: ['public', 'public'] })).toThrow(/a source named twice/);
     expect(() => parseConfig({ sources: ['carrier-pigeon'] })).toThrow(/sources/);
     expect(() => parseConfig({ node: { nLevels: 101 } })).toThrow(/node\.nLevels/);
