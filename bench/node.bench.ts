@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SystemClock } from '../actors/journal/system-clock.ts';
 import { type NodeLine, startNodeTail } from '../actors/node/tail.ts';
-import { parseNodeBlockLine, parseObsMessage } from '../hyperliquid/node-parse.ts';
+import { parseObsMessage } from '../hyperliquid/node-parse.ts';
 import type { ObsL4Snapshot } from '../hyperliquid/node-schemas.ts';
 import { Engine, SIM_EPOCH } from '../sim/engine.ts';
 import { hourlyRelPath, naiveTime } from '../sim/node/format.ts';
@@ -244,9 +244,9 @@ async function latency(speed: number, pollMs: number, nBlocks: number): Promise<
     const c = new Consumer(coins, snaps);
     // …so the pipeline takes the first block's lines directly: the L4 books then continue from it
     const b0 = blocks[0]!;
-    STREAMS.forEach((stream, k) =>
-      c.line({ stream, bytes: Buffer.from(b0.lines[k] ?? ''), height: b0.height, file: '' }),
-    );
+    STREAMS.forEach((stream, k) => {
+      c.line({ stream, bytes: Buffer.from(b0.lines[k] ?? ''), height: b0.height, file: '' });
+    });
     const written = new Map<number, number>();
     const lat: number[] = [];
     c.onApplied = (h) => {
