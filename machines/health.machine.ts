@@ -215,7 +215,7 @@ export const healthMachine = setup({
             return { reason: `stale: ${describeStale(stale)}`, evidence: { now: event.now, stale } };
           }
           return {
-            reason: `every channel fresh for ${event.now - (context.freshSince ?? event.now)} ms (validation ${context.validationMs} ms)`,
+            reason: `every channel fresh for ${Math.round(event.now - (context.freshSince ?? event.now))} ms (validation ${context.validationMs} ms)`,
             evidence: { now: event.now, freshSince: context.freshSince, lastUpdate: { ...event.lastUpdate } },
           };
         }

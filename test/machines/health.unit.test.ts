@@ -49,6 +49,17 @@ describe('health machine', () => {
     expect(h.log[0]!.reason).toContain('every channel fresh for 5000 ms');
   });
 
+  it('the HEALTHY reason gives whole milliseconds (journal times carry fractions)', () => {
+    const h = harness();
+    h.actor.send({ type: 'CONNECTION_LIVE', time: 0.4, epoch: 1 });
+    for (let t = 0.4; t <= 5_300; t += 250.3) {
+      h.feed(t, ...h.all);
+      h.tick(t);
+    }
+    expect(h.status()).toBe('HEALTHY');
+    expect(h.log[0]!.reason).toMatch(/^every channel fresh for \d+ ms \(validation 5000 ms\)$/);
+  });
+
   it('a fast book goes stale after 3 × 500 ms: DEGRADED on that very tick, with the evidence', () => {
     const h = harness();
     h.actor.send({ type: 'CONNECTION_LIVE', time: 0, epoch: 1 });
