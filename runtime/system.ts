@@ -526,6 +526,15 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     for (const [name, st] of Object.entries(nodeSources?.status() ?? {}))
       out[name] = { records: fc.bySource[name] ?? 0, ...st, gaps: judged[name] ?? 0 };
     for (const [name, n] of Object.entries(fc.bySource)) out[name] ??= { records: n };
+    // which book each coin's hot state has: the node's L4 book while whole, else the public l2Book
+    const nb = ingest.lastStats()?.nodeBooks;
+    if (nb !== undefined) {
+      const publicCoins = coins.filter((c) => !nb.driving.includes(c));
+      out['node-l4book'] = {
+        records: 0,
+        connection: `${nb.from === 'book' ? 'book server l4Book' : 'node files'} drives ${nb.driving.length > 0 ? nb.driving.join(',') : 'no coin'}${publicCoins.length > 0 ? ` (public l2Book: ${publicCoins.join(',')})` : ''}; ${nb.snapshots} snapshots, ${nb.broken} losses${nb.lastProblem !== '' ? ` (last: ${nb.lastProblem})` : ''}`,
+      };
+    }
     return out;
   };
 

@@ -58,6 +58,11 @@ export interface WorkerStats {
   byChannel: Record<string, number>;
   /** A sample of this interval's latencies (µs), for histograms. */
   latencySamplesUs: number[];
+  /**
+   * The node's L4 books (state/node-books.ts), where the run has one drive the hot-state book: which input,
+   * the coins it drives now (the others take the public l2Book), its losses and the last one's reason.
+   */
+  nodeBooks?: { from: string; driving: string[]; snapshots: number; broken: number; lastProblem: string };
 }
 
 export type WorkerMessage =

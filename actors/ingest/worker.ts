@@ -106,6 +106,22 @@ function stats(): WorkerStats {
     undurableTicks,
     byChannel: { ...byChannel },
     latencySamplesUs: takeSamples(),
+    ...nodeBooksStats(),
+  };
+}
+
+/** Where the node's L4 books drive the hot-state book: for the system's per-source status. */
+function nodeBooksStats(): Pick<WorkerStats, 'nodeBooks'> {
+  const nb = pipeline.nodeBooks;
+  if (nb === null) return {};
+  return {
+    nodeBooks: {
+      from: nb.from,
+      driving: data.coins.filter((c) => nb.drives(c)),
+      snapshots: nb.counters.snapshots,
+      broken: nb.counters.broken,
+      lastProblem: nb.counters.lastProblem,
+    },
   };
 }
 

@@ -91,6 +91,10 @@ describe('node + public sources: live → replay parity', () => {
       );
       expect(summary.sources.node.records).toBeGreaterThan(0);
       expect(summary.sources.book.records).toBeGreaterThan(0);
+      // the status names the book each coin's hot state had last: the node's L4 book or the public l2Book
+      expect(summary.sources['node-l4book'].connection).toMatch(
+        /^book server l4Book drives .*; \d+ snapshots, \d+ losses/,
+      );
       const replayed = join(dir, 'replay.jsonl');
       const rr = runtime(['replay', data, '--decisions', replayed]);
       expect(rr.status, rr.stderr).toBe(0);
