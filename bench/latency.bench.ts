@@ -128,6 +128,9 @@ interface RunResult {
   max: number;
   fps: number;
   niced: Sim['niced'];
+  /** The ingest worker's full (major) collections over the run, and its total GC pause (ms). */
+  majorGc: number;
+  gcPauseMs: number;
 }
 
 async function once(seconds: number, speed: number, spinUs: number, decide = false): Promise<RunResult> {
@@ -163,6 +166,7 @@ async function once(seconds: number, speed: number, spinUs: number, decide = fal
     setTimeout(poll, 1000);
   });
   const fps = (system.summary().frames - f0) / ((clock.now() - tStart) / 1000);
+  const gc = system.stats()?.gc;
   await system.stop();
   sim.child.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
@@ -173,6 +177,8 @@ async function once(seconds: number, speed: number, spinUs: number, decide = fal
     max: hist.max,
     fps,
     niced: sim.niced,
+    majorGc: gc?.major ?? Number.NaN,
+    gcPauseMs: gc?.pauseMs ?? Number.NaN,
   };
 }
 
@@ -209,6 +215,8 @@ export default async function ({ quick }: { quick: boolean }): Promise<BenchFigu
       max: med('max'),
       runs: rs.length,
       p99Runs: rs.map((r) => round(r.p99, 0)),
+      workerMajorGcRuns: rs.map((r) => r.majorGc),
+      workerGcPauseMsRuns: rs.map((r) => round(r.gcPauseMs, 0)),
       offeredFps: med('fps', 0),
       ...(speed === SPEED
         ? {

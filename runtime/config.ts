@@ -9,7 +9,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { INGEST_SPIN_US, INGEST_YOUNG_GENERATION_MB } from '../actors/ingest/protocol.ts';
+import {
+  INGEST_OLD_SPACE_MB,
+  INGEST_SPIN_US,
+  INGEST_YOUNG_GENERATION_MB,
+} from '../actors/ingest/protocol.ts';
 import { NODE_STREAMS } from '../actors/node/tail.ts';
 import { DEFAULT_STALE_MS } from '../state/heights.ts';
 import { STRATEGIES } from '../decision/registry.ts';
@@ -116,6 +120,8 @@ export const ConfigSchema = z
         spinUs: z.number().int().min(0).max(100_000).default(INGEST_SPIN_US),
         /** V8 young-generation cap of the ingest worker, MB (see INGEST_YOUNG_GENERATION_MB). */
         youngGenerationMb: pos.default(INGEST_YOUNG_GENERATION_MB),
+        /** Initial old generation of the ingest worker, MB; 0 = V8's own sizing (see INGEST_OLD_SPACE_MB). */
+        oldSpaceMb: z.number().int().min(0).max(4_096).default(INGEST_OLD_SPACE_MB),
       })
       .strict()
       .prefault({}),

@@ -352,6 +352,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     },
     spinUs: config.ingest.spinUs,
     youngGenerationMb: config.ingest.youngGenerationMb,
+    oldSpaceMb: config.ingest.oldSpaceMb,
     onTick,
     onEventTick: () => {
       if (!decide || eventTickPending || !feedRef) return;

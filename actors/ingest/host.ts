@@ -2,12 +2,14 @@
  * Main-thread side of the ingest worker: creates the SPSC ring and the control block, starts the worker,
  * and runs the decision side's tick handler inside the handshake (the worker waits for the ack).
  */
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { HotStateReader } from '../../state/hotstate.ts';
 import { createRingBuffer, RingProducer } from '../feed/ring.ts';
 import {
   CTRL_ACK,
   INGEST_SPIN_US,
+  INGEST_OLD_SPACE_MB,
   INGEST_YOUNG_GENERATION_MB,
   type IngestWorkerData,
   type TickMessage,
@@ -25,6 +27,8 @@ export interface IngestOptions {
   spinUs?: number;
   /** The worker's young-generation cap in MB (default `INGEST_YOUNG_GENERATION_MB`). */
   youngGenerationMb?: number;
+  /** The worker's initial old generation in MB (default `INGEST_OLD_SPACE_MB`; 0 = V8's own sizing). */
+  oldSpaceMb?: number;
   /** Runs on the main thread while the worker waits: read the hot state, decide, then return. */
   onTick: (tick: TickMessage) => void;
   /** The worker saw derived events: ask for an event tick. */
@@ -63,6 +67,11 @@ export async function startIngest(opts: IngestOptions): Promise<IngestHost> {
     statsEveryMs: opts.statsEveryMs ?? 1_000,
     spinUs: opts.spinUs ?? INGEST_SPIN_US,
   };
+  // A worker's heap is configured from the process-wide V8 flags when its isolate starts (a Worker's
+  // resourceLimits have no initial old-generation size, and its execArgv takes no V8 options): set the flag
+  // for the worker's start only, and put V8's default (0: its own sizing) back once the worker is up.
+  const oldSpaceMb = opts.oldSpaceMb ?? INGEST_OLD_SPACE_MB;
+  if (oldSpaceMb > 0) setFlagsFromString(`--initial-old-space-size=${Math.round(oldSpaceMb)}`);
   const worker = new Worker(fromSources ? new URL('../worker-boot.mjs', import.meta.url) : entry, {
     workerData: data,
     resourceLimits: { maxYoungGenerationSizeMb: opts.youngGenerationMb ?? INGEST_YOUNG_GENERATION_MB },
@@ -106,7 +115,9 @@ export async function startIngest(opts: IngestOptions): Promise<IngestHost> {
       }
     });
   });
-  const r = await ready;
+  const r = await ready.finally(() => {
+    if (oldSpaceMb > 0) setFlagsFromString('--initial-old-space-size=0');
+  });
   worker.on('error', (e) => opts.onError?.(`ingest worker error: ${e.stack ?? e.message}`));
   const reader = HotStateReader.attach(r.hot, r.layout);
   return {

@@ -9,6 +9,7 @@
  * its event loop turn in between), then sleeps on `Atomics.waitAsync` until the producer notifies it.
  */
 import { basename } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StateBuilder } from '../../state/builder.ts';
 import { HotStateWriter } from '../../state/hotstate.ts';
@@ -107,8 +108,23 @@ function stats(): WorkerStats {
     byChannel: { ...byChannel },
     latencySamplesUs: takeSamples(),
     ...nodeBooksStats(),
+    gc: { ...gcStats },
   };
 }
+
+/** The worker's garbage collections (PerformanceObserver `gc` entries): how often and how long the frame path stopped. */
+const gcStats: WorkerStats['gc'] = { minor: 0, major: 0, other: 0, pauseMs: 0, maxPauseMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const detail: unknown = Reflect.get(e, 'detail');
+    const kind = typeof detail === 'object' && detail !== null ? Reflect.get(detail, 'kind') : undefined;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcStats.minor++;
+    else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcStats.major++;
+    else gcStats.other++;
+    gcStats.pauseMs += e.duration;
+    if (e.duration > gcStats.maxPauseMs) gcStats.maxPauseMs = e.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 /** Where the node's L4 books drive the hot-state book: for the system's per-source status. */
 function nodeBooksStats(): Pick<WorkerStats, 'nodeBooks'> {

@@ -86,5 +86,21 @@ describe.each([
     let journaled = 0;
     for (const e of readJournal(dir)) if (e.record.kind === RecordKind.Frame) journaled++;
     expect(journaled).toBe(N);
+    // the worker's garbage collections are counted (each a stop on the frame path)
+    const gc = last!.gc;
+    expect(gc.minor + gc.major + gc.other).toBeGreaterThan(0);
+    expect(gc.pauseMs).toBeGreaterThan(0);
+    expect(gc.maxPauseMs).toBeLessThanOrEqual(gc.pauseMs);
+  });
+});
+
+describe('the ingest worker’s heap', () => {
+  it('starts with the configured old generation (ingest.oldSpaceMb, default 64 MB; 0 = V8’s own sizing)', async () => {
+    const { INGEST_OLD_SPACE_MB } = await import('../../actors/ingest/protocol.ts');
+    const { parseConfig } = await import('../../runtime/config.ts');
+    expect(INGEST_OLD_SPACE_MB).toBe(64);
+    expect(parseConfig({}).ingest.oldSpaceMb).toBe(64);
+    expect(parseConfig({ ingest: { oldSpaceMb: 0 } }).ingest.oldSpaceMb).toBe(0);
+    expect(() => parseConfig({ ingest: { oldSpaceMb: -1 } })).toThrow(/ingest\.oldSpaceMb/);
   });
 });
