@@ -46,7 +46,7 @@ describe('config', () => {
     expect(c.control.tickMs).toBe(1000);
     expect(c.feed).toMatchObject({ pingAfterMs: 20_000, pongTimeoutMs: 10_000 });
     expect(c.journal.fsyncIntervalMs).toBeLessThanOrEqual(10);
-    expect(c.ingest).toEqual({ spinUs: 1_000, youngGenerationMb: 8 });
+    expect(c.ingest).toEqual({ spinUs: 1_000, youngGenerationMb: 8, oldSpaceMb: 64 });
   });
 
   it('a bad field gets a clear error naming it', () => {
