@@ -92,7 +92,8 @@ export const ConfigSchema = z
         nLevels: z.number().int().min(1).max(100).default(20),
         /** The node's local info server (`http://localhost:3001/info`): `exchangeStatus` polled as a liveness check. */
         infoUrl: z.string().url().optional(),
-        infoPollMs: z.number().min(1_000).max(600_000).default(5_000),
+        /** How often `exchangeStatus` is asked (ms); below `staleMs`, or every answer would arrive stale. */
+        infoPollMs: z.number().min(1_000).max(600_000).default(2_000),
         /**
          * A source whose block time trails the freshest source's, or that sends nothing, for longer than this is
          * stale (a gap, again at every tick). The ingest pipeline takes it from the run's `run.start` record.

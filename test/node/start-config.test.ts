@@ -32,6 +32,24 @@ async function refusal(raw: Record<string, unknown>): Promise<ConfigError> {
   return err as ConfigError;
 }
 
+describe('the documented node flags run with the defaults', () => {
+  it('--node-dir with --node-info (the files’ L4 book) and --book-server with --node-info: no config problem', async () => {
+    const { nodeConfigProblem } = await import('../../actors/node/sources.ts');
+    const { sourceOverrides } = await import('../../runtime/commands/start.ts');
+    for (const flags of [
+      { 'node-dir': '/hl/data', 'node-info': 'http://localhost:3001/info' },
+      {
+        'node-dir': '/hl/data',
+        'book-server': 'ws://127.0.0.1:8000/ws',
+        'node-info': 'http://localhost:3001/info',
+      },
+    ]) {
+      const c = parseConfig(sourceOverrides(flags, ['public']) ?? {});
+      expect(nodeConfigProblem(c.node, c.sources)).toBeNull();
+    }
+  });
+});
+
 describe('runtime start refuses a node config it cannot run', () => {
   it('sources without public: the asset contexts come only from the venue’s API', async () => {
     const e = await refusal({ sources: ['node'], node: { bookServer: 'ws://127.0.0.1:8000/ws' } });
