@@ -817,6 +817,31 @@ export function l4SnapshotFromFile(
   };
 }
 
+/** One coin's share of a node block: its order statuses and book diffs, in the block's order. */
+export interface CoinShare {
+  statuses: NodeOrderStatus[];
+  diffs: NodeBookDiff[];
+}
+
+/**
+ * Split a block's statuses and diffs by coin into `into` (appended to each coin's share, in order); events of
+ * coins without a share are skipped.
+ */
+export function shareByCoin(
+  statuses: readonly NodeOrderStatus[],
+  diffs: readonly NodeBookDiff[],
+  into: ReadonlyMap<string, CoinShare>,
+): void {
+  for (let i = 0; i < statuses.length; i++) {
+    const s = statuses[i] as NodeOrderStatus;
+    into.get(s.order.coin)?.statuses.push(s);
+  }
+  for (let i = 0; i < diffs.length; i++) {
+    const d = diffs[i] as NodeBookDiff;
+    into.get(d.coin)?.diffs.push(d);
+  }
+}
+
 /**
  * The L4 books of several coins fed by the node's by-block lines, which hold every coin: each block's
  * statuses and diffs are split by coin once (into arrays reused from block to block) and each book
@@ -824,7 +849,7 @@ export function l4SnapshotFromFile(
  */
 export class L4Books {
   readonly books = new Map<string, L4Book>();
-  private readonly scratch = new Map<string, { statuses: NodeOrderStatus[]; diffs: NodeBookDiff[] }>();
+  private readonly scratch = new Map<string, CoinShare>();
 
   constructor(coins: readonly string[], opts: { decimals?: number } = {}) {
     for (const c of coins) {
@@ -844,21 +869,12 @@ export class L4Books {
       v.statuses.length = 0;
       v.diffs.length = 0;
     }
-    const ss = statuses.events;
-    for (let i = 0; i < ss.length; i++) {
-      const s = ss[i] as NodeOrderStatus;
-      sc.get(s.order.coin)?.statuses.push(s);
-    }
-    const ds = diffs.events;
-    for (let i = 0; i < ds.length; i++) {
-      const d = ds[i] as NodeBookDiff;
-      sc.get(d.coin)?.diffs.push(d);
-    }
+    shareByCoin(statuses.events, diffs.events, sc);
     let refused = 0;
     const mismatch = statuses.block_number !== diffs.block_number;
     const time = naiveTimeToMs(diffs.block_time);
     for (const [coin, book] of this.books) {
-      const v = sc.get(coin) as { statuses: NodeOrderStatus[]; diffs: NodeBookDiff[] };
+      const v = sc.get(coin) as CoinShare;
       const r = mismatch
         ? book.applyNodeBlock(statuses, diffs)
         : book.applyBlock(diffs.block_number, time, v.statuses, v.diffs);

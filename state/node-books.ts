@@ -25,16 +25,14 @@
  */
 import { validateObsL4InPlace } from '../hyperliquid/node-hot.ts';
 import type {
-  NodeBookDiff,
   NodeBookDiffsBlock,
   NodeL4FileSnapshot,
-  NodeOrderStatus,
   NodeOrderStatusesBlock,
   ObsL4Updates,
 } from '../hyperliquid/node-schemas.ts';
 import { naiveTimeToMs, ObsL4Book } from '../hyperliquid/node-schemas.ts';
 import type { WsBook } from './inputs.ts';
-import { L4Apply, L4Book, l4SnapshotFromFile } from './l4book.ts';
+import { type CoinShare, L4Apply, L4Book, l4SnapshotFromFile, shareByCoin } from './l4book.ts';
 
 /** Which input keeps the L4 books (resolved from the config's `node.l4`). */
 export type L4From = 'book' | 'files' | 'off';
@@ -128,7 +126,7 @@ interface CoinL4 {
 interface HeldBlock {
   height: number;
   time: number;
-  shares: Map<string, { statuses: NodeOrderStatus[]; diffs: NodeBookDiff[] }>;
+  shares: Map<string, CoinShare>;
 }
 
 export interface NodeBooksOptions {
@@ -397,15 +395,15 @@ export class NodeBooks {
   private fileBlock(s: NodeOrderStatusesBlock, d: NodeBookDiffsBlock): void {
     const height = d.block_number;
     const time = naiveTimeToMs(d.block_time);
-    const shares = new Map<string, { statuses: NodeOrderStatus[]; diffs: NodeBookDiff[] }>();
+    // fresh arrays per block (not L4Books' reused scratch): the shares are held for later snapshots
+    const shares = new Map<string, CoinShare>();
     for (const coin of this.coins.keys()) shares.set(coin, { statuses: [], diffs: [] });
-    for (const e of s.events) shares.get(e.order.coin)?.statuses.push(e);
-    for (const e of d.events) shares.get(e.coin)?.diffs.push(e);
+    shareByCoin(s.events, d.events, shares);
     this.held.push({ height, time, shares });
     if (this.held.length > this.holdBlocks) this.held.shift();
     this.counters.blocks++;
     for (const c of this.coins.values()) {
-      const share = shares.get(c.book.coin) as { statuses: NodeOrderStatus[]; diffs: NodeBookDiff[] };
+      const share = shares.get(c.book.coin) as CoinShare;
       const was = c.book.ready;
       const r = c.book.applyBlock(height, time, share.statuses, share.diffs);
       if (r === L4Apply.Ok) {
@@ -450,7 +448,7 @@ export class NodeBooks {
       const upTo = c.book.ready ? c.book.height : Number.POSITIVE_INFINITY;
       for (const b of this.held) {
         if (b.height <= h || b.height > upTo) continue;
-        const share = b.shares.get(coin) as { statuses: NodeOrderStatus[]; diffs: NodeBookDiff[] };
+        const share = b.shares.get(coin) as CoinShare;
         if (fresh.applyBlock(b.height, b.time, share.statuses, share.diffs) !== L4Apply.Ok) break;
       }
       if (!fresh.ready) {
